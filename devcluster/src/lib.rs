@@ -1,0 +1,1 @@
+//! devcluster: a Kubernetes-API-compatible server.

@@ -1,0 +1,6 @@
+//! sealsync: sealed secrets for GitOps.
+//!
+//! The library holds the wire-compatible crypto ([`crypto`]); the controller
+//! pieces land beside it as they are built.
+
+pub mod crypto;
