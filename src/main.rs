@@ -12,7 +12,9 @@ fn main() -> ExitCode {
         other => {
             let what = other.unwrap_or("nothing");
             eprintln!("error: unknown command: {what}");
-            eprintln!("hint: the controller is not built yet; `sealsync version` is the only command");
+            eprintln!(
+                "hint: the controller is not built yet; `sealsync version` is the only command"
+            );
             ExitCode::from(2)
         }
     }
