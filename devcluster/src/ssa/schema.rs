@@ -1,0 +1,195 @@
+//! The structured-merge-diff schema of the built-in kinds, reduced to what field ownership needs:
+//! which maps are structs (named fields) or string maps, which lists are associative (and by
+//! which keys), sets, or atomic, and which structs are atomic (`+structType=atomic`).
+//!
+//! Anything not listed is a struct whose fields are all unknown: its object values are structs
+//! again, its lists atomic, its scalars leaves. That is exactly kube's behaviour for unannotated
+//! Go fields, and for custom resources whose CRD schema declares no list types.
+
+/// One node type.
+#[derive(Debug)]
+pub(super) enum Ty {
+    /// A struct: object keys are named fields. Fields not listed have type [`OPEN`].
+    Struct(&'static [(&'static str, &'static Ty)]),
+    /// `map[string]T`: object keys are not named fields, each value has the element type.
+    Map(&'static Ty),
+    /// Owned as a whole: atomic structs, maps and lists.
+    Atomic,
+    /// `+listType=map`: items are identified by their key fields.
+    Assoc(&'static [Key], &'static Ty),
+    /// `+listType=set`: a list of distinct scalars, items identified by value.
+    Set,
+}
+
+/// A key field of an associative list, with the default kube's schema gives it.
+#[derive(Debug)]
+pub(super) struct Key {
+    pub name: &'static str,
+    pub default: Option<&'static str>,
+}
+
+/// A struct of unknown fields.
+pub(super) static OPEN: Ty = Ty::Struct(&[]);
+
+impl Ty {
+    /// The type of field `name` of a struct or map, and whether it is a named (struct) field;
+    /// `None` when this type has no fields.
+    pub(super) fn field(&self, name: &str) -> Option<(&'static Ty, bool)> {
+        match self {
+            Ty::Struct(fields) => {
+                let ty = fields
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(&OPEN, |(_, ty)| *ty);
+                Some((ty, true))
+            }
+            Ty::Map(elem) => Some((elem, false)),
+            Ty::Atomic | Ty::Assoc(..) | Ty::Set => None,
+        }
+    }
+}
+
+const fn key(name: &'static str) -> Key {
+    Key {
+        name,
+        default: None,
+    }
+}
+
+const NAME: &[Key] = &[key("name")];
+const TYPE: &[Key] = &[key("type")];
+const PROTOCOL_TCP: Key = Key {
+    name: "protocol",
+    default: Some("TCP"),
+};
+
+static STRING_MAP: Ty = Ty::Map(&Ty::Atomic);
+static CONDITIONS: Ty = Ty::Assoc(TYPE, &OPEN);
+
+static OBJECT_META: Ty = Ty::Struct(&[
+    ("labels", &STRING_MAP),
+    ("annotations", &STRING_MAP),
+    ("finalizers", &Ty::Set),
+    // OwnerReference is +structType=atomic.
+    ("ownerReferences", &Ty::Assoc(&[key("uid")], &Ty::Atomic)),
+]);
+
+static CONDITIONS_STATUS: Ty = Ty::Struct(&[("conditions", &CONDITIONS)]);
+
+static ENV_VAR: Ty = Ty::Struct(&[(
+    "valueFrom",
+    &Ty::Struct(&[
+        ("configMapKeyRef", &Ty::Atomic),
+        ("secretKeyRef", &Ty::Atomic),
+        ("fieldRef", &Ty::Atomic),
+        ("resourceFieldRef", &Ty::Atomic),
+    ]),
+)]);
+
+static CONTAINER: Ty = Ty::Struct(&[
+    (
+        "ports",
+        &Ty::Assoc(&[key("containerPort"), PROTOCOL_TCP], &OPEN),
+    ),
+    ("env", &Ty::Assoc(NAME, &ENV_VAR)),
+    ("volumeMounts", &Ty::Assoc(&[key("mountPath")], &OPEN)),
+    ("volumeDevices", &Ty::Assoc(&[key("devicePath")], &OPEN)),
+    (
+        "resources",
+        &Ty::Struct(&[
+            ("limits", &STRING_MAP),
+            ("requests", &STRING_MAP),
+            ("claims", &Ty::Assoc(NAME, &OPEN)),
+        ]),
+    ),
+]);
+
+static POD_SPEC: Ty = Ty::Struct(&[
+    ("volumes", &Ty::Assoc(NAME, &OPEN)),
+    ("initContainers", &Ty::Assoc(NAME, &CONTAINER)),
+    ("containers", &Ty::Assoc(NAME, &CONTAINER)),
+    ("ephemeralContainers", &Ty::Assoc(NAME, &CONTAINER)),
+    // LocalObjectReference is +structType=atomic.
+    ("imagePullSecrets", &Ty::Assoc(NAME, &Ty::Atomic)),
+    ("hostAliases", &Ty::Assoc(&[key("ip")], &OPEN)),
+    (
+        "topologySpreadConstraints",
+        &Ty::Assoc(&[key("topologyKey"), key("whenUnsatisfiable")], &OPEN),
+    ),
+    ("resourceClaims", &Ty::Assoc(NAME, &OPEN)),
+    ("schedulingGates", &Ty::Assoc(NAME, &OPEN)),
+    ("nodeSelector", &STRING_MAP),
+]);
+
+static POD_TEMPLATE_SPEC: Ty = Ty::Struct(&[("metadata", &OBJECT_META), ("spec", &POD_SPEC)]);
+
+static POD: Ty = Ty::Struct(&[
+    ("metadata", &OBJECT_META),
+    ("spec", &POD_SPEC),
+    ("status", &CONDITIONS_STATUS),
+]);
+
+/// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job: a pod template and an atomic selector.
+static WORKLOAD: Ty = Ty::Struct(&[
+    ("metadata", &OBJECT_META),
+    (
+        "spec",
+        &Ty::Struct(&[
+            // LabelSelector is +structType=atomic.
+            ("selector", &Ty::Atomic),
+            ("template", &POD_TEMPLATE_SPEC),
+        ]),
+    ),
+    ("status", &CONDITIONS_STATUS),
+]);
+
+static SERVICE: Ty = Ty::Struct(&[
+    ("metadata", &OBJECT_META),
+    (
+        "spec",
+        &Ty::Struct(&[
+            ("ports", &Ty::Assoc(&[key("port"), PROTOCOL_TCP], &OPEN)),
+            // ServiceSpec.selector is +mapType=atomic.
+            ("selector", &Ty::Atomic),
+        ]),
+    ),
+    ("status", &CONDITIONS_STATUS),
+]);
+
+static SERVICE_ACCOUNT: Ty = Ty::Struct(&[
+    ("metadata", &OBJECT_META),
+    // ObjectReference is +structType=atomic.
+    ("secrets", &Ty::Assoc(NAME, &Ty::Atomic)),
+]);
+
+/// ConfigMap, Secret, Namespace, Event, Lease, CRD and custom resources: metadata rules, string
+/// maps for data, and conditions merged by type.
+static PLAIN: Ty = Ty::Struct(&[
+    ("metadata", &OBJECT_META),
+    ("data", &STRING_MAP),
+    ("binaryData", &STRING_MAP),
+    ("stringData", &STRING_MAP),
+    ("status", &CONDITIONS_STATUS),
+]);
+
+/// Whether a kind is built in (a Go type on the server) rather than a custom resource: its group
+/// is the core group, has no dot, or ends in `.k8s.io`.
+pub(super) fn is_built_in(api_version: &str) -> bool {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    !group.contains('.') || group.ends_with(".k8s.io")
+}
+
+/// The schema of a kind. Kinds not named here (custom resources included) get [`PLAIN`]:
+/// object metadata, and everything else a struct with atomic lists.
+pub(super) fn for_kind(api_version: &str, kind: &str) -> &'static Ty {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    match (group, kind) {
+        ("", "Pod") => &POD,
+        ("", "Service") => &SERVICE,
+        ("", "ServiceAccount") => &SERVICE_ACCOUNT,
+        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => {
+            &WORKLOAD
+        }
+        _ => &PLAIN,
+    }
+}
