@@ -398,3 +398,57 @@ fn type_changes_take_the_patch_value() {
     .unwrap();
     assert_eq!(out, json!({"data":{"a":"s"}}));
 }
+
+#[test]
+fn kubectl_three_way_patch_for_a_deployment_applies() {
+    let live = pod_spec(json!({"containers":[{"name":"app","image":"app:1",
+        "env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"resources":{}}]}));
+    let patch = json!({"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}\n"}},
+        "spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"app"}],
+            "containers":[{"$setElementOrder/env":[{"name":"A"}],"env":[{"$patch":"delete","name":"B"}],
+                "image":"app:2","name":"app"}]}}}});
+    let out = deploy(live, patch);
+    assert_eq!(
+        out["spec"]["template"]["spec"]["containers"],
+        json!([{"name":"app","image":"app:2","env":[{"name":"A","value":"1"}],"resources":{}}])
+    );
+    assert_eq!(
+        out["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"],
+        "{}\n"
+    );
+}
+
+#[test]
+fn retain_keys_inside_a_volume_switches_its_source() {
+    let live = pod_spec(json!({"volumes":[{"name":"v","emptyDir":{}},{"name":"w","emptyDir":{}}]}));
+    let patch = pod_spec(
+        json!({"volumes":[{"$retainKeys":["configMap","name"],"configMap":{"name":"cm"},"name":"v"}]}),
+    );
+    let out = deploy(live, patch);
+    assert_eq!(
+        out["spec"]["template"]["spec"]["volumes"],
+        json!([{"name":"v","configMap":{"name":"cm"}},{"name":"w","emptyDir":{}}])
+    );
+}
+
+#[test]
+fn set_element_order_for_a_list_the_object_lacks() {
+    let patch = json!({"spec":{"template":{"spec":{
+        "$setElementOrder/containers":[{"name":"b"},{"name":"a"}],
+        "containers":[{"name":"a","image":"a"},{"name":"b","image":"b"}]}}}});
+    // The patch list disagrees with the order directive, which kube rejects.
+    assert_eq!(
+        smp("apps/v1", "Deployment", json!({}), patch)
+            .unwrap_err()
+            .http_status(),
+        400
+    );
+    let patch = json!({"spec":{"template":{"spec":{
+        "$setElementOrder/containers":[{"name":"a"},{"name":"b"}],
+        "containers":[{"name":"a","image":"a"},{"name":"b","image":"b"}]}}}});
+    let out = smp("apps/v1", "Deployment", json!({}), patch).unwrap();
+    assert_eq!(
+        out,
+        json!({"spec":{"template":{"spec":{"containers":[{"name":"a","image":"a"},{"name":"b","image":"b"}]}}}})
+    );
+}

@@ -530,3 +530,31 @@ fn an_unchanged_reapply_keeps_the_time() {
     let v2 = apply(Some(&v1), &cm(json!({"a":"1"})), &cm_params("kubectl", T2)).unwrap();
     assert_eq!(v2, v1);
 }
+
+#[test]
+fn service_ports_are_keyed_by_port_and_protocol() {
+    let svc = |ports: Value| json!({"apiVersion":"v1","kind":"Service","metadata":{"name":"dns"},"spec":{"ports":ports}});
+    let p = params("kubectl", "v1", "Service", T1);
+    let v1 = apply(
+        None,
+        &svc(json!([{"port":53,"protocol":"UDP","name":"dns"},{"port":53,"name":"dns-tcp"}])),
+        &p,
+    )
+    .unwrap();
+    assert_eq!(
+        fields_of(&v1, "kubectl"),
+        json!({"f:spec":{"f:ports":{
+            "k:{\"port\":53,\"protocol\":\"TCP\"}":{".":{},"f:name":{},"f:port":{}},
+            "k:{\"port\":53,\"protocol\":\"UDP\"}":{".":{},"f:name":{},"f:port":{},"f:protocol":{}}}}})
+    );
+    let v2 = apply(
+        Some(&v1),
+        &svc(json!([{"port":53,"protocol":"UDP","name":"dns"}])),
+        &p,
+    )
+    .unwrap();
+    assert_eq!(
+        v2["spec"]["ports"],
+        json!([{"port":53,"protocol":"UDP","name":"dns"}])
+    );
+}
