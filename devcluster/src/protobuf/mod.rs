@@ -63,6 +63,8 @@ pub enum ProtobufError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("the {kind} ({api_version}) JSON inside the protobuf envelope is not an object")]
+    EmbeddedNotAnObject { api_version: String, kind: String },
 }
 
 /// Decodes a Kubernetes protobuf request body ("k8s\0" magic + runtime.Unknown envelope) into the
@@ -85,17 +87,11 @@ pub fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
         Some(other) => return Err(ProtobufError::UnsupportedEncoding(other.to_owned())),
     }
     let raw = unknown.raw.unwrap_or_default();
-    let object =
-        match unknown.content_type.as_deref() {
-            None | Some("") | Some(CONTENT_TYPE) => object_from_message(&api_version, &kind, &raw)?,
-            Some("application/json") => serde_json::from_slice::<Map<String, Value>>(&raw)
-                .map_err(|source| ProtobufError::EmbeddedObject {
-                    api_version: api_version.clone(),
-                    kind: kind.clone(),
-                    source,
-                })?,
-            Some(other) => return Err(ProtobufError::UnsupportedContentType(other.to_owned())),
-        };
+    let object = match unknown.content_type.as_deref() {
+        None | Some("") | Some(CONTENT_TYPE) => object_from_message(&api_version, &kind, &raw)?,
+        Some("application/json") => json_object(&api_version, &kind, &raw)?,
+        Some(other) => return Err(ProtobufError::UnsupportedContentType(other.to_owned())),
+    };
     let mut typed = Map::new();
     typed.insert("apiVersion".to_owned(), Value::String(api_version));
     typed.insert("kind".to_owned(), Value::String(kind));
@@ -105,6 +101,27 @@ pub fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
             .filter(|(key, _)| key != "apiVersion" && key != "kind"),
     );
     Ok(Value::Object(typed))
+}
+
+/// A JSON object carried in the envelope (`contentType: application/json`). It is parsed as
+/// any JSON value first, so that no error message quotes the body.
+fn json_object(
+    api_version: &str,
+    kind: &str,
+    raw: &[u8],
+) -> Result<Map<String, Value>, ProtobufError> {
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ProtobufError::EmbeddedNotAnObject {
+            api_version: api_version.to_owned(),
+            kind: kind.to_owned(),
+        }),
+        Err(source) => Err(ProtobufError::EmbeddedObject {
+            api_version: api_version.to_owned(),
+            kind: kind.to_owned(),
+            source,
+        }),
+    }
 }
 
 /// The kinds devcluster serves that a client can create.

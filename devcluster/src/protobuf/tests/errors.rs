@@ -129,3 +129,30 @@ fn json_inside_the_envelope_is_accepted() {
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}, "data": {"a": "b"}})
     );
 }
+
+#[test]
+fn json_inside_the_envelope_must_be_an_object() {
+    for (raw, not_an_object) in [(&b"\"s3cr3t\""[..], true), (&b"{\"data\":"[..], false)] {
+        let unknown = Unknown {
+            type_meta: Some(TypeMeta {
+                api_version: Some("v1".into()),
+                kind: Some("Secret".into()),
+            }),
+            raw: Some(raw.to_vec()),
+            content_encoding: None,
+            content_type: Some("application/json".into()),
+        };
+        let mut body = MAGIC.to_vec();
+        body.extend(unknown.encode_to_vec());
+        let error = decode(&body).expect_err("not an object");
+        assert_eq!(
+            matches!(error, ProtobufError::EmbeddedNotAnObject { .. }),
+            not_an_object,
+            "{error:?}"
+        );
+        assert!(
+            !format!("{error:?} {error}").contains("s3cr3t"),
+            "errors never quote the body"
+        );
+    }
+}
