@@ -1,0 +1,208 @@
+//! Streams of YAML or JSON documents, in and out.
+//!
+//! Input that starts with `{` or `[` is read as a stream of JSON values (concatenated, as kubectl
+//! and kubeseal write them); anything else as YAML documents separated by `---`, with
+//! kubectl-compatible YAML 1.1 octals. Parse errors report a position only: the offending text
+//! may be a secret value, so it is never quoted.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// A document format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// YAML, each document prefixed with `---`.
+    #[default]
+    Yaml,
+    /// Pretty-printed JSON, one value after another.
+    Json,
+}
+
+impl Format {
+    /// The format a file name implies: `.json` is JSON, `.yaml`/`.yml` is YAML.
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "yaml" | "yml" => Some(Format::Yaml),
+            _ => None,
+        }
+    }
+
+    /// The format the text looks like: JSON if it starts with `{` or `[`, else YAML.
+    pub fn sniff(text: &str) -> Format {
+        match text.trim_start().chars().next() {
+            Some('{' | '[') => Format::Json,
+            _ => Format::Yaml,
+        }
+    }
+}
+
+/// Why a stream could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocError {
+    /// The YAML is not well formed.
+    #[error("malformed YAML{}", position(*.line, *.column))]
+    Yaml {
+        /// 1-based line, if known.
+        line: Option<u64>,
+        /// 1-based column, if known.
+        column: Option<u64>,
+    },
+    /// The JSON is not well formed.
+    #[error("malformed JSON{}", position(Some(*.line as u64), Some(*.column as u64)))]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// The stream holds no document.
+    #[error("the input is empty: no document found")]
+    Empty,
+    /// A value could not be written as YAML.
+    #[error("could not write YAML")]
+    WriteYaml {
+        /// The serializer's complaint.
+        #[source]
+        source: serde_saphyr::SerializeError,
+    },
+    /// A value could not be written as JSON.
+    #[error("could not write JSON")]
+    WriteJson {
+        /// The serializer's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+fn position(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+        (Some(l), None) => format!(" at line {l}"),
+        _ => String::new(),
+    }
+}
+
+/// Parses every document of a YAML or JSON stream. Empty documents are skipped; a stream with
+/// none is an error.
+pub fn parse_documents(text: &str) -> Result<Vec<Value>, DocError> {
+    let docs = match Format::sniff(text) {
+        Format::Json => parse_json(text)?,
+        Format::Yaml => parse_yaml(text)?,
+    };
+    let docs: Vec<Value> = docs.into_iter().filter(|d| !d.is_null()).collect();
+    if docs.is_empty() {
+        return Err(DocError::Empty);
+    }
+    Ok(docs)
+}
+
+fn parse_json(text: &str) -> Result<Vec<Value>, DocError> {
+    serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .map_err(|e| DocError::Json {
+            line: e.line(),
+            column: e.column(),
+        })
+}
+
+fn parse_yaml(text: &str) -> Result<Vec<Value>, DocError> {
+    let options = serde_saphyr::options! {
+        legacy_octal_numbers: true,
+        with_snippet: false,
+    };
+    serde_saphyr::from_multiple_with_options::<Value>(text, options).map_err(|e| {
+        let location = e.location();
+        DocError::Yaml {
+            line: location.map(|l| l.line()),
+            column: location.map(|l| l.column()),
+        }
+    })
+}
+
+/// Writes one document: YAML starts with `---`, JSON is pretty-printed; both end in a newline.
+pub fn render<T: Serialize>(value: &T, format: Format) -> Result<String, DocError> {
+    match format {
+        Format::Yaml => {
+            let mut options = serde_saphyr::SerializerOptions::default();
+            // Sealed values are long base64 strings: keep them plain scalars, never folded.
+            options.prefer_block_scalars = false;
+            let body = serde_saphyr::to_string_with_options(value, options)
+                .map_err(|source| DocError::WriteYaml { source })?;
+            Ok(format!("---\n{body}"))
+        }
+        Format::Json => {
+            let mut body = serde_json::to_string_pretty(value)
+                .map_err(|source| DocError::WriteJson { source })?;
+            body.push('\n');
+            Ok(body)
+        }
+    }
+}
+
+/// Writes several documents one after the other.
+pub fn render_all<T: Serialize>(values: &[T], format: Format) -> Result<String, DocError> {
+    values.iter().map(|v| render(v, format)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yaml_streams_skip_empty_documents_and_read_octals() {
+        let docs = parse_documents("---\n# only a comment\n---\na: 0644\n---\nb: yes\n").unwrap();
+        assert_eq!(docs, vec![json!({"a": 420}), json!({"b": true})]);
+    }
+
+    #[test]
+    fn json_streams_are_concatenated_values() {
+        let docs = parse_documents("{\"a\": 1}\n{\"b\": 2}").unwrap();
+        assert_eq!(docs, vec![json!({"a": 1}), json!({"b": 2})]);
+    }
+
+    #[test]
+    fn syntax_errors_give_a_position_and_never_the_text() {
+        let err = parse_documents("a: 1\nb: [hunter2\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("malformed YAML"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        let err = parse_documents("{\"password\": hunter2}").unwrap_err();
+        assert!(matches!(err, DocError::Json { line: 1, .. }), "{err}");
+        assert!(!err.to_string().contains("hunter2"));
+        assert!(matches!(
+            parse_documents("# nothing\n"),
+            Err(DocError::Empty)
+        ));
+    }
+
+    #[test]
+    fn render_round_trips_long_strings_in_both_formats() {
+        let long = "A".repeat(700) + "==";
+        let value = json!({"k": long, "yes": "yes", "n": "0755"});
+        for format in [Format::Yaml, Format::Json] {
+            let text = render(&value, format).unwrap();
+            assert_eq!(parse_documents(&text).unwrap(), vec![value.clone()]);
+        }
+        let yaml = render(&value, Format::Yaml).unwrap();
+        assert!(yaml.starts_with("---\n"));
+        assert!(yaml.contains(&format!("k: {long}\n")), "{yaml}");
+    }
+
+    #[test]
+    fn format_from_extension() {
+        use std::path::Path;
+        assert_eq!(
+            Format::from_extension(Path::new("a.json")),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            Format::from_extension(Path::new("a.YML")),
+            Some(Format::Yaml)
+        );
+        assert_eq!(Format::from_extension(Path::new("a.txt")), None);
+    }
+}

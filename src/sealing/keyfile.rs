@@ -1,0 +1,247 @@
+//! Private keys for offline unsealing, in every form users have them:
+//!
+//! - PEM: one or more `RSA PRIVATE KEY` (PKCS#1) or `PRIVATE KEY` (PKCS#8) blocks;
+//! - a key Secret (YAML or JSON) with the key PEM in `data["tls.key"]`, as Bitnami stores keys;
+//! - a `List` of such Secrets, the form `kubectl get secret -l … -o yaml` gives a key backup;
+//! - several of those as a YAML document stream.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::api::docs::{self, DocError};
+use crate::crypto::{KeyError, PrivateKey};
+
+/// The key Secret field that holds the private key.
+pub const TLS_KEY: &str = "tls.key";
+
+/// Why no keys could be read. Nothing here ever quotes key material.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyFileError {
+    /// A PEM private key block is not a usable RSA key.
+    #[error("PEM private key block {index} is not usable")]
+    PemKey {
+        /// 1-based block number.
+        index: usize,
+        /// Why.
+        #[source]
+        source: KeyError,
+    },
+    /// The text has PEM markers but no private key block, or is broken PEM.
+    #[error("no PEM private key found (expected RSA PRIVATE KEY or PRIVATE KEY)")]
+    NoPemKey,
+    /// The text is neither PEM nor a YAML/JSON document.
+    #[error("not a PEM key and not a key Secret or List")]
+    Documents {
+        /// Why the documents did not parse.
+        #[source]
+        source: DocError,
+    },
+    /// A document is neither a Secret nor a List.
+    #[error("document {index} is a {kind:?}, expected a key Secret or a List of them")]
+    NotAKeyDocument {
+        /// 1-based document number.
+        index: usize,
+        /// The `kind` found.
+        kind: String,
+    },
+    /// A Secret has no `data["tls.key"]`.
+    #[error("Secret {name:?} has no data[\"tls.key\"]")]
+    NoTlsKey {
+        /// The Secret's name, or empty.
+        name: String,
+    },
+    /// `data["tls.key"]` is not base64.
+    #[error("Secret {name:?}: data[\"tls.key\"] is not valid base64")]
+    TlsKeyNotBase64 {
+        /// The Secret's name, or empty.
+        name: String,
+    },
+    /// `data["tls.key"]` does not hold a usable key.
+    #[error("Secret {name:?}: data[\"tls.key\"] is not a usable private key")]
+    TlsKey {
+        /// The Secret's name, or empty.
+        name: String,
+        /// Why.
+        #[source]
+        source: KeyError,
+    },
+    /// The input holds no key at all.
+    #[error("no private key found")]
+    Empty,
+}
+
+/// Reads every private key in `bytes`.
+pub fn read_private_keys(bytes: &[u8]) -> Result<Vec<PrivateKey>, KeyFileError> {
+    let keys = if looks_like_pem(bytes) {
+        read_pem_keys(bytes)?
+    } else {
+        let text = std::str::from_utf8(bytes).map_err(|_| KeyFileError::Documents {
+            source: DocError::Yaml {
+                line: None,
+                column: None,
+            },
+        })?;
+        let documents =
+            docs::parse_documents(text).map_err(|source| KeyFileError::Documents { source })?;
+        let mut keys = Vec::new();
+        for (i, doc) in documents.iter().enumerate() {
+            read_document(doc, i + 1, &mut keys)?;
+        }
+        keys
+    };
+    if keys.is_empty() {
+        return Err(KeyFileError::Empty);
+    }
+    Ok(keys)
+}
+
+fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+fn read_pem_keys(bytes: &[u8]) -> Result<Vec<PrivateKey>, KeyFileError> {
+    let blocks = pem::parse_many(bytes).map_err(|_| KeyFileError::NoPemKey)?;
+    let mut keys = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        let der = Zeroizing::new(block.contents().to_vec());
+        let key = match block.tag() {
+            "RSA PRIVATE KEY" => PrivateKey::from_pkcs1_der(&der),
+            "PRIVATE KEY" => PrivateKey::from_pkcs8_der(&der),
+            _ => continue,
+        };
+        keys.push(key.map_err(|source| KeyFileError::PemKey {
+            index: i + 1,
+            source,
+        })?);
+    }
+    if keys.is_empty() {
+        return Err(KeyFileError::NoPemKey);
+    }
+    Ok(keys)
+}
+
+fn read_document(
+    doc: &Value,
+    index: usize,
+    keys: &mut Vec<PrivateKey>,
+) -> Result<(), KeyFileError> {
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
+    match kind {
+        "Secret" => {
+            keys.push(read_key_secret(doc)?);
+            Ok(())
+        }
+        "List" | "SecretList" => {
+            let items = doc.get("items").and_then(Value::as_array);
+            for item in items.into_iter().flatten() {
+                read_document(item, index, keys)?;
+            }
+            Ok(())
+        }
+        other => Err(KeyFileError::NotAKeyDocument {
+            index,
+            kind: other.to_owned(),
+        }),
+    }
+}
+
+fn read_key_secret(doc: &Value) -> Result<PrivateKey, KeyFileError> {
+    let name = doc
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let encoded = doc
+        .get("data")
+        .and_then(|d| d.get(TLS_KEY))
+        .and_then(Value::as_str)
+        .ok_or_else(|| KeyFileError::NoTlsKey { name: name.clone() })?;
+    let compact: Zeroizing<String> = Zeroizing::new(
+        encoded
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect(),
+    );
+    let pem_text = Zeroizing::new(
+        STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|_| KeyFileError::TlsKeyNotBase64 { name: name.clone() })?,
+    );
+    PrivateKey::from_pem(&pem_text).map_err(|source| KeyFileError::TlsKey { name, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::KeyBits;
+    use crate::sealing::test_key as key;
+
+    fn key_secret(name: &str, key: &PrivateKey) -> Value {
+        let pem = key.to_pkcs1_pem().unwrap();
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": name, "labels": {"sealedsecrets.bitnami.com/sealed-secrets-key": "active"}},
+            "data": {"tls.key": STANDARD.encode(pem.as_bytes()), "tls.crt": ""}
+        })
+    }
+
+    #[test]
+    fn pem_files_with_several_keys() {
+        let other = PrivateKey::generate(KeyBits::Rsa2048).unwrap();
+        let text = format!(
+            "{}{}",
+            key().to_pkcs1_pem().unwrap().as_str(),
+            other.to_pkcs8_pem().as_str()
+        );
+        let keys = read_private_keys(text.as_bytes()).unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(
+            keys[1].public_key().fingerprint(),
+            other.public_key().fingerprint()
+        );
+    }
+
+    #[test]
+    fn key_secrets_and_bitnami_backup_lists() {
+        let other = PrivateKey::generate(KeyBits::Rsa2048).unwrap();
+        let list = serde_json::json!({
+            "apiVersion": "v1", "kind": "List",
+            "items": [key_secret("k1", key()), key_secret("k2", &other)]
+        });
+        let yaml = docs::render(&list, docs::Format::Yaml).unwrap();
+        assert_eq!(read_private_keys(yaml.as_bytes()).unwrap().len(), 2);
+        let json = docs::render(&key_secret("k1", key()), docs::Format::Json).unwrap();
+        let keys = read_private_keys(json.as_bytes()).unwrap();
+        assert_eq!(
+            keys[0].public_key().fingerprint(),
+            key().public_key().fingerprint()
+        );
+    }
+
+    #[test]
+    fn wrong_inputs_are_named() {
+        let cm = serde_json::json!({"kind": "ConfigMap"}).to_string();
+        assert!(matches!(
+            read_private_keys(cm.as_bytes()),
+            Err(KeyFileError::NotAKeyDocument { index: 1, .. })
+        ));
+        let no_key = serde_json::json!({"kind": "Secret", "metadata": {"name": "x"}}).to_string();
+        assert!(matches!(
+            read_private_keys(no_key.as_bytes()),
+            Err(KeyFileError::NoTlsKey { .. })
+        ));
+        let cert_only = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
+        assert!(matches!(
+            read_private_keys(cert_only.as_bytes()),
+            Err(KeyFileError::NoPemKey)
+        ));
+        let empty_list = serde_json::json!({"kind": "List", "items": []}).to_string();
+        assert!(matches!(
+            read_private_keys(empty_list.as_bytes()),
+            Err(KeyFileError::Empty)
+        ));
+    }
+}

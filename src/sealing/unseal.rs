@@ -1,0 +1,240 @@
+//! SealedSecret + private keys → Secret. The label comes from the SealedSecret's top-level
+//! name, namespace and scope annotations only. Every value is tried; if any fails, the error
+//! names all failing keys and nothing is returned: never a partial Secret.
+
+use std::collections::BTreeMap;
+
+use crate::api::{ObjectMeta, SealedSecret, Secret};
+use crate::crypto::{self, Opened, PrivateKey, Scope};
+
+use super::target::{NameRule, Overrides, Target, TargetError};
+
+/// Why a SealedSecret could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnsealError {
+    /// The top-level name, namespace or scope is incomplete.
+    #[error("cannot tell which label SealedSecret {name:?} was sealed with")]
+    Target {
+        /// The SealedSecret's name, or empty.
+        name: String,
+        /// What was missing.
+        #[source]
+        source: TargetError,
+    },
+    /// Some values did not open with any key under this scope.
+    #[error(
+        "{} of {total} values of SealedSecret {name:?} could not be decrypted: {}",
+        keys.len(),
+        keys.join(", ")
+    )]
+    Decrypt {
+        /// The SealedSecret's `namespace/name`.
+        name: String,
+        /// The keys that failed, sorted.
+        keys: Vec<String>,
+        /// How many values there are.
+        total: usize,
+    },
+    /// The template uses Go-template `data`, which sealsync cannot render yet.
+    #[error("SealedSecret {name:?} uses spec.template.data ({}), which is not supported yet", keys.join(", "))]
+    TemplateData {
+        /// The SealedSecret's name.
+        name: String,
+        /// The template keys.
+        keys: Vec<String>,
+    },
+    /// The SealedSecret uses the deprecated single-blob `spec.data` format.
+    #[error("SealedSecret {name:?} uses the deprecated spec.data format, which is not supported")]
+    LegacyData {
+        /// The SealedSecret's name.
+        name: String,
+    },
+}
+
+/// The result of [`unseal`].
+pub struct Unsealed {
+    /// The Secret, values in `data`.
+    pub secret: Secret,
+    /// For each key, the index of the private key that opened it.
+    pub key_indices: BTreeMap<String, usize>,
+}
+
+/// The identity of a SealedSecret, from its top-level metadata only.
+pub fn identity(sealed: &SealedSecret) -> Result<Target, UnsealError> {
+    Target::resolve(
+        sealed.metadata.name(),
+        sealed.metadata.namespace(),
+        Scope::from_annotations(&sealed.metadata.annotations),
+        &Overrides::default(),
+        NameRule::WhenStrict,
+    )
+    .map_err(|source| UnsealError::Target {
+        name: display_name(&sealed.metadata),
+        source,
+    })
+}
+
+/// Opens every value. All or nothing: the error names every key that failed.
+pub fn open_all(
+    sealed: &SealedSecret,
+    keys: &[PrivateKey],
+) -> Result<BTreeMap<String, Opened>, UnsealError> {
+    if sealed.spec.encrypted_data.is_empty() && sealed.spec.other.contains_key("data") {
+        return Err(UnsealError::LegacyData {
+            name: display_name(&sealed.metadata),
+        });
+    }
+    let label = identity(sealed)?.label();
+    let mut opened = BTreeMap::new();
+    let mut failed = Vec::new();
+    for (key, value) in &sealed.spec.encrypted_data {
+        match crypto::open_base64(keys, value, &label) {
+            Ok(o) => {
+                opened.insert(key.clone(), o);
+            }
+            Err(crypto::DecryptionFailed) => failed.push(key.clone()),
+        }
+    }
+    if failed.is_empty() {
+        Ok(opened)
+    } else {
+        Err(UnsealError::Decrypt {
+            name: display_name(&sealed.metadata),
+            keys: failed,
+            total: sealed.spec.encrypted_data.len(),
+        })
+    }
+}
+
+/// Checks that every value opens; returns how many there are.
+pub fn verify(sealed: &SealedSecret, keys: &[PrivateKey]) -> Result<usize, UnsealError> {
+    open_all(sealed, keys).map(|opened| opened.len())
+}
+
+/// Opens a SealedSecret into the Secret it describes: the template's metadata, type and
+/// immutability, with name and namespace forced to the SealedSecret's own.
+pub fn unseal(sealed: &SealedSecret, keys: &[PrivateKey]) -> Result<Unsealed, UnsealError> {
+    let template = sealed.spec.template.clone().unwrap_or_default();
+    if let Some(data) = template.data.as_ref().filter(|d| !d.is_empty()) {
+        return Err(UnsealError::TemplateData {
+            name: display_name(&sealed.metadata),
+            keys: data.keys().cloned().collect(),
+        });
+    }
+    let opened = open_all(sealed, keys)?;
+    let mut metadata = template.metadata;
+    metadata.name = sealed.metadata.name.clone();
+    metadata.namespace = sealed.metadata.namespace.clone();
+    let mut secret = Secret::new(metadata);
+    secret.type_ = template.type_;
+    secret.immutable = template.immutable;
+    let mut key_indices = BTreeMap::new();
+    for (key, o) in opened {
+        secret.set_value(&key, &o.plaintext);
+        key_indices.insert(key, o.key_index);
+    }
+    Ok(Unsealed {
+        secret,
+        key_indices,
+    })
+}
+
+/// `namespace/name`, or what there is of it.
+pub fn display_name(meta: &ObjectMeta) -> String {
+    match (meta.namespace(), meta.name()) {
+        (Some(ns), Some(n)) => format!("{ns}/{n}"),
+        (None, Some(n)) => n.to_owned(),
+        (Some(ns), None) => format!("{ns}/"),
+        (None, None) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::KeyBits;
+    use crate::sealing::seal::{SealOptions, seal_secret};
+    use crate::sealing::test_key as key;
+    use serde_json::json;
+
+    fn sealed() -> SealedSecret {
+        let secret = Secret::from_value(json!({
+            "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "prod", "labels": {"app": "db"}},
+            "type": "kubernetes.io/basic-auth",
+            "stringData": {"username": "admin", "password": "s3cr3t"}
+        }))
+        .unwrap();
+        seal_secret(&secret, key().public_key(), &SealOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn round_trip_restores_values_and_template() {
+        let other = PrivateKey::generate(KeyBits::Rsa2048).unwrap();
+        let keys = [
+            other,
+            PrivateKey::from_pkcs8_der(key().pkcs8_der()).unwrap(),
+        ];
+        let out = unseal(&sealed(), &keys).unwrap();
+        let values = out.secret.values().unwrap();
+        assert_eq!(&values["password"][..], b"s3cr3t");
+        assert_eq!(out.secret.metadata.labels["app"], "db");
+        assert_eq!(
+            out.secret.type_.as_deref(),
+            Some("kubernetes.io/basic-auth")
+        );
+        assert_eq!(out.key_indices["username"], 1);
+    }
+
+    #[test]
+    fn a_moved_or_tampered_value_fails_and_is_named() {
+        let mut moved = sealed();
+        moved.metadata.namespace = Some("dev".into());
+        let keys = std::slice::from_ref(key());
+        match unseal(&moved, keys) {
+            Err(UnsealError::Decrypt { keys, total, .. }) => {
+                assert_eq!(keys, ["password", "username"]);
+                assert_eq!(total, 2);
+            }
+            other => panic!("expected a decrypt error, got {:?}", other.err()),
+        }
+
+        let mut tampered = sealed();
+        let value = tampered.spec.encrypted_data.get_mut("password").unwrap();
+        let last = value.pop().unwrap();
+        value.push(if last == 'A' { 'B' } else { 'A' });
+        let err = verify(&tampered, keys).unwrap_err();
+        assert!(err.to_string().contains("1 of 2 values"), "{err}");
+        assert!(err.to_string().ends_with("password"), "{err}");
+    }
+
+    #[test]
+    fn scope_is_read_from_the_top_level_only() {
+        let mut sealed = sealed();
+        // A template claiming cluster-wide must not widen what the value opens as.
+        sealed.template_mut().metadata.annotations.insert(
+            "sealedsecrets.bitnami.com/cluster-wide".into(),
+            "true".into(),
+        );
+        sealed.metadata.namespace = Some("elsewhere".into());
+        assert!(verify(&sealed, std::slice::from_ref(key())).is_err());
+    }
+
+    #[test]
+    fn template_data_and_legacy_data_are_refused_clearly() {
+        let mut templated = sealed();
+        templated.template_mut().data = Some([("dsn".into(), "{{ .password }}".into())].into());
+        assert!(matches!(
+            unseal(&templated, std::slice::from_ref(key())),
+            Err(UnsealError::TemplateData { .. })
+        ));
+        let mut legacy = sealed();
+        legacy.spec.encrypted_data.clear();
+        legacy.spec.other.insert("data".into(), json!("AgA="));
+        assert!(matches!(
+            verify(&legacy, std::slice::from_ref(key())),
+            Err(UnsealError::LegacyData { .. })
+        ));
+    }
+}
