@@ -354,3 +354,5 @@ fn without_nulls(v: &Value) -> Value {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vector_tests;
