@@ -204,6 +204,10 @@ fn replace(doc: &mut Value, tokens: &[String], path: &str, value: Value) -> Resu
 }
 
 #[cfg(test)]
+#[path = "json_patch_suite.rs"]
+mod suite;
+
+#[cfg(test)]
 mod tests {
     use serde_json::json;
 
