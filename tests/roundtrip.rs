@@ -146,6 +146,31 @@ proptest! {
         value.extend_from_slice(&body);
         prop_assert_eq!(open(key(), &value, &label).err(), Some(DecryptionFailed));
     }
+
+    /// Robustness of the text path: arbitrary strings never panic and never open.
+    #[test]
+    fn open_base64_rejects_arbitrary_text_without_panicking(
+        text in "\\PC{0,400}|[A-Za-z0-9+/=\r\n]{0,400}",
+    ) {
+        let opened = open_base64(std::slice::from_ref(key()), &text, b"");
+        prop_assert!(opened.is_err());
+    }
+}
+
+/// Go's decoder skips `\r` and `\n`, so values wrapped with either line ending open.
+#[test]
+fn base64_wrapped_with_lf_or_crlf_opens() {
+    let text = seal_base64(key().public_key(), b"wrapped", b"ns/name").expect("seal");
+    for newline in ["\n", "\r\n"] {
+        let wrapped: String = text
+            .as_bytes()
+            .chunks(76)
+            .map(|line| String::from_utf8_lossy(line).into_owned() + newline)
+            .collect();
+        let opened = open_base64(std::slice::from_ref(key()), &wrapped, b"ns/name")
+            .unwrap_or_else(|e| panic!("{newline:?}-wrapped value: {e}"));
+        assert_eq!(opened.plaintext.as_slice(), b"wrapped");
+    }
 }
 
 proptest! {

@@ -12,8 +12,11 @@ the GCM nonce is 12 zero bytes and there is no associated data.
 The vectors are committed; the Rust test (tests/vectors.rs) only reads them. Run this script to
 regenerate them (keys in keys/ are kept if present, so only the ciphertexts change):
 
-    python3 tests/vectors/generate.py          # rewrite every *.vector file
-    python3 tests/vectors/generate.py --check  # re-check the committed files with Python
+    python3 tests/vectors/generate.py            # write the vectors that have no file yet
+    python3 tests/vectors/generate.py --rewrite  # rewrite every *.vector file
+    python3 tests/vectors/generate.py --check    # re-check the committed files with Python
+
+Both writing modes end with the check.
 
 File format (one vector per file, `*.vector`):
 
@@ -29,6 +32,8 @@ File format (one vector per file, `*.vector`):
     plaintext-repeat: <hex>*<count>             (success only, the hex bytes repeated count times)
     <blank line>
     <the sealed value in standard base64, wrapped at 76 columns; may be empty>
+
+The body is decoded as Go's base64.StdEncoding does: padding required, only line breaks skipped.
 """
 
 import argparse
@@ -235,6 +240,14 @@ VECTORS = [
          comment="sealed cluster-wide (empty label), opened namespace-wide (label \"prod\")",
          seal=("rsa2048-pkcs1.pem", "cluster-wide", "prod", "db-password"),
          open_scope="namespace-wide", plaintext=b"hunter2"),
+    dict(stem="not-base64", expect="failure",
+         comment="the body is not base64 at all",
+         seal=("rsa2048-pkcs1.pem", "cluster-wide", "prod", "db-password"),
+         plaintext=b"hunter2", encode=lambda text: "AgB%%%not*base64"),
+    dict(stem="base64-without-padding", expect="failure",
+         comment="a valid value (281 bytes) encoded without its '=' padding; Go's StdEncoding refuses it",
+         seal=("rsa2048-pkcs1.pem", "cluster-wide", "prod", "db-password"),
+         plaintext=b"hunter2", encode=lambda text: text.rstrip("=")),
     dict(stem="wrong-key", expect="failure",
          comment="sealed to the 2048-bit PKCS#1 key, opened with the other 2048-bit key",
          seal=("rsa2048-pkcs1.pem", "strict", "prod", "db-password"),
@@ -273,24 +286,30 @@ def render(v, value):
             lines.append(f"plaintext-repeat: {unit.hex()}*{count}")
         else:
             lines.append(f"plaintext: {v['plaintext'].hex()}")
-    text = base64.b64encode(value).decode()
+    text = v.get("encode", lambda t: t)(base64.b64encode(value).decode())
     body = [text[i : i + 76] for i in range(0, len(text), 76)]
     head = "".join(line.rstrip() + "\n" for line in lines)
     return head + "\n" + "".join(line + "\n" for line in body)
 
 
-def generate():
+def generate(rewrite):
     keys = {name: load_or_make_key(name) for name in KEY_FILES}
-    for old in HERE.glob("*.vector"):
-        old.unlink()
+    if rewrite:
+        for old in HERE.glob("*.vector"):
+            old.unlink()
+    written = 0
     for v in VECTORS:
+        path = HERE / f"{v['stem']}.vector"
+        if path.exists():
+            continue
         key_file, scope, namespace, name = v["seal"]
         value = hybrid_encrypt(
             keys[key_file].public_key(), plaintext_of(v), scope_label(scope, namespace, name)
         )
         value = v.get("tamper", lambda b: b)(value)
-        (HERE / f"{v['stem']}.vector").write_text(render(v, value))
-    print(f"wrote {len(VECTORS)} vectors to {HERE}")
+        path.write_text(render(v, value))
+        written += 1
+    print(f"wrote {written} of {len(VECTORS)} vectors to {HERE}")
     return check()
 
 
@@ -300,7 +319,11 @@ def parse(path):
     for line in head.splitlines():
         key, _, val = line.partition(":")
         fields[key] = val.strip()
-    return fields, base64.b64decode("".join(body.split()))
+    try:
+        value = base64.b64decode(body.replace("\r", "").replace("\n", ""), validate=True)
+    except ValueError:
+        value = None  # not base64: opens with no key
+    return fields, value
 
 
 def check():
@@ -315,7 +338,7 @@ def check():
             print(f"{path.name}: label does not match scope/namespace/name")
             failures += 1
         opened = None
-        for index, key_file in enumerate(fields["key"].split()):
+        for index, key_file in enumerate(fields["key"].split() if value is not None else []):
             if key_file not in keys:
                 keys[key_file] = load_or_make_key(key_file)
             plaintext = hybrid_decrypt(keys[key_file], value, label)
@@ -341,8 +364,9 @@ def check():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only re-check the committed vectors")
+    parser.add_argument("--rewrite", action="store_true", help="rewrite every vector file")
     args = parser.parse_args()
-    sys.exit(check() if args.check else generate())
+    sys.exit(check() if args.check else generate(args.rewrite))
 
 
 if __name__ == "__main__":
