@@ -19,6 +19,10 @@ pub(super) enum Ty {
     Assoc(&'static [Key], &'static Ty),
     /// `+listType=set`: a list of distinct scalars, items identified by value.
     Set,
+    /// A field of a built-in kind whose Go field has no `omitempty` (`containers`): it exists,
+    /// as null, in an empty object, so kube never reports it as added. Only valid as a struct
+    /// field's type; [`Ty::field`] looks through it.
+    Required(&'static Ty),
 }
 
 /// A key field of an associative list, with the default kube's schema gives it.
@@ -41,11 +45,20 @@ impl Ty {
                     .iter()
                     .find(|(n, _)| *n == name)
                     .map_or(&OPEN, |(_, ty)| *ty);
-                Some((ty, true))
+                match ty {
+                    Ty::Required(inner) => Some((inner, true)),
+                    _ => Some((ty, true)),
+                }
             }
             Ty::Map(elem) => Some((elem, false)),
-            Ty::Atomic | Ty::Assoc(..) | Ty::Set => None,
+            Ty::Atomic | Ty::Assoc(..) | Ty::Set | Ty::Required(_) => None,
         }
+    }
+
+    /// Whether struct field `name` is [`Ty::Required`].
+    pub(super) fn is_required_field(&self, name: &str) -> bool {
+        matches!(self, Ty::Struct(fields)
+            if fields.iter().any(|(n, ty)| *n == name && matches!(ty, Ty::Required(_))))
     }
 }
 
@@ -107,7 +120,7 @@ static CONTAINER: Ty = Ty::Struct(&[
 static POD_SPEC: Ty = Ty::Struct(&[
     ("volumes", &Ty::Assoc(NAME, &OPEN)),
     ("initContainers", &Ty::Assoc(NAME, &CONTAINER)),
-    ("containers", &Ty::Assoc(NAME, &CONTAINER)),
+    ("containers", &Ty::Required(&Ty::Assoc(NAME, &CONTAINER))),
     ("ephemeralContainers", &Ty::Assoc(NAME, &CONTAINER)),
     // LocalObjectReference is +structType=atomic.
     ("imagePullSecrets", &Ty::Assoc(NAME, &Ty::Atomic)),

@@ -558,3 +558,22 @@ fn service_ports_are_keyed_by_port_and_protocol() {
         json!([{"port":53,"protocol":"UDP","name":"dns"}])
     );
 }
+
+#[test]
+fn a_deployment_created_by_update_has_kubes_dot_markers() {
+    let mut created = deployment(json!([{"name":"nginx","image":"nginx","resources":{},
+        "env":[{"name":"A","value":"1"}]}]));
+    record_update(None, &mut created, &deploy_params("kubectl-create"));
+    // As kube records `kubectl create deployment`: no "." on the Go structs (spec, template,
+    // its metadata and spec) nor on `containers` (never omitted), but on new maps, lists
+    // and list items, and on every object inside a new item.
+    assert_eq!(
+        fields_of(&created, "kubectl-create"),
+        json!({"f:metadata":{"f:labels":{".":{},"f:app":{}}},
+            "f:spec":{"f:replicas":{},"f:selector":{},"f:template":{
+                "f:metadata":{"f:labels":{".":{},"f:app":{}}},
+                "f:spec":{"f:containers":{"k:{\"name\":\"nginx\"}":{".":{},
+                    "f:env":{".":{},"k:{\"name\":\"A\"}":{".":{},"f:name":{},"f:value":{}}},
+                    "f:image":{},"f:name":{},"f:resources":{}}}}}}})
+    );
+}

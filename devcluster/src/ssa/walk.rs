@@ -22,7 +22,7 @@ fn item_pes(ty: &Ty, items: &[Value]) -> Option<Vec<String>> {
             .iter()
             .map(|item| (!item.is_object() && !item.is_array()).then(|| value_pe(item)))
             .collect::<Option<_>>()?,
-        Ty::Struct(_) | Ty::Map(_) | Ty::Atomic => return None,
+        Ty::Struct(_) | Ty::Map(_) | Ty::Atomic | Ty::Required(_) => return None,
     };
     let mut seen = BTreeSet::new();
     pes.iter().all(|pe| seen.insert(pe)).then_some(pes)
@@ -45,7 +45,7 @@ fn assoc_pe(keys: &[Key], item: &Value) -> Option<String> {
 fn elem(ty: &Ty) -> &'static Ty {
     match ty {
         Ty::Assoc(_, elem) => elem,
-        Ty::Struct(_) | Ty::Map(_) | Ty::Atomic | Ty::Set => &Ty::Atomic,
+        Ty::Struct(_) | Ty::Map(_) | Ty::Atomic | Ty::Set | Ty::Required(_) => &Ty::Atomic,
     }
 }
 
@@ -208,10 +208,13 @@ pub(super) struct Comparison {
 
 /// `Compare`: leaves added, modified or removed, and containers added or removed.
 ///
-/// With `go_structs` (built-in kinds), an added or removed struct field is not itself reported:
-/// kube compares Go objects, whose non-pointer struct fields always exist, so only maps, lists,
-/// list items and leaves appear. Custom resources are compared as plain JSON, where every
-/// added object is reported (kube's `".": {}` on a new `spec`).
+/// With `go_structs` (built-in kinds), an added or removed struct field, or a list field Go
+/// never omits ([`Ty::Required`]), is not itself reported when its parent is not either: kube
+/// compares Go objects, and an empty Go object has those from its root down (not inside list
+/// items). Maps, other lists, list items and leaves are reported. Struct fields are taken to be
+/// non-pointer fields; kube does report a pointer struct (`securityContext`) that a write adds.
+/// Custom resources are compared as plain JSON, where every added object is reported (kube's
+/// `".": {}` on a new `spec`).
 pub(super) fn compare(lhs: &Value, rhs: &Value, ty: &'static Ty, go_structs: bool) -> Comparison {
     let mut c = Comparison::default();
     let mut walker = CompareWalker {
@@ -219,7 +222,7 @@ pub(super) fn compare(lhs: &Value, rhs: &Value, ty: &'static Ty, go_structs: boo
         path: Vec::new(),
         c: &mut c,
     };
-    walker.walk(Some(lhs), Some(rhs), ty, false);
+    walker.walk(Some(lhs), Some(rhs), ty, true);
     c
 }
 
@@ -230,8 +233,14 @@ struct CompareWalker<'c> {
 }
 
 impl CompareWalker<'_> {
-    /// Compares one node; `named` tells whether it is a struct field.
-    fn walk(&mut self, lhs: Option<&Value>, rhs: Option<&Value>, ty: &'static Ty, named: bool) {
+    /// Compares one node; `always_present` tells whether Go's empty object has it already.
+    fn walk(
+        &mut self,
+        lhs: Option<&Value>,
+        rhs: Option<&Value>,
+        ty: &'static Ty,
+        always_present: bool,
+    ) {
         if lhs == rhs {
             return;
         }
@@ -244,13 +253,16 @@ impl CompareWalker<'_> {
                 let r = rhs.and_then(Value::as_object).unwrap_or(&empty);
                 let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
                 for key in keys {
-                    let (child_ty, child_named) = ty.field(key).unwrap_or((&OPEN, true));
+                    let (child_ty, named) = ty.field(key).unwrap_or((&OPEN, true));
+                    let present = always_present
+                        && self.go_structs
+                        && ((named && matches!(child_ty, Ty::Struct(_)))
+                            || ty.is_required_field(key));
                     self.path.push(field_pe(key));
-                    self.walk(l.get(key), r.get(key), child_ty, child_named);
+                    self.walk(l.get(key), r.get(key), child_ty, present);
                     self.path.pop();
                 }
-                let go_struct = self.go_structs && named && matches!(ty, Ty::Struct(_));
-                if !go_struct {
+                if !always_present {
                     container_added_or_removed(lhs, rhs, &self.path, self.c);
                 }
             }
@@ -272,7 +284,9 @@ impl CompareWalker<'_> {
                     );
                     self.path.pop();
                 }
-                container_added_or_removed(lhs, rhs, &self.path, self.c);
+                if !always_present {
+                    container_added_or_removed(lhs, rhs, &self.path, self.c);
+                }
             }
             _ => leaf(lhs, rhs, &self.path, self.c),
         }
