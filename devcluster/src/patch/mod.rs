@@ -6,8 +6,8 @@
 //!   (`application/strategic-merge-patch+json`), with the patch merge keys of the built-in
 //!   kinds and the directives kubectl's client-side `apply` sends.
 //!
-//! Every function works on objects in their Kubernetes JSON form and changes `target` in place.
-//! On error `target` may be partly patched: callers patch a copy and keep the stored object.
+//! Every function works on objects in their Kubernetes JSON form and changes `target` in place,
+//! only when the whole patch applies: on error `target` is left as it was.
 
 mod json_patch;
 mod merge;

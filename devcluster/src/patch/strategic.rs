@@ -8,7 +8,8 @@
 //!   `{"$patch": "replace"}` items in a keyed list, `$retainKeys`, `$setElementOrder/<field>` and
 //!   `$deleteFromPrimitiveList/<field>`.
 //! - The order of merged lists is kube's: patch items in patch order (or `$setElementOrder`
-//!   order), live-only items in live order, interleaved by their live positions.
+//!   order), live-only items in live order, the two runs interleaved by live position; an item
+//!   new to the list goes before the live-only items that follow it (kube's `mergeSortedSlice`).
 
 use serde_json::{Map, Value};
 
@@ -46,8 +47,8 @@ pub fn strategic_merge_patch(
             type_name(patch)
         )));
     };
-    let original = match std::mem::take(target) {
-        Value::Object(map) => map,
+    let original = match target {
+        Value::Object(map) => map.clone(),
         _ => Map::new(),
     };
     *target = Value::Object(merge_map(original, patch.clone(), Some(ty))?);

@@ -452,3 +452,12 @@ fn set_element_order_for_a_list_the_object_lacks() {
         json!({"spec":{"template":{"spec":{"containers":[{"name":"a","image":"a"},{"name":"b","image":"b"}]}}}})
     );
 }
+
+#[test]
+fn a_failed_patch_leaves_the_object_untouched() {
+    let live = pod_spec(json!({"containers":[{"name":"a"}]}));
+    let mut target = live.clone();
+    let patch = json!({"metadata":{"labels":{"x":"y"}},"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}});
+    assert!(strategic_merge_patch(&mut target, &patch, "apps/v1", "Deployment").is_err());
+    assert_eq!(target, live);
+}
