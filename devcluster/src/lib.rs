@@ -1,1 +1,31 @@
-//! devcluster: a Kubernetes-API-compatible server.
+//! devcluster: a Kubernetes-API-compatible server for tests and for running without a cluster.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let cluster = devcluster::DevCluster::start().await?;
+//! let client = kube::Client::try_from(cluster.kube_config())?;
+//! # let _ = client; Ok(()) }
+//! ```
+
+pub mod cli;
+mod discovery;
+mod faults;
+mod http;
+mod kubeconfig;
+mod meta;
+mod openapi;
+mod patch;
+mod persist;
+mod protobuf;
+mod registry;
+mod selector;
+mod server;
+mod ssa;
+mod status;
+mod store;
+mod table;
+mod watch;
+
+pub use faults::Faults;
+pub use kubeconfig::KubeconfigError;
+pub use server::{Builder, DevCluster, StartError};

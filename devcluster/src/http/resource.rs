@@ -1,0 +1,483 @@
+//! Resource requests: resolves the resource and verb, applies fault injection, and runs get,
+//! list, watch, create, update, patch, delete and deletecollection against the store.
+
+use super::Shared;
+use super::output::{self, json};
+use super::path::ResourcePath;
+use super::request::{self, Params};
+use super::stream;
+use crate::registry::ResourceType;
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::status::ApiError;
+use crate::store::{
+    DeleteOptions, DeleteOutcome, ManagerOp, Propagation, Query, WriteCtx, decode_continue,
+};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One resource request, resolved.
+struct Req<'a> {
+    rt: Arc<ResourceType>,
+    version: String,
+    namespace: Option<String>,
+    name: Option<String>,
+    subresource: Option<String>,
+    params: Params,
+    headers: &'a HeaderMap,
+}
+
+impl Req<'_> {
+    fn ns(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+
+    fn table(&self) -> bool {
+        request::wants_table(self.headers)
+    }
+
+    fn write_ctx(&self, op: ManagerOp) -> Result<WriteCtx, ApiError> {
+        Ok(WriteCtx {
+            dry_run: self.params.dry_run()?,
+            manager: field_manager(&self.params, self.headers),
+            op,
+            subresource: self.subresource.clone(),
+            now: crate::meta::now(),
+        })
+    }
+
+    fn query(&self) -> Result<Query, ApiError> {
+        let labels = LabelSelector::parse(self.params.get("labelSelector").unwrap_or_default())
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let fields = FieldSelector::parse(
+            self.params.get("fieldSelector").unwrap_or_default(),
+            &self.rt.kind,
+        )
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        Ok(Query {
+            namespace: self.namespace.clone(),
+            labels,
+            fields,
+        })
+    }
+}
+
+/// `fieldManager`, else the User-Agent up to its first '/', as kube-apiserver defaults it.
+fn field_manager(params: &Params, headers: &HeaderMap) -> String {
+    if let Some(m) = params.get("fieldManager") {
+        return m.to_string();
+    }
+    let ua = request::header(headers, "user-agent");
+    let prefix = ua.split('/').next().unwrap_or_default().trim();
+    if prefix.is_empty() {
+        "unknown".into()
+    } else {
+        prefix.chars().take(128).collect()
+    }
+}
+
+pub async fn handle(
+    shared: &Shared,
+    method: Method,
+    p: ResourcePath,
+    params: Params,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let rt = shared
+        .store
+        .resource(&p.group, &p.version, &p.plural)
+        .ok_or_else(ApiError::no_route)?;
+    let scope_ok = !matches!(
+        (rt.namespaced, p.namespace.is_some(), p.name.is_some()),
+        (false, true, _) | (true, false, true)
+    );
+    let sub_ok = match p.subresource.as_deref() {
+        None => true,
+        Some("status") => rt.status_subresource,
+        Some(_) => false,
+    };
+    if !scope_ok || !sub_ok {
+        return Err(ApiError::no_route());
+    }
+    let watching = params.flag("watch");
+    let verb = match (&method, p.name.is_some()) {
+        (&Method::GET, true) => "get",
+        (&Method::GET, false) if watching => "watch",
+        (&Method::GET, false) => "list",
+        (&Method::POST, false) => "create",
+        (&Method::PUT, true) => "update",
+        (&Method::PATCH, true) => "patch",
+        (&Method::DELETE, true) if p.subresource.is_none() => "delete",
+        (&Method::DELETE, false) => "deletecollection",
+        _ => {
+            return Err(ApiError::method_not_allowed(
+                "the server does not allow this method on the requested resource",
+            ));
+        }
+    };
+    if p.name.is_none() && p.subresource.is_some() {
+        return Err(ApiError::no_route());
+    }
+    if let Some(err) = shared.faults.check(verb, &rt.plural) {
+        return Err(err);
+    }
+    let req = Req {
+        rt,
+        version: p.version,
+        namespace: p.namespace,
+        name: p.name,
+        subresource: p.subresource,
+        params,
+        headers,
+    };
+    match verb {
+        "get" => get(shared, &req),
+        "list" => list(shared, &req),
+        "watch" => watch(shared, &req),
+        "create" => create(shared, &req, &body).await,
+        "update" => update(shared, &req, &body).await,
+        "patch" => patch(shared, &req, &body).await,
+        "delete" => delete(shared, &req, &body).await,
+        _ => delete_collection(shared, &req, &body).await,
+    }
+}
+
+fn get(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
+    let obj = shared
+        .store
+        .lock()
+        .get(&req.rt.key(), req.ns().unwrap_or_default(), req.name())
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(&req.rt.group, &req.rt.plural, req.name()))?;
+    Ok(output::object(
+        200,
+        &req.rt,
+        &req.version,
+        &obj,
+        req.table(),
+    ))
+}
+
+fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
+    let q = req.query()?;
+    let limit = match req.params.get("limit") {
+        None => None,
+        Some(l) => match l.parse::<usize>() {
+            Ok(0) => None,
+            Ok(n) => Some(n),
+            Err(_) => return Err(ApiError::bad_request(format!("invalid limit {l:?}"))),
+        },
+    };
+    let after = req
+        .params
+        .get("continue")
+        .map(decode_continue)
+        .transpose()?;
+    let page = shared.store.lock().list(&req.rt.key(), &q, limit, after);
+    Ok(output::list(
+        &req.rt,
+        &req.version,
+        &page.items,
+        page.resource_version,
+        page.continue_token.as_deref(),
+        page.remaining,
+        req.table(),
+    ))
+}
+
+fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
+    let q = req.query()?;
+    let rv = match req.params.get("resourceVersion") {
+        None | Some("0") => None,
+        Some(s) => Some(
+            s.parse::<u64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {s:?}")))?,
+        ),
+    };
+    let timeout = req
+        .params
+        .get("timeoutSeconds")
+        .map(|t| {
+            t.parse::<u64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid timeoutSeconds {t:?}")))
+        })
+        .transpose()?
+        .map(Duration::from_secs);
+    let bookmarks = req.params.flag("allowWatchBookmarks");
+    let started = shared.store.lock().watch(&req.rt.key(), &q, rv, bookmarks);
+    match started {
+        Ok((initial, rx)) => Ok(stream::watch_response(
+            req.rt.clone(),
+            &req.version,
+            initial,
+            rx,
+            timeout,
+            req.table(),
+        )),
+        Err(e) if e.code == 410 => Ok(stream::expired_response(&e)),
+        Err(e) => Err(e),
+    }
+}
+
+async fn create(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
+    let obj = request::object_body(req.headers, body)?;
+    let ctx = req.write_ctx(ManagerOp::Update)?;
+    let (rt, version, ns) = (req.rt.clone(), req.version.clone(), req.namespace.clone());
+    let created = shared
+        .store
+        .write(|st| st.create(&ctx, &rt, &version, ns.as_deref(), obj))
+        .await?;
+    Ok(output::object(201, &req.rt, &req.version, &created, false))
+}
+
+async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
+    let obj = request::object_body(req.headers, body)?;
+    let ctx = req.write_ctx(ManagerOp::Update)?;
+    let rt = req.rt.clone();
+    let (group, plural, name) = (rt.group.clone(), rt.plural.clone(), req.name().to_string());
+    let mutate = Box::new(move |cur: Option<&Value>| match cur {
+        Some(_) => Ok(obj),
+        None => Err(ApiError::not_found(&group, &plural, &name)),
+    });
+    let (updated, _) = shared
+        .store
+        .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
+        .await?;
+    Ok(output::object(200, &req.rt, &req.version, &updated, false))
+}
+
+/// The PATCH body formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PatchKind {
+    Merge,
+    Json,
+    Strategic,
+    Apply,
+}
+
+fn patch_error(e: crate::patch::PatchError) -> ApiError {
+    let code = e.http_status();
+    ApiError::from_code(code, e.to_string())
+}
+
+async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
+    let kind = match request::media_type(req.headers).as_str() {
+        "application/merge-patch+json" => PatchKind::Merge,
+        "application/json-patch+json" => PatchKind::Json,
+        "application/strategic-merge-patch+json" => PatchKind::Strategic,
+        "application/apply-patch+yaml" | "application/apply-patch+json" => PatchKind::Apply,
+        other => return Err(ApiError::unsupported_media_type(other)),
+    };
+    if kind == PatchKind::Apply {
+        return apply(shared, req, body).await;
+    }
+    if kind == PatchKind::Strategic && !req.rt.builtin {
+        return Err(ApiError::unsupported_media_type(
+            "application/strategic-merge-patch+json",
+        ));
+    }
+    let patch_body: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the patch body is not valid JSON: {e}")))?;
+    let ctx = req.write_ctx(ManagerOp::Update)?;
+    let rt = req.rt.clone();
+    let (group, plural, name) = (rt.group.clone(), rt.plural.clone(), req.name().to_string());
+    let gv = rt.group_version(&req.version);
+    let kind_name = rt.kind.clone();
+    let mutate = Box::new(move |cur: Option<&Value>| {
+        let cur = cur.ok_or_else(|| ApiError::not_found(&group, &plural, &name))?;
+        let mut obj = cur.clone();
+        match kind {
+            PatchKind::Merge => crate::patch::merge_patch(&mut obj, &patch_body),
+            PatchKind::Json => crate::patch::json_patch(&mut obj, &patch_body),
+            PatchKind::Strategic | PatchKind::Apply => {
+                crate::patch::strategic_merge_patch(&mut obj, &patch_body, &gv, &kind_name)
+            }
+        }
+        .map_err(patch_error)?;
+        Ok(obj)
+    });
+    let (patched, created) = shared
+        .store
+        .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
+        .await?;
+    Ok(output::object(
+        if created { 201 } else { 200 },
+        &req.rt,
+        &req.version,
+        &patched,
+        false,
+    ))
+}
+
+fn apply_error(e: crate::ssa::ApplyError, rt: &ResourceType, name: &str) -> ApiError {
+    match &e {
+        crate::ssa::ApplyError::Conflict { conflicts } => {
+            let causes: Vec<Value> = conflicts
+                .iter()
+                .map(|c| json!({ "reason": "FieldManagerConflict", "message": format!("conflict with {}", c.manager), "field": c.field }))
+                .collect();
+            let mut details = json!({ "name": name, "kind": rt.plural, "causes": causes });
+            if !rt.group.is_empty() {
+                details["group"] = json!(rt.group);
+            }
+            ApiError::new(409, "Conflict", e.to_string()).with_details(details)
+        }
+        crate::ssa::ApplyError::Invalid { .. } => {
+            ApiError::from_code(e.http_status(), e.to_string())
+        }
+    }
+}
+
+/// Server-side apply (`application/apply-patch+yaml`, JSON or YAML body).
+async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
+    let manager = req
+        .params
+        .get("fieldManager")
+        .ok_or_else(|| ApiError::bad_request("fieldManager is required for apply requests"))?
+        .to_string();
+    let applied = request::json_or_yaml(body)?;
+    let ctx = req.write_ctx(ManagerOp::Apply)?;
+    let force = req.params.flag("force");
+    let rt = req.rt.clone();
+    let api_version = applied
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| rt.group_version(&req.version));
+    let name = req.name().to_string();
+    let (now, subresource) = (ctx.now.clone(), req.subresource.clone());
+    let rt_for_err = rt.clone();
+    let mutate = Box::new(move |cur: Option<&Value>| {
+        let params = crate::ssa::ApplyParams {
+            manager: &manager,
+            force,
+            api_version: &api_version,
+            kind: &rt_for_err.kind,
+            now: &now,
+            subresource: subresource.as_deref(),
+        };
+        crate::ssa::apply(cur, &applied, &params).map_err(|e| apply_error(e, &rt_for_err, &name))
+    });
+    let (obj, created) = shared
+        .store
+        .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
+        .await?;
+    Ok(output::object(
+        if created { 201 } else { 200 },
+        &req.rt,
+        &req.version,
+        &obj,
+        false,
+    ))
+}
+
+/// DeleteOptions from the body (kubectl sends one with DELETE) and the query.
+fn delete_options(req: &Req<'_>, body: &[u8]) -> Result<(DeleteOptions, bool), ApiError> {
+    let mut opts = DeleteOptions::default();
+    let mut dry_run = req.params.dry_run()?;
+    if !body.is_empty() {
+        let v: Value = serde_json::from_slice(body).map_err(|e| {
+            ApiError::bad_request(format!("the DeleteOptions body is not valid JSON: {e}"))
+        })?;
+        if let Some(p) = v.get("propagationPolicy").and_then(Value::as_str) {
+            opts.propagation = Some(Propagation::parse(p)?);
+        } else if let Some(orphan) = v.get("orphanDependents").and_then(Value::as_bool) {
+            opts.propagation = Some(if orphan {
+                Propagation::Orphan
+            } else {
+                Propagation::Background
+            });
+        }
+        opts.precondition_uid = v
+            .pointer("/preconditions/uid")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        opts.precondition_rv = v
+            .pointer("/preconditions/resourceVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if let Some(d) = v.get("dryRun").and_then(Value::as_array) {
+            dry_run |= d.iter().any(|x| x == "All");
+        }
+    }
+    if let Some(p) = req.params.get("propagationPolicy") {
+        opts.propagation = Some(Propagation::parse(p)?);
+    }
+    Ok((opts, dry_run))
+}
+
+fn success_status(rt: &ResourceType, obj: &Value) -> Value {
+    let mut details =
+        json!({ "name": crate::meta::name(obj), "kind": rt.plural, "uid": crate::meta::uid(obj) });
+    if !rt.group.is_empty() {
+        details["group"] = json!(rt.group);
+    }
+    json!({ "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details })
+}
+
+async fn delete(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
+    let (opts, dry_run) = delete_options(req, body)?;
+    let mut ctx = req.write_ctx(ManagerOp::Update)?;
+    ctx.dry_run = dry_run;
+    let rt = req.rt.clone();
+    let outcome = shared
+        .store
+        .write(|st| st.delete(&ctx, &rt, req.ns(), req.name(), &opts))
+        .await?;
+    Ok(match outcome {
+        DeleteOutcome::Pending(obj) => output::object(200, &req.rt, &req.version, &obj, false),
+        DeleteOutcome::Gone(obj) if obj.is_null() => json(
+            200,
+            &success_status(&req.rt, &json!({"metadata": {"name": req.name()}})),
+        ),
+        DeleteOutcome::Gone(obj) => json(200, &success_status(&req.rt, &obj)),
+    })
+}
+
+async fn delete_collection(
+    shared: &Shared,
+    req: &Req<'_>,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let (opts, dry_run) = delete_options(req, body)?;
+    let mut ctx = req.write_ctx(ManagerOp::Update)?;
+    ctx.dry_run = dry_run;
+    let q = req.query()?;
+    let rt = req.rt.clone();
+    let deleted = shared
+        .store
+        .write(|st| {
+            let page = st.list(&rt.key(), &q, None, None);
+            let mut out = Vec::new();
+            for item in page.items {
+                let ns = crate::meta::namespace(&item).to_string();
+                let ns = (!ns.is_empty()).then_some(ns);
+                match st.delete(&ctx, &rt, ns.as_deref(), crate::meta::name(&item), &opts) {
+                    Ok(DeleteOutcome::Pending(o)) => out.push(o),
+                    Ok(DeleteOutcome::Gone(_)) => out.push(item),
+                    Err(e) if e.code == 404 => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let rv = shared.store.lock().resource_version();
+    Ok(output::list(
+        &req.rt,
+        &req.version,
+        &deleted,
+        rv,
+        None,
+        None,
+        false,
+    ))
+}

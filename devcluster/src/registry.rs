@@ -1,0 +1,429 @@
+//! The resource registry: which resources are served, under which group/version, with which kind,
+//! names, scope and subresources. Built-ins are one table entry each; CRDs register and unregister
+//! dynamically.
+
+use crate::meta::NameRule;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Identifies stored objects of one resource, independent of the version they are read through.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceKey {
+    pub group: String,
+    pub plural: String,
+}
+
+/// One served resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceType {
+    pub group: String,
+    /// Served versions, the preferred (storage) version first.
+    pub versions: Vec<String>,
+    pub kind: String,
+    pub list_kind: String,
+    pub plural: String,
+    pub singular: String,
+    pub short_names: Vec<String>,
+    pub categories: Vec<String>,
+    pub namespaced: bool,
+    pub status_subresource: bool,
+    pub name_rule: NameRule,
+    /// A CRD version's `additionalPrinterColumns`, per version.
+    pub printer_columns: BTreeMap<String, Value>,
+    /// True for built-ins, false for CRD-defined resources.
+    pub builtin: bool,
+}
+
+impl ResourceType {
+    pub fn key(&self) -> ResourceKey {
+        ResourceKey {
+            group: self.group.clone(),
+            plural: self.plural.clone(),
+        }
+    }
+
+    pub fn group_version(&self, version: &str) -> String {
+        if self.group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{}/{version}", self.group)
+        }
+    }
+
+    pub fn is_crd(&self) -> bool {
+        self.group == "apiextensions.k8s.io" && self.plural == "customresourcedefinitions"
+    }
+
+    pub fn is_namespace(&self) -> bool {
+        self.group.is_empty() && self.plural == "namespaces"
+    }
+}
+
+/// True for the key under which CRD objects are stored.
+pub fn is_crd_key(key: &ResourceKey) -> bool {
+    key.group == "apiextensions.k8s.io" && key.plural == "customresourcedefinitions"
+}
+
+/// A built-in resource: one line of [`BUILTINS`].
+struct Builtin {
+    group: &'static str,
+    version: &'static str,
+    kind: &'static str,
+    plural: &'static str,
+    short_names: &'static [&'static str],
+    namespaced: bool,
+    status: bool,
+    name_rule: NameRule,
+    categories: &'static [&'static str],
+}
+
+const fn builtin(
+    group: &'static str,
+    version: &'static str,
+    kind: &'static str,
+    plural: &'static str,
+    short_names: &'static [&'static str],
+    namespaced: bool,
+    status: bool,
+) -> Builtin {
+    Builtin {
+        group,
+        version,
+        kind,
+        plural,
+        short_names,
+        namespaced,
+        status,
+        name_rule: NameRule::Subdomain,
+        categories: &[],
+    }
+}
+
+/// Every built-in resource. Adding one is adding a line here.
+const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name_rule: NameRule::Label,
+        ..builtin("", "v1", "Namespace", "namespaces", &["ns"], false, true)
+    },
+    builtin("", "v1", "Secret", "secrets", &[], true, false),
+    builtin("", "v1", "ConfigMap", "configmaps", &["cm"], true, false),
+    builtin(
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        &["sa"],
+        true,
+        false,
+    ),
+    Builtin {
+        name_rule: NameRule::Label1035,
+        categories: &["all"],
+        ..builtin("", "v1", "Service", "services", &["svc"], true, true)
+    },
+    builtin("", "v1", "Event", "events", &["ev"], true, false),
+    builtin(
+        "events.k8s.io",
+        "v1",
+        "Event",
+        "events",
+        &["ev"],
+        true,
+        false,
+    ),
+    builtin(
+        "coordination.k8s.io",
+        "v1",
+        "Lease",
+        "leases",
+        &[],
+        true,
+        false,
+    ),
+    Builtin {
+        categories: &["all"],
+        ..builtin(
+            "apps",
+            "v1",
+            "Deployment",
+            "deployments",
+            &["deploy"],
+            true,
+            true,
+        )
+    },
+    builtin(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        &["crd", "crds"],
+        false,
+        true,
+    ),
+];
+
+/// Why a CRD could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("spec.{field}: Required value")]
+    MissingField { field: &'static str },
+    #[error("spec.names.plural: Invalid value: {plural:?}: {reason}")]
+    NameTaken {
+        plural: String,
+        reason: &'static str,
+    },
+    #[error("metadata.name: Invalid value: {name:?}: must be spec.names.plural+\".\"+spec.group")]
+    BadName { name: String },
+}
+
+/// All served resources.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    types: BTreeMap<ResourceKey, Arc<ResourceType>>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::with_builtins()
+    }
+}
+
+impl Registry {
+    pub fn with_builtins() -> Self {
+        let types = BUILTINS
+            .iter()
+            .map(|b| {
+                let rt = ResourceType {
+                    group: b.group.into(),
+                    versions: vec![b.version.into()],
+                    kind: b.kind.into(),
+                    list_kind: format!("{}List", b.kind),
+                    plural: b.plural.into(),
+                    singular: b.kind.to_lowercase(),
+                    short_names: b.short_names.iter().map(|s| s.to_string()).collect(),
+                    categories: b.categories.iter().map(|s| s.to_string()).collect(),
+                    namespaced: b.namespaced,
+                    status_subresource: b.status,
+                    name_rule: b.name_rule,
+                    printer_columns: BTreeMap::new(),
+                    builtin: true,
+                };
+                (rt.key(), Arc::new(rt))
+            })
+            .collect();
+        Registry { types }
+    }
+
+    pub fn get(&self, key: &ResourceKey) -> Option<&Arc<ResourceType>> {
+        self.types.get(key)
+    }
+
+    /// The resource served at `group/version` under `plural`.
+    pub fn lookup(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceType>> {
+        let key = ResourceKey {
+            group: group.into(),
+            plural: plural.into(),
+        };
+        self.types
+            .get(&key)
+            .filter(|rt| rt.versions.iter().any(|v| v == version))
+            .cloned()
+    }
+
+    /// Groups in discovery order (core first, then by name) with their served versions.
+    pub fn groups(&self) -> Vec<(String, Vec<String>)> {
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for rt in self.types.values() {
+            let versions = groups.entry(rt.group.clone()).or_default();
+            for v in &rt.versions {
+                if !versions.contains(v) {
+                    versions.push(v.clone());
+                }
+            }
+        }
+        groups.into_iter().collect()
+    }
+
+    /// The resources served in one group/version.
+    pub fn in_group_version(&self, group: &str, version: &str) -> Vec<Arc<ResourceType>> {
+        self.types
+            .values()
+            .filter(|rt| rt.group == group && rt.versions.iter().any(|v| v == version))
+            .cloned()
+            .collect()
+    }
+
+    /// Registers (or re-registers) the resource a CRD defines. Returns its key.
+    pub fn register_crd(&mut self, crd: &Value) -> Result<ResourceKey, RegistryError> {
+        let rt = crd_resource(crd)?;
+        let key = rt.key();
+        if let Some(existing) = self.types.get(&key)
+            && existing.builtin
+        {
+            return Err(RegistryError::NameTaken {
+                plural: rt.plural,
+                reason: "is already served by a built-in resource",
+            });
+        }
+        self.types.insert(key.clone(), Arc::new(rt));
+        Ok(key)
+    }
+
+    /// Checks a CRD without registering it.
+    pub fn check_crd(&self, crd: &Value) -> Result<ResourceType, RegistryError> {
+        let rt = crd_resource(crd)?;
+        if self.types.get(&rt.key()).is_some_and(|e| e.builtin) {
+            return Err(RegistryError::NameTaken {
+                plural: rt.plural,
+                reason: "is already served by a built-in resource",
+            });
+        }
+        Ok(rt)
+    }
+
+    pub fn unregister(&mut self, key: &ResourceKey) {
+        if self.types.get(key).is_some_and(|rt| !rt.builtin) {
+            self.types.remove(key);
+        }
+    }
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, p| v.get(p))?.as_str()
+}
+
+fn strings_at(v: &Value, path: &[&str]) -> Vec<String> {
+    path.iter()
+        .try_fold(v, |v, p| v.get(p))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The resource a CRD object defines.
+fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
+    let spec = crd
+        .get("spec")
+        .ok_or(RegistryError::MissingField { field: "group" })?;
+    let group = str_at(spec, &["group"]).ok_or(RegistryError::MissingField { field: "group" })?;
+    let plural = str_at(spec, &["names", "plural"]).ok_or(RegistryError::MissingField {
+        field: "names.plural",
+    })?;
+    let kind = str_at(spec, &["names", "kind"]).ok_or(RegistryError::MissingField {
+        field: "names.kind",
+    })?;
+    let name = crate::meta::name(crd);
+    if name != format!("{plural}.{group}") {
+        return Err(RegistryError::BadName {
+            name: name.to_string(),
+        });
+    }
+    let mut versions = Vec::new();
+    let mut printer_columns = BTreeMap::new();
+    let mut status_subresource = false;
+    for v in spec
+        .get("versions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(vname) = v.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if !v.get("served").and_then(Value::as_bool).unwrap_or(true) {
+            continue;
+        }
+        if v.get("storage").and_then(Value::as_bool).unwrap_or(false) {
+            versions.insert(0, vname.to_string());
+        } else {
+            versions.push(vname.to_string());
+        }
+        if v.pointer("/subresources/status").is_some() {
+            status_subresource = true;
+        }
+        if let Some(cols) = v.get("additionalPrinterColumns") {
+            printer_columns.insert(vname.to_string(), cols.clone());
+        }
+    }
+    if versions.is_empty() {
+        return Err(RegistryError::MissingField { field: "versions" });
+    }
+    Ok(ResourceType {
+        group: group.into(),
+        versions,
+        kind: kind.into(),
+        list_kind: str_at(spec, &["names", "listKind"])
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{kind}List")),
+        plural: plural.into(),
+        singular: str_at(spec, &["names", "singular"])
+            .map(str::to_string)
+            .unwrap_or_else(|| kind.to_lowercase()),
+        short_names: strings_at(spec, &["names", "shortNames"]),
+        categories: strings_at(spec, &["names", "categories"]),
+        namespaced: str_at(spec, &["scope"]) != Some("Cluster"),
+        status_subresource,
+        name_rule: NameRule::Subdomain,
+        printer_columns,
+        builtin: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn crd() -> Value {
+        json!({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+            "metadata":{"name":"widgets.example.com"},
+            "spec":{"group":"example.com","scope":"Namespaced",
+                "names":{"plural":"widgets","kind":"Widget","shortNames":["wd"]},
+                "versions":[{"name":"v1beta1","served":true,"storage":false},
+                            {"name":"v1","served":true,"storage":true,"subresources":{"status":{}}}]}})
+    }
+
+    #[test]
+    fn builtins_are_served() {
+        let r = Registry::with_builtins();
+        let cm = r
+            .lookup("", "v1", "configmaps")
+            .expect("configmaps is a built-in");
+        assert_eq!(cm.short_names, vec!["cm"]);
+        assert!(
+            r.lookup("apps", "v1", "deployments")
+                .is_some_and(|d| d.status_subresource)
+        );
+        assert!(r.lookup("apps", "v2", "deployments").is_none());
+    }
+
+    #[test]
+    fn crd_registers_and_unregisters() {
+        let mut r = Registry::with_builtins();
+        let key = r.register_crd(&crd()).expect("valid CRD");
+        let w = r
+            .lookup("example.com", "v1", "widgets")
+            .expect("registered");
+        assert_eq!(w.versions, vec!["v1", "v1beta1"]);
+        assert!(w.status_subresource && w.namespaced);
+        assert_eq!(w.list_kind, "WidgetList");
+        r.unregister(&key);
+        assert!(r.lookup("example.com", "v1", "widgets").is_none());
+    }
+
+    #[test]
+    fn crd_name_must_match() {
+        let mut c = crd();
+        c["metadata"]["name"] = json!("other");
+        assert!(matches!(
+            Registry::with_builtins().register_crd(&c),
+            Err(RegistryError::BadName { .. })
+        ));
+    }
+}

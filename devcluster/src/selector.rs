@@ -1,0 +1,267 @@
+//! Label selectors (`=`, `==`, `!=`, `in`, `notin`, `key`, `!key`) and field selectors
+//! (`metadata.name`, `metadata.namespace`, plus `type` for Secrets) as list and watch filter them.
+
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SelectorError {
+    #[error("unable to parse requirement: {requirement:?}")]
+    ParseLabel { requirement: String },
+    #[error("invalid field selector {requirement:?}: expected key=value or key!=value")]
+    ParseField { requirement: String },
+    #[error("field label not supported: {field}")]
+    UnsupportedField { field: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LabelOp {
+    Eq(String),
+    NotEq(String),
+    In(Vec<String>),
+    NotIn(Vec<String>),
+    Exists,
+    NotExists,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LabelReq {
+    key: String,
+    op: LabelOp,
+}
+
+/// A parsed label selector; the empty selector matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelSelector(Vec<LabelReq>);
+
+/// Splits on commas that are not inside parentheses.
+fn split_top(s: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+fn parse_set(rest: &str, requirement: &str) -> Result<Vec<String>, SelectorError> {
+    let rest = rest.trim();
+    let inner = rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .ok_or_else(|| SelectorError::ParseLabel {
+            requirement: requirement.into(),
+        })?;
+    Ok(inner
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
+}
+
+fn valid_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+}
+
+impl LabelSelector {
+    pub fn parse(s: &str) -> Result<Self, SelectorError> {
+        let mut reqs = Vec::new();
+        for part in split_top(s) {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            let err = || SelectorError::ParseLabel {
+                requirement: part.into(),
+            };
+            let req = if let Some(key) = part.strip_prefix('!') {
+                LabelReq {
+                    key: key.trim().into(),
+                    op: LabelOp::NotExists,
+                }
+            } else if let Some((k, v)) = part.split_once("!=") {
+                LabelReq {
+                    key: k.trim().into(),
+                    op: LabelOp::NotEq(v.trim().into()),
+                }
+            } else if let Some((k, v)) = part.split_once("==") {
+                LabelReq {
+                    key: k.trim().into(),
+                    op: LabelOp::Eq(v.trim().into()),
+                }
+            } else if let Some((k, v)) = part.split_once('=') {
+                LabelReq {
+                    key: k.trim().into(),
+                    op: LabelOp::Eq(v.trim().into()),
+                }
+            } else if let Some((k, rest)) = part.split_once(" notin ") {
+                LabelReq {
+                    key: k.trim().into(),
+                    op: LabelOp::NotIn(parse_set(rest, part)?),
+                }
+            } else if let Some((k, rest)) = part.split_once(" in ") {
+                LabelReq {
+                    key: k.trim().into(),
+                    op: LabelOp::In(parse_set(rest, part)?),
+                }
+            } else {
+                LabelReq {
+                    key: part.into(),
+                    op: LabelOp::Exists,
+                }
+            };
+            if !valid_key(&req.key) {
+                return Err(err());
+            }
+            reqs.push(req);
+        }
+        Ok(LabelSelector(reqs))
+    }
+
+    pub fn matches(&self, obj: &Value) -> bool {
+        let labels = crate::meta::labels(obj);
+        let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+        self.0.iter().all(|r| match &r.op {
+            LabelOp::Eq(v) => get(&r.key) == Some(v.as_str()),
+            LabelOp::NotEq(v) => get(&r.key) != Some(v.as_str()),
+            LabelOp::In(vs) => get(&r.key).is_some_and(|l| vs.iter().any(|v| v == l)),
+            LabelOp::NotIn(vs) => get(&r.key).is_none_or(|l| vs.iter().all(|v| v != l)),
+            LabelOp::Exists => get(&r.key).is_some(),
+            LabelOp::NotExists => get(&r.key).is_none(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FieldReq {
+    path: &'static [&'static str],
+    value: String,
+    negate: bool,
+}
+
+/// A parsed field selector; the empty selector matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldSelector(Vec<FieldReq>);
+
+impl FieldSelector {
+    /// Parses a field selector for a resource of `kind` (Secrets also support `type`).
+    pub fn parse(s: &str, kind: &str) -> Result<Self, SelectorError> {
+        let mut reqs = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (field, value, negate) = if let Some((k, v)) = part.split_once("!=") {
+                (k, v, true)
+            } else if let Some((k, v)) = part.split_once("==") {
+                (k, v, false)
+            } else if let Some((k, v)) = part.split_once('=') {
+                (k, v, false)
+            } else {
+                return Err(SelectorError::ParseField {
+                    requirement: part.into(),
+                });
+            };
+            let path: &'static [&'static str] = match (field.trim(), kind) {
+                ("metadata.name", _) => &["metadata", "name"],
+                ("metadata.namespace", _) => &["metadata", "namespace"],
+                ("type", "Secret") => &["type"],
+                (other, _) => {
+                    return Err(SelectorError::UnsupportedField {
+                        field: other.into(),
+                    });
+                }
+            };
+            reqs.push(FieldReq {
+                path,
+                value: value.trim().into(),
+                negate,
+            });
+        }
+        Ok(FieldSelector(reqs))
+    }
+
+    pub fn matches(&self, obj: &Value) -> bool {
+        self.0.iter().all(|r| {
+            let v = r
+                .path
+                .iter()
+                .try_fold(obj, |v, p| v.get(p))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            (v == r.value) != r.negate
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(labels: Value) -> Value {
+        json!({"metadata":{"name":"x","namespace":"ns1","labels":labels}})
+    }
+
+    #[test]
+    fn label_operators() {
+        let o = obj(json!({"a":"b","env":"prod"}));
+        for (sel, want) in [
+            ("a=b", true),
+            ("a==b", true),
+            ("a!=b", false),
+            ("a in (b, c)", true),
+            ("a notin (b)", false),
+            ("missing notin (b)", true),
+            ("a", true),
+            ("!a", false),
+            ("!missing", true),
+            ("a=b,env in (prod,dev)", true),
+            ("a=b,env=dev", false),
+            ("", true),
+        ] {
+            assert_eq!(
+                LabelSelector::parse(sel).expect(sel).matches(&o),
+                want,
+                "{sel}"
+            );
+        }
+    }
+
+    #[test]
+    fn label_parse_errors() {
+        assert!(LabelSelector::parse("a in b").is_err());
+        assert!(LabelSelector::parse("a b").is_err());
+    }
+
+    #[test]
+    fn field_selectors() {
+        let o = obj(json!({}));
+        assert!(
+            FieldSelector::parse("metadata.name=x", "ConfigMap")
+                .expect("valid")
+                .matches(&o)
+        );
+        assert!(
+            !FieldSelector::parse("metadata.name!=x", "ConfigMap")
+                .expect("valid")
+                .matches(&o)
+        );
+        assert!(
+            FieldSelector::parse("metadata.namespace==ns1", "ConfigMap")
+                .expect("valid")
+                .matches(&o)
+        );
+        assert!(matches!(
+            FieldSelector::parse("spec.x=1", "ConfigMap"),
+            Err(SelectorError::UnsupportedField { .. })
+        ));
+    }
+}

@@ -1,0 +1,277 @@
+//! Starting and stopping a devcluster: the [`DevCluster`] handle and its [`Builder`].
+
+use crate::faults::Faults;
+use crate::http::{Shared, router};
+use crate::kubeconfig::{self, KubeconfigError};
+use crate::persist::{self, PersistError};
+use crate::registry::ResourceKey;
+use crate::status::ApiError;
+use crate::store::{State, Store, StoreConfig, WriteCtx};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Namespaces a fresh cluster has, as kube-apiserver creates them.
+const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("binding {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("loading persisted state")]
+    Load(#[source] PersistError),
+    #[error("creating the system namespace {name}")]
+    SystemNamespace {
+        name: String,
+        #[source]
+        source: ApiError,
+    },
+}
+
+/// How to start a devcluster.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    listen: SocketAddr,
+    data_dir: Option<PathBuf>,
+    store: StoreConfig,
+    bookmark_interval: Duration,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            store: StoreConfig::default(),
+            bookmark_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Builder {
+    /// The address to bind (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Persist state under `dir` (created when missing) and load what is there.
+    pub fn data_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.data_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// How many events the watch history keeps; watches from older resourceVersions get 410.
+    pub fn watch_history(mut self, events: usize) -> Self {
+        self.store.watch_history = events;
+        self
+    }
+
+    /// Events a watcher may have queued before it is closed as too slow.
+    pub fn watch_queue(mut self, events: usize) -> Self {
+        self.store.watch_queue = events;
+        self
+    }
+
+    /// How often watchers that allow bookmarks receive one.
+    pub fn bookmark_interval(mut self, every: Duration) -> Self {
+        self.bookmark_interval = every;
+        self
+    }
+
+    /// Log records between two snapshots (persistence compaction).
+    pub fn snapshot_every(mut self, records: usize) -> Self {
+        self.store.snapshot_every = records;
+        self
+    }
+
+    /// Binds, loads persisted state, creates the system namespaces and starts serving.
+    pub async fn start(self) -> Result<DevCluster, StartError> {
+        let (persister, loaded) = match &self.data_dir {
+            Some(dir) => {
+                let (p, l) = persist::open(dir).map_err(StartError::Load)?;
+                (Some(p), Some(l))
+            }
+            None => (None, None),
+        };
+        let mut state = State::new(self.store, persister);
+        if let Some(loaded) = loaded {
+            state.replay(loaded);
+        }
+        let store = Arc::new(Store::new(state));
+        ensure_system_namespaces(&store).await?;
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: self.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: self.listen,
+            source,
+        })?;
+        let faults = Faults::new(store.clone());
+        let shared = Arc::new(Shared {
+            store: store.clone(),
+            faults: faults.clone(),
+        });
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let app = router(shared);
+        let serve_store = store.clone();
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop_rx.await;
+                serve_store.lock().hub.close_all();
+            };
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        });
+        let ticker = tokio::spawn(bookmarks(Arc::downgrade(&store), self.bookmark_interval));
+        Ok(DevCluster {
+            url: format!("http://{addr}"),
+            addr,
+            store,
+            faults,
+            stop: Some(stop_tx),
+            server: Some(server),
+            ticker,
+        })
+    }
+}
+
+async fn ensure_system_namespaces(store: &Store) -> Result<(), StartError> {
+    let ctx = WriteCtx {
+        dry_run: false,
+        manager: "devcluster".into(),
+        op: crate::store::ManagerOp::Update,
+        subresource: None,
+        now: crate::meta::now(),
+    };
+    let key = ResourceKey {
+        group: String::new(),
+        plural: "namespaces".into(),
+    };
+    for name in SYSTEM_NAMESPACES {
+        let result = store
+            .write(|st| {
+                if st.get(&key, "", name).is_some() {
+                    return Ok(());
+                }
+                let rt = st.registry.get(&key).cloned().ok_or_else(|| ApiError::internal("namespaces are not served"))?;
+                let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+                st.create(&ctx, &rt, "v1", None, obj).map(|_| ())
+            })
+            .await;
+        result.map_err(|source| StartError::SystemNamespace {
+            name: name.into(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Sends BOOKMARK events at the current resourceVersion to watchers that allow them.
+async fn bookmarks(store: std::sync::Weak<Store>, every: Duration) {
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let Some(store) = store.upgrade() else { return };
+        let mut st = store.lock();
+        let rv = st.resource_version();
+        st.hub.bookmark_all(rv);
+    }
+}
+
+/// A running devcluster. Stops when dropped.
+pub struct DevCluster {
+    url: String,
+    addr: SocketAddr,
+    store: Arc<Store>,
+    faults: Faults,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    ticker: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for DevCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevCluster")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DevCluster {
+    /// Starts a devcluster on a free loopback port, in memory.
+    pub async fn start() -> Result<DevCluster, StartError> {
+        Builder::default().start().await
+    }
+
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A `kube::Config` for this server, ready for `kube::Client::try_from`.
+    pub fn kube_config(&self) -> kube::Config {
+        // The URL is "http://" + a SocketAddr, which always parses as a URI.
+        kubeconfig::kube_config(&self.url)
+            .unwrap_or_else(|_| kube::Config::new(axum::http::Uri::from_static("http://127.0.0.1")))
+    }
+
+    /// Writes a kubeconfig for this server that kubectl accepts.
+    pub fn write_kubeconfig(&self, path: impl AsRef<Path>) -> Result<(), KubeconfigError> {
+        kubeconfig::write_kubeconfig(&self.url, path.as_ref())
+    }
+
+    /// The fault-injection handle.
+    pub fn faults(&self) -> Faults {
+        self.faults.clone()
+    }
+
+    /// The current cluster-wide resourceVersion.
+    pub fn resource_version(&self) -> u64 {
+        self.store.lock().resource_version()
+    }
+
+    /// Stops serving: open watches end, in-flight requests finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.ticker.abort();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for DevCluster {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.store.lock().hub.close_all();
+        self.ticker.abort();
+        if let Some(server) = &self.server {
+            server.abort();
+        }
+    }
+}

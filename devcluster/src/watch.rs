@@ -1,0 +1,306 @@
+//! Watch fan-out: the event history (for `resourceVersion=N` watches and 410 Gone) and the
+//! per-watcher bounded queues. Publishing never blocks: a watcher whose queue is full is closed,
+//! and its client re-watches (from history, or relists after a 410), as with kube-apiserver.
+
+use crate::registry::ResourceKey;
+use crate::selector::{FieldSelector, LabelSelector};
+use bytes::Bytes;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One committed change.
+#[derive(Debug)]
+pub struct Event {
+    pub rv: u64,
+    pub key: ResourceKey,
+    pub kind: EventType,
+    pub object: Arc<Value>,
+    /// The object before a MODIFIED change, to turn selector transitions into ADDED/DELETED.
+    pub old: Option<Arc<Value>>,
+    /// The object serialized once for every watcher.
+    json: OnceLock<Bytes>,
+}
+
+impl Event {
+    pub fn new(
+        rv: u64,
+        key: ResourceKey,
+        kind: EventType,
+        object: Arc<Value>,
+        old: Option<Arc<Value>>,
+    ) -> Self {
+        Event {
+            rv,
+            key,
+            kind,
+            object,
+            old,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The object as JSON bytes, serialized on first use.
+    pub fn object_json(&self) -> Bytes {
+        self.json
+            .get_or_init(|| Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default()))
+            .clone()
+    }
+}
+
+/// What one watcher receives.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// An event as this watcher sees it (type adjusted for selector transitions).
+    Event { kind: EventType, event: Arc<Event> },
+    /// A synthetic ADDED for an object that existed when the watch started.
+    Initial(Arc<Value>),
+    /// A BOOKMARK at this resourceVersion.
+    Bookmark(u64),
+}
+
+/// Which objects a watcher wants.
+#[derive(Debug, Clone, Default)]
+pub struct WatchFilter {
+    pub namespace: Option<String>,
+    pub labels: LabelSelector,
+    pub fields: FieldSelector,
+}
+
+impl WatchFilter {
+    pub fn matches(&self, obj: &Value) -> bool {
+        self.namespace
+            .as_deref()
+            .is_none_or(|ns| crate::meta::namespace(obj) == ns)
+            && self.labels.matches(obj)
+            && self.fields.matches(obj)
+    }
+
+    /// How this watcher sees `event`, or None when it does not concern it.
+    pub fn view(&self, event: &Event) -> Option<EventType> {
+        let now = self.matches(&event.object);
+        match event.kind {
+            EventType::Added | EventType::Deleted => now.then_some(event.kind),
+            EventType::Modified => {
+                let before = event.old.as_deref().is_some_and(|o| self.matches(o));
+                match (before, now) {
+                    (true, true) => Some(EventType::Modified),
+                    (false, true) => Some(EventType::Added),
+                    (true, false) => Some(EventType::Deleted),
+                    (false, false) => None,
+                }
+            }
+        }
+    }
+}
+
+struct Watcher {
+    filter: WatchFilter,
+    bookmarks: bool,
+    tx: mpsc::Sender<Delivery>,
+}
+
+/// The resourceVersion asked for is older than the kept history.
+#[derive(Debug, thiserror::Error)]
+#[error("too old resource version: {requested} ({oldest})")]
+pub struct TooOld {
+    pub requested: u64,
+    pub oldest: u64,
+}
+
+/// Event history plus the registered watchers.
+pub struct WatchHub {
+    history: VecDeque<Arc<Event>>,
+    history_limit: usize,
+    /// Every event with `rv <= compacted` has left the history.
+    compacted: u64,
+    queue_len: usize,
+    watchers: HashMap<ResourceKey, Vec<Watcher>>,
+}
+
+impl WatchHub {
+    pub fn new(history_limit: usize, queue_len: usize) -> Self {
+        WatchHub {
+            history: VecDeque::new(),
+            history_limit: history_limit.max(1),
+            compacted: 0,
+            queue_len: queue_len.max(1),
+            watchers: HashMap::new(),
+        }
+    }
+
+    /// History starts after `rv` (used after loading persisted state: nothing older is kept).
+    pub fn set_compacted(&mut self, rv: u64) {
+        self.compacted = rv;
+    }
+
+    /// Records an event and hands it to every interested watcher without blocking.
+    pub fn publish(&mut self, event: Event) {
+        let event = Arc::new(event);
+        if let Some(list) = self.watchers.get_mut(&event.key) {
+            list.retain(|w| match w.filter.view(&event) {
+                None => !w.tx.is_closed(),
+                Some(kind) => {
+                    w.tx.try_send(Delivery::Event {
+                        kind,
+                        event: event.clone(),
+                    })
+                    .is_ok()
+                }
+            });
+        }
+        self.history.push_back(event);
+        while self.history.len() > self.history_limit {
+            if let Some(old) = self.history.pop_front() {
+                self.compacted = old.rv;
+            }
+        }
+    }
+
+    /// Events for `key` after `rv` as `filter` sees them, or 410 when `rv` is too old.
+    pub fn since(
+        &self,
+        key: &ResourceKey,
+        rv: u64,
+        filter: &WatchFilter,
+    ) -> Result<Vec<Delivery>, TooOld> {
+        if rv < self.compacted {
+            return Err(TooOld {
+                requested: rv,
+                oldest: self.compacted + 1,
+            });
+        }
+        let start = self.history.partition_point(|e| e.rv <= rv);
+        Ok(self
+            .history
+            .range(start..)
+            .filter(|e| &e.key == key)
+            .filter_map(|e| {
+                filter.view(e).map(|kind| Delivery::Event {
+                    kind,
+                    event: e.clone(),
+                })
+            })
+            .collect())
+    }
+
+    /// Registers a watcher; events published from now on reach the returned receiver.
+    pub fn subscribe(
+        &mut self,
+        key: ResourceKey,
+        filter: WatchFilter,
+        bookmarks: bool,
+    ) -> mpsc::Receiver<Delivery> {
+        let (tx, rx) = mpsc::channel(self.queue_len);
+        self.watchers.entry(key).or_default().push(Watcher {
+            filter,
+            bookmarks,
+            tx,
+        });
+        rx
+    }
+
+    /// Sends a BOOKMARK at `rv` to every watcher that asked for them.
+    pub fn bookmark_all(&mut self, rv: u64) {
+        for list in self.watchers.values_mut() {
+            list.retain(|w| !w.bookmarks || w.tx.try_send(Delivery::Bookmark(rv)).is_ok());
+        }
+    }
+
+    /// Ends every open watch (their streams finish once drained).
+    pub fn close_all(&mut self) {
+        self.watchers.clear();
+    }
+
+    /// Ends the watches on one resource (a CRD was deleted).
+    pub fn close_resource(&mut self, key: &ResourceKey) {
+        self.watchers.remove(key);
+    }
+
+    #[cfg(test)]
+    pub fn watcher_count(&self) -> usize {
+        self.watchers.values().map(Vec::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key() -> ResourceKey {
+        ResourceKey {
+            group: String::new(),
+            plural: "configmaps".into(),
+        }
+    }
+
+    fn ev(rv: u64, kind: EventType, labels: Value, old: Option<Value>) -> Event {
+        let o = json!({"metadata":{"name":"x","namespace":"a","labels":labels}});
+        Event::new(rv, key(), kind, Arc::new(o), old.map(Arc::new))
+    }
+
+    #[test]
+    fn history_and_gone() {
+        let mut hub = WatchHub::new(2, 10);
+        for rv in 1..=3 {
+            hub.publish(ev(rv, EventType::Added, json!({}), None));
+        }
+        let f = WatchFilter::default();
+        assert!(hub.since(&key(), 0, &f).is_err());
+        assert_eq!(hub.since(&key(), 1, &f).map(|v| v.len()).ok(), Some(2));
+        assert_eq!(hub.since(&key(), 3, &f).map(|v| v.len()).ok(), Some(0));
+    }
+
+    #[test]
+    fn selector_transitions() {
+        let f = WatchFilter {
+            labels: LabelSelector::parse("a=b").expect("valid"),
+            ..Default::default()
+        };
+        let old = json!({"metadata":{"name":"x","namespace":"a","labels":{"a":"b"}}});
+        assert_eq!(
+            f.view(&ev(1, EventType::Modified, json!({}), Some(old.clone()))),
+            Some(EventType::Deleted)
+        );
+        assert_eq!(
+            f.view(&ev(1, EventType::Modified, json!({"a":"b"}), Some(old))),
+            Some(EventType::Modified)
+        );
+        assert_eq!(
+            f.view(&ev(1, EventType::Modified, json!({"a":"b"}), None)),
+            Some(EventType::Added)
+        );
+    }
+
+    #[test]
+    fn full_queue_closes_only_that_watcher() {
+        let mut hub = WatchHub::new(100, 1);
+        let mut slow = hub.subscribe(key(), WatchFilter::default(), false);
+        hub.publish(ev(1, EventType::Added, json!({}), None));
+        let mut fast = hub.subscribe(key(), WatchFilter::default(), false);
+        hub.publish(ev(2, EventType::Added, json!({}), None));
+        assert_eq!(hub.watcher_count(), 1);
+        assert!(fast.try_recv().is_ok());
+        assert!(slow.try_recv().is_ok());
+        assert!(slow.try_recv().is_err());
+    }
+}
