@@ -1,0 +1,414 @@
+//! Stage two: raw flags → a validated job. Everything that can be checked before work starts is
+//! checked here: flag combinations, environment fallbacks, the certificate (loaded, expiry
+//! checked) and the recovery keys (read).
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use sealsync::api::{Api, Format};
+use sealsync::crypto::{Certificate, KeyBits, KeyGenOptions, PrivateKey, Scope};
+use sealsync::sealing::{MergeOptions, Overrides, SealOptions};
+
+use crate::args::{Cli, Command, KeygenArgs, SealArgs};
+use crate::cert::{self, CertSource};
+use crate::error::CliError;
+use crate::io::Input;
+
+/// Looks up an environment variable (empty counts as unset).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Where and how to write the result.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The file; `None` is stdout.
+    pub path: Option<PathBuf>,
+    /// The format.
+    pub format: Format,
+}
+
+/// A validated job.
+pub enum Config {
+    /// Seal Secrets.
+    Seal {
+        /// Secrets to read.
+        input: Input,
+        /// Where to write.
+        output: Output,
+        /// Sealing certificate.
+        cert: Certificate,
+        /// Scope, names and API.
+        options: SealOptions,
+    },
+    /// Seal one raw value.
+    Raw {
+        /// The value.
+        input: Input,
+        /// The file; `None` is stdout.
+        output: Option<PathBuf>,
+        /// Sealing certificate.
+        cert: Certificate,
+        /// Name, namespace, scope.
+        overrides: Overrides,
+    },
+    /// Merge into an existing file.
+    Merge {
+        /// Secrets to read.
+        input: Input,
+        /// The file to update in place.
+        file: PathBuf,
+        /// Output format if forced with -o; else the file's own.
+        format: Option<Format>,
+        /// Sealing certificate.
+        cert: Certificate,
+        /// Merge options.
+        options: MergeOptions,
+    },
+    /// Print the certificate.
+    FetchCert {
+        /// The PEM text.
+        pem: String,
+        /// The file; `None` is stdout.
+        output: Option<PathBuf>,
+    },
+    /// Decrypt offline.
+    RecoveryUnseal {
+        /// SealedSecrets to read.
+        input: Input,
+        /// Where to write.
+        output: Output,
+        /// Keys to try.
+        keys: Vec<PrivateKey>,
+        /// Name and namespace for SealedSecrets that lack them.
+        fill: Overrides,
+    },
+    /// Re-seal to a new certificate.
+    ReEncrypt {
+        /// SealedSecrets to read.
+        input: Input,
+        /// Where to write; format `None` keeps the input's.
+        path: Option<PathBuf>,
+        /// Forced output format.
+        format: Option<Format>,
+        /// Keys to open with.
+        keys: Vec<PrivateKey>,
+        /// New certificate.
+        cert: Certificate,
+        /// API group to move to, if asked.
+        api: Option<Api>,
+    },
+    /// Check that values open.
+    Validate {
+        /// SealedSecrets to read.
+        input: Input,
+        /// Keys to try.
+        keys: Vec<PrivateKey>,
+        /// Name and namespace for SealedSecrets that lack them.
+        fill: Overrides,
+    },
+    /// Generate a key pair.
+    Keygen {
+        /// Output directory.
+        dir: PathBuf,
+        /// Key options.
+        options: KeyGenOptions,
+        /// Overwrite existing files.
+        force: bool,
+    },
+}
+
+impl Config {
+    /// Validates the command line and loads what the job needs.
+    pub fn resolve(cli: Cli, env: Env<'_>) -> Result<Config, CliError> {
+        match cli.command {
+            Some(Command::Keygen(args)) => keygen(args),
+            None => seal_modes(cli.seal, env),
+        }
+    }
+}
+
+fn keygen(args: KeygenArgs) -> Result<Config, CliError> {
+    let bits = match args.bits.as_str() {
+        "2048" => KeyBits::Rsa2048,
+        "3072" => KeyBits::Rsa3072,
+        _ => KeyBits::Rsa4096,
+    };
+    if args.validity_days == 0 {
+        return Err(CliError::usage(
+            "--validity-days must be at least 1",
+            "the default is 3650 days (ten years), as Bitnami's controller uses",
+        ));
+    }
+    Ok(Config::Keygen {
+        dir: args.out_dir,
+        options: KeyGenOptions {
+            bits,
+            common_name: args.cn,
+            validity: Duration::from_secs(u64::from(args.validity_days) * 24 * 60 * 60),
+        },
+        force: args.force,
+    })
+}
+
+/// The flag's value, else the first environment variable set.
+fn flag_or_env(
+    flag: Option<String>,
+    vars: &[&'static str],
+    env: Env<'_>,
+) -> Option<(String, Option<&'static str>)> {
+    flag.map(|v| (v, None)).or_else(|| {
+        vars.iter()
+            .find_map(|var| env(var).map(|v| (v, Some(*var))))
+    })
+}
+
+fn parse_choice<T>(
+    value: Option<(String, Option<&'static str>)>,
+    expected: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, CliError> {
+    match value {
+        None => Ok(None),
+        Some((v, var)) => match parse(&v) {
+            Some(t) => Ok(Some(t)),
+            None => Err(CliError::BadEnv {
+                var: var.unwrap_or("flag"),
+                value: v,
+                expected,
+            }),
+        },
+    }
+}
+
+fn parse_format(s: &str) -> Option<Format> {
+    match s {
+        "yaml" => Some(Format::Yaml),
+        "json" => Some(Format::Json),
+        _ => None,
+    }
+}
+
+fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
+    let explicit_format = parse_choice(
+        flag_or_env(
+            args.format.clone(),
+            &["SEAL_FORMAT", "SEALED_SECRETS_FORMAT"],
+            env,
+        ),
+        "yaml or json",
+        parse_format,
+    )?;
+    let flag_format = args.format.as_deref().and_then(parse_format);
+    let scope = parse_choice(
+        flag_or_env(
+            args.scope.clone(),
+            &["SEAL_SCOPE", "SEALED_SECRETS_SCOPE"],
+            env,
+        ),
+        "strict, namespace-wide or cluster-wide",
+        |s| s.parse::<Scope>().ok(),
+    )?;
+    let api = parse_choice(
+        flag_or_env(args.api.clone(), &["SEAL_API"], env),
+        "sealsync or bitnami",
+        |s| s.parse::<Api>().ok(),
+    )?;
+    let overrides = Overrides {
+        name: args.name.clone(),
+        namespace: args.namespace.clone(),
+        scope,
+    };
+    let input = Input::new(args.file.clone());
+    // The -w extension picks the format unless -o says otherwise; then the environment.
+    let format_for = |path: Option<&PathBuf>| {
+        flag_format
+            .or_else(|| path.and_then(|p| Format::from_extension(p)))
+            .or(explicit_format)
+            .unwrap_or_default()
+    };
+
+    if args.fetch_cert {
+        let source = cert_source(&args, env);
+        let (pem, cert, location) = cert::fetch(&source)?;
+        if cert.is_expired_at(SystemTime::now()) {
+            eprintln!(
+                "warning: the certificate {location} expired on {}",
+                cert::rfc3339(cert.not_after())
+            );
+        }
+        return Ok(Config::FetchCert {
+            pem,
+            output: args.write,
+        });
+    }
+    if args.recovery_unseal || args.validate {
+        let keys = recovery_keys(&args, env)?;
+        let fill = Overrides {
+            scope: None,
+            ..overrides
+        };
+        if scope.is_some() {
+            return Err(CliError::usage(
+                "--scope cannot be used to unseal or validate",
+                "the scope is read from the SealedSecret's own annotations; drop --scope",
+            ));
+        }
+        return Ok(if args.validate {
+            Config::Validate { input, keys, fill }
+        } else {
+            Config::RecoveryUnseal {
+                input,
+                output: Output {
+                    format: format_for(args.write.as_ref()),
+                    path: args.write,
+                },
+                keys,
+                fill,
+            }
+        });
+    }
+    if args.re_encrypt {
+        let keys = recovery_keys(&args, env)?;
+        let cert = sealing_cert(&args, env)?;
+        let path = args
+            .write
+            .clone()
+            .or_else(|| input.path().map(PathBuf::from));
+        let format = flag_format
+            .or_else(|| path.as_ref().and_then(|p| Format::from_extension(p)))
+            .or(explicit_format);
+        return Ok(Config::ReEncrypt {
+            input,
+            path,
+            format,
+            keys,
+            cert,
+            api,
+        });
+    }
+    if args.raw {
+        let cert = sealing_cert(&args, env)?;
+        let input = Input::new(args.from_file.as_deref().map(raw_value_path));
+        return Ok(Config::Raw {
+            input,
+            output: args.write,
+            cert,
+            overrides,
+        });
+    }
+    if let Some(file) = args.merge_into.clone() {
+        if args.api.is_some() {
+            return Err(CliError::usage(
+                "--api cannot be used with --merge-into",
+                "the file keeps its own apiVersion; use --re-encrypt --api to move it",
+            ));
+        }
+        let cert = sealing_cert(&args, env)?;
+        return Ok(Config::Merge {
+            input,
+            file,
+            format: flag_format,
+            cert,
+            options: MergeOptions {
+                scope,
+                allow_empty_data: args.allow_empty_data,
+            },
+        });
+    }
+    let cert = sealing_cert(&args, env)?;
+    Ok(Config::Seal {
+        input,
+        output: Output {
+            format: format_for(args.write.as_ref()),
+            path: args.write,
+        },
+        cert,
+        options: SealOptions {
+            overrides,
+            api: api.unwrap_or_default(),
+            allow_empty_data: args.allow_empty_data,
+        },
+    })
+}
+
+/// kubeseal accepts `--from-file key=path` and ignores the key.
+fn raw_value_path(arg: &str) -> PathBuf {
+    let whole = PathBuf::from(arg);
+    match arg.split_once('=') {
+        Some((_, path)) if !whole.exists() => PathBuf::from(path),
+        _ => whole,
+    }
+}
+
+fn cert_source(args: &SealArgs, env: Env<'_>) -> CertSource {
+    if let Some((location, _)) = flag_or_env(
+        args.cert.clone(),
+        &["SEAL_CERT", "SEALED_SECRETS_CERT"],
+        env,
+    ) {
+        return CertSource::Location(location);
+    }
+    if let Some((url, _)) = flag_or_env(args.controller_url.clone(), &["SEAL_CONTROLLER_URL"], env)
+    {
+        return CertSource::Controller(url);
+    }
+    CertSource::Cluster {
+        namespace: args
+            .controller_namespace
+            .clone()
+            .unwrap_or_else(|| "kube-system".to_owned()),
+        name: args
+            .controller_name
+            .clone()
+            .unwrap_or_else(|| "sealed-secrets-controller".to_owned()),
+    }
+}
+
+/// The certificate to seal with: loaded, parsed and not expired.
+fn sealing_cert(args: &SealArgs, env: Env<'_>) -> Result<Certificate, CliError> {
+    let (_, cert, location) = cert::fetch(&cert_source(args, env))?;
+    if cert.is_expired_at(SystemTime::now()) {
+        return Err(CliError::CertExpired {
+            location,
+            not_after: cert::rfc3339(cert.not_after()),
+        });
+    }
+    Ok(cert)
+}
+
+fn recovery_keys(args: &SealArgs, env: Env<'_>) -> Result<Vec<PrivateKey>, CliError> {
+    let mut paths = args.recovery_private_key.clone();
+    if paths.is_empty() {
+        let from_env = [
+            "SEAL_RECOVERY_PRIVATE_KEY",
+            "SEALED_SECRETS_RECOVERY_PRIVATE_KEY",
+        ]
+        .iter()
+        .find_map(|var| env(var));
+        paths = from_env
+            .map(|v| {
+                v.split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    if paths.is_empty() {
+        return Err(CliError::usage(
+            "this mode needs the private keys to open the values",
+            "pass --recovery-private-key FILE[,FILE…] (PEM keys, a key Secret, or a key backup List)",
+        ));
+    }
+    let mut keys = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(&path).map_err(|source| CliError::ReadKeyFile {
+            path: path.clone(),
+            source,
+        })?;
+        let bytes = zeroize::Zeroizing::new(bytes);
+        let mut found = sealsync::sealing::read_private_keys(&bytes)
+            .map_err(|source| CliError::BadKeyFile { path, source })?;
+        keys.append(&mut found);
+    }
+    Ok(keys)
+}

@@ -1,0 +1,379 @@
+//! Every error a user can hit, what went wrong and what to do about it. Messages name files,
+//! keys and objects, never values: the library errors they wrap carry no plaintext.
+
+use std::error::Error as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sealsync::api::docs::DocError;
+use sealsync::api::sealed::SealedSecretError;
+use sealsync::api::secret::SecretError;
+use sealsync::crypto::KeyError;
+use sealsync::sealing::{KeyFileError, MergeError, ReEncryptError, SealSecretError, UnsealError};
+
+/// A failed `seal` run.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A combination of flags that cannot work.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+    /// An environment variable holds a value its flag would refuse.
+    #[error("{var}={value:?} is not valid: expected {expected}")]
+    BadEnv {
+        /// The variable.
+        var: &'static str,
+        /// Its value (flags and scopes, never secrets).
+        value: String,
+        /// The accepted values.
+        expected: &'static str,
+    },
+    /// The input could not be read.
+    #[error("cannot read {what}")]
+    ReadInput {
+        /// The file, or "stdin".
+        what: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input is not UTF-8 text.
+    #[error("{what} is not UTF-8 text")]
+    InputNotText {
+        /// The file, or "stdin".
+        what: String,
+    },
+    /// The input is not YAML or JSON.
+    #[error("cannot parse {what}")]
+    Parse {
+        /// The file, or "stdin".
+        what: String,
+        /// Where it broke.
+        #[source]
+        source: DocError,
+    },
+    /// A document is not a Secret.
+    #[error("document {index} of {what} is not a usable Secret")]
+    NotASecret {
+        /// The file, or "stdin".
+        what: String,
+        /// 1-based document number.
+        index: usize,
+        /// Why.
+        #[source]
+        source: SecretError,
+    },
+    /// A document is not a SealedSecret.
+    #[error("document {index} of {what} is not a usable SealedSecret")]
+    NotASealedSecret {
+        /// The file, or "stdin".
+        what: String,
+        /// 1-based document number.
+        index: usize,
+        /// Why.
+        #[source]
+        source: SealedSecretError,
+    },
+    /// Sealing failed.
+    #[error("cannot seal")]
+    Seal {
+        /// Why.
+        #[source]
+        source: SealSecretError,
+    },
+    /// Unsealing failed.
+    #[error("cannot unseal")]
+    Unseal {
+        /// Why.
+        #[source]
+        source: UnsealError,
+    },
+    /// `--validate` found values that do not open.
+    #[error("validation failed: {}", failures.join("; "))]
+    Validate {
+        /// One entry per failing SealedSecret, naming its keys.
+        failures: Vec<String>,
+    },
+    /// Re-encryption failed.
+    #[error("cannot re-encrypt")]
+    ReEncrypt {
+        /// Why.
+        #[source]
+        source: ReEncryptError,
+    },
+    /// The `--merge-into` file does not exist.
+    #[error("the --merge-into file {} does not exist", path.display())]
+    MergeTargetMissing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The `--merge-into` file holds not exactly one SealedSecret.
+    #[error("the --merge-into file {} holds {count} documents; expected one SealedSecret", path.display())]
+    MergeTargetNotOne {
+        /// The file.
+        path: PathBuf,
+        /// How many documents it holds.
+        count: usize,
+    },
+    /// Merging failed.
+    #[error("cannot merge into {}", path.display())]
+    Merge {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: MergeError,
+    },
+    /// The certificate could not be read.
+    #[error("cannot read the certificate {location}")]
+    ReadCert {
+        /// Path or URL.
+        location: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The certificate could not be fetched.
+    #[error("cannot fetch the certificate from {url}")]
+    FetchCert {
+        /// The URL.
+        url: String,
+        /// Why.
+        #[source]
+        source: ureq::Error,
+    },
+    /// The server answered with an error status.
+    #[error("fetching the certificate from {url} returned HTTP {status}")]
+    FetchCertStatus {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// The certificate is not a usable PEM RSA certificate.
+    #[error("{location} is not a usable certificate")]
+    BadCert {
+        /// Path or URL.
+        location: String,
+        /// Why.
+        #[source]
+        source: KeyError,
+    },
+    /// The certificate has expired.
+    #[error("the certificate {location} expired on {not_after}")]
+    CertExpired {
+        /// Path or URL.
+        location: String,
+        /// When it expired (RFC 3339).
+        not_after: String,
+    },
+    /// Fetching the certificate through the cluster's API server is not built yet.
+    #[error(
+        "fetching the certificate from the cluster (service {namespace}/{name}) is not available yet"
+    )]
+    ClusterNotAvailable {
+        /// Controller namespace.
+        namespace: String,
+        /// Controller name.
+        name: String,
+    },
+    /// A key file could not be read.
+    #[error("cannot read the private key file {}", path.display())]
+    ReadKeyFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key file holds no usable key.
+    #[error("no usable private key in {}", path.display())]
+    BadKeyFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: KeyFileError,
+    },
+    /// The output could not be rendered.
+    #[error("cannot write the output")]
+    Render {
+        /// Why.
+        #[source]
+        source: DocError,
+    },
+    /// The output could not be written.
+    #[error("cannot write {what}")]
+    Write {
+        /// The file, or "stdout".
+        what: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `keygen` would overwrite a key.
+    #[error("{} already exists", path.display())]
+    KeyExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// Key generation failed.
+    #[error("cannot generate the key")]
+    Keygen {
+        /// Why.
+        #[source]
+        source: KeyError,
+    },
+}
+
+impl CliError {
+    /// A usage error with a hint.
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::Usage {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hint(&self) -> String {
+        use sealsync::sealing::TargetError as T;
+        let target_hint = |t: &T| match t {
+            T::MissingName { .. } => "set metadata.name in the input, or pass --name NAME",
+            T::MissingNamespace { .. } => {
+                "set metadata.namespace in the input, pass --namespace NS, or choose \
+                 --scope cluster-wide"
+            }
+            T::NameMismatch { .. } => "drop --name, or make it match metadata.name",
+            T::NamespaceMismatch { .. } => "drop --namespace, or make it match metadata.namespace",
+            _ => "check the name, namespace and scope",
+        };
+        match self {
+            CliError::Usage { hint, .. } => hint.clone(),
+            CliError::BadEnv { var, .. } => format!("unset {var} or fix its value"),
+            CliError::ReadInput { .. } => "check the path given to -f, or pipe the input on stdin".into(),
+            CliError::InputNotText { .. } => "give a Secret as YAML or JSON text".into(),
+            CliError::Parse { .. } => {
+                "the input must be YAML or JSON, e.g. from `kubectl create secret … --dry-run=client -o yaml`".into()
+            }
+            CliError::NotASecret { source, .. } => match source {
+                SecretError::NotASecret { .. } => {
+                    "seal reads `kind: Secret` objects; to decrypt a SealedSecret use --recovery-unseal".into()
+                }
+                SecretError::ValueNotString { .. } => "quote the value so that it is a string".into(),
+                SecretError::DataNotBase64 { .. } => {
+                    "values under data must be base64; put plain text under stringData instead".into()
+                }
+                _ => "fix the Secret's shape; `kubectl create secret … --dry-run=client -o yaml` makes a valid one".into(),
+            },
+            CliError::NotASealedSecret { .. } => {
+                "give a SealedSecret (sealsync.io/v1alpha1 or bitnami.com/v1alpha1), e.g. one `seal` wrote".into()
+            }
+            CliError::Seal { source } => match source {
+                SealSecretError::Target { source, .. } => target_hint(source).into(),
+                SealSecretError::EmptyData { .. } => {
+                    "add data or stringData, or pass --allow-empty-data to seal an empty Secret".into()
+                }
+                SealSecretError::ReadValues { .. } => {
+                    "values under data must be base64; put plain text under stringData instead".into()
+                }
+                _ => "retry; if it persists, report a bug".into(),
+            },
+            CliError::Unseal { source } | CliError::ReEncrypt { source: ReEncryptError::Open { source } } => {
+                unseal_hint(source, target_hint)
+            }
+            CliError::ReEncrypt { .. } => "check --cert".into(),
+            CliError::Validate { .. } => {
+                "those values were sealed with another key or for another name, namespace or scope; \
+                 re-seal them with the current certificate"
+                    .into()
+            }
+            CliError::MergeTargetMissing { .. } => {
+                "--merge-into updates an existing file; create it first with `seal --cert CERT -w FILE`".into()
+            }
+            CliError::MergeTargetNotOne { .. } => "merge into a file holding a single SealedSecret".into(),
+            CliError::Merge { source, .. } => match source {
+                MergeError::Target { source, .. } => match source {
+                    T::NameMismatch { .. } | T::NamespaceMismatch { .. } => {
+                        "the input must be for the same Secret as the file; fix its metadata or drop it".into()
+                    }
+                    other => target_hint(other).into(),
+                },
+                MergeError::ScopeMismatch { .. } => "drop --scope: the file's scope is kept".into(),
+                MergeError::EmptyData => "add data or stringData, or pass --allow-empty-data".into(),
+                _ => "check the input Secret".into(),
+            },
+            CliError::ReadCert { .. } => "check the path or URL given to --cert".into(),
+            CliError::FetchCert { .. } | CliError::FetchCertStatus { .. } => {
+                "check the URL and that the controller is reachable, or pass a local --cert FILE".into()
+            }
+            CliError::BadCert { .. } => "--cert needs a PEM certificate with an RSA key, such as tls.crt from `seal keygen`".into(),
+            CliError::CertExpired { .. } => {
+                "fetch the controller's current certificate (`seal --fetch-cert --controller-url URL > cert.pem`) \
+                 or generate a new key"
+                    .into()
+            }
+            CliError::ClusterNotAvailable { .. } => {
+                "pass --cert FILE|URL, or --controller-url URL to fetch URL/v1/cert.pem".into()
+            }
+            CliError::ReadKeyFile { .. } => "check the paths given to --recovery-private-key".into(),
+            CliError::BadKeyFile { .. } => {
+                "--recovery-private-key takes PEM keys, a key Secret with data[\"tls.key\"], or a List of them".into()
+            }
+            CliError::Render { .. } => "report a bug: a sealed object could not be serialized".into(),
+            CliError::Write { .. } => "check that the output directory exists and is writable".into(),
+            CliError::KeyExists { .. } => {
+                "choose another --out-dir, or pass --force (values sealed to the old key then only open with a copy of it)".into()
+            }
+            CliError::Keygen { .. } => "retry; if it persists, report a bug".into(),
+        }
+    }
+}
+
+fn unseal_hint(
+    source: &UnsealError,
+    target_hint: impl Fn(&sealsync::sealing::TargetError) -> &'static str,
+) -> String {
+    match source {
+        UnsealError::Decrypt { .. } => {
+            "those values were sealed with another key or for another name, namespace or scope; \
+             check --recovery-private-key and the SealedSecret's metadata"
+                .into()
+        }
+        UnsealError::Target { source, .. } => target_hint(source).into(),
+        UnsealError::TemplateData { .. } => {
+            "spec.template.data holds Go templates; remove it or unseal with kubeseal".into()
+        }
+        UnsealError::LegacyData { .. } => "re-seal the Secret with a current sealer".into(),
+        _ => "check the SealedSecret".into(),
+    }
+}
+
+/// Prints `error: …` (with its causes) and `hint: …`; returns the failure exit code.
+pub fn report(err: &CliError) -> ExitCode {
+    let mut message = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    eprintln!("error: {message}");
+    eprintln!("hint: {}", err.hint());
+    ExitCode::FAILURE
+}
+
+/// Prints a clap parse error (or help and version, which are not errors).
+pub fn report_clap(err: &clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        print!("{err}");
+        return ExitCode::SUCCESS;
+    }
+    eprint!("{err}");
+    eprintln!("hint: run `seal --help` to see every flag");
+    ExitCode::from(2)
+}

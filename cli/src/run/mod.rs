@@ -1,0 +1,74 @@
+//! Doing the validated job.
+//!
+//! - [`seal`]: sealing Secrets, raw values and merges.
+//! - [`recover`]: the offline modes that need private keys: unseal, re-encrypt, validate.
+//! - [`keygen`]: key generation.
+
+mod keygen;
+mod recover;
+mod seal;
+
+use serde_json::Value;
+
+use sealsync::api::docs;
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::io::{self, Input};
+
+/// Runs a job.
+pub fn run(config: Config) -> Result<(), CliError> {
+    match config {
+        Config::Seal {
+            input,
+            output,
+            cert,
+            options,
+        } => seal::seal(&input, &output, &cert, &options),
+        Config::Raw {
+            input,
+            output,
+            cert,
+            overrides,
+        } => seal::raw(&input, output.as_deref(), &cert, &overrides),
+        Config::Merge {
+            input,
+            file,
+            format,
+            cert,
+            options,
+        } => seal::merge(&input, &file, format, &cert, &options),
+        Config::FetchCert { pem, output } => io::write_output(output.as_deref(), pem.as_bytes()),
+        Config::RecoveryUnseal {
+            input,
+            output,
+            keys,
+            fill,
+        } => recover::unseal(&input, &output, &keys, &fill),
+        Config::ReEncrypt {
+            input,
+            path,
+            format,
+            keys,
+            cert,
+            api,
+        } => recover::re_encrypt(&input, path.as_deref(), format, &keys, &cert, api),
+        Config::Validate { input, keys, fill } => recover::validate(&input, &keys, &fill),
+        Config::Keygen {
+            dir,
+            options,
+            force,
+        } => keygen::keygen(&dir, &options, force),
+    }
+}
+
+/// Reads and parses every document of the input, with the format it was written in.
+fn read_documents(input: &Input) -> Result<(Vec<Value>, docs::Format), CliError> {
+    let text = input.read_text()?;
+    let format = docs::Format::sniff(&text);
+    let documents = docs::parse_documents(&text).map_err(|source| CliError::Parse {
+        what: input.describe(),
+        source,
+    })?;
+    Ok((documents, format))
+}

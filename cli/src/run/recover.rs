@@ -1,0 +1,99 @@
+//! The offline modes that need private keys: `--recovery-unseal`, `--re-encrypt` and
+//! `--validate`. Each SealedSecret is opened with its own top-level name, namespace and scope.
+
+use std::path::Path;
+
+use sealsync::api::{Api, Format, SealedSecret, docs};
+use sealsync::crypto::{Certificate, PrivateKey};
+use sealsync::sealing::{self, Overrides, UnsealError};
+
+use super::read_documents;
+use crate::config::Output;
+use crate::error::CliError;
+use crate::io::{self, Input};
+
+/// Reads every SealedSecret of the input, filling in a missing name or namespace from the
+/// command line; also returns the input's format.
+fn read_sealed(input: &Input, fill: &Overrides) -> Result<(Vec<SealedSecret>, Format), CliError> {
+    let (documents, format) = read_documents(input)?;
+    let sealed = documents
+        .into_iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            let mut sealed =
+                SealedSecret::from_value(doc).map_err(|source| CliError::NotASealedSecret {
+                    what: input.describe(),
+                    index: i + 1,
+                    source,
+                })?;
+            let meta = &mut sealed.metadata;
+            if meta.name().is_none() {
+                meta.name.clone_from(&fill.name);
+            }
+            if meta.namespace().is_none() {
+                meta.namespace.clone_from(&fill.namespace);
+            }
+            Ok(sealed)
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    Ok((sealed, format))
+}
+
+/// Prints the Secret of every SealedSecret, or fails naming the keys that do not open.
+pub fn unseal(
+    input: &Input,
+    output: &Output,
+    keys: &[PrivateKey],
+    fill: &Overrides,
+) -> Result<(), CliError> {
+    let (sealed, _) = read_sealed(input, fill)?;
+    let secrets = sealed
+        .iter()
+        .map(|s| sealing::unseal(s, keys).map(|u| u.secret))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| CliError::Unseal { source })?;
+    let text =
+        docs::render_all(&secrets, output.format).map_err(|source| CliError::Render { source })?;
+    io::write_output(output.path.as_deref(), text.as_bytes())
+}
+
+/// Re-seals every SealedSecret to `cert`.
+pub fn re_encrypt(
+    input: &Input,
+    path: Option<&Path>,
+    format: Option<Format>,
+    keys: &[PrivateKey],
+    cert: &Certificate,
+    api: Option<Api>,
+) -> Result<(), CliError> {
+    let (sealed, input_format) = read_sealed(input, &Overrides::default())?;
+    let out = sealed
+        .iter()
+        .map(|s| sealing::re_encrypt(s, keys, cert.public_key(), api))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| CliError::ReEncrypt { source })?;
+    let text = docs::render_all(&out, format.unwrap_or(input_format))
+        .map_err(|source| CliError::Render { source })?;
+    io::write_output(path, text.as_bytes())
+}
+
+/// Checks every value of every SealedSecret.
+pub fn validate(input: &Input, keys: &[PrivateKey], fill: &Overrides) -> Result<(), CliError> {
+    let (sealed, _) = read_sealed(input, fill)?;
+    let mut failures = Vec::new();
+    for s in &sealed {
+        let name = sealing::unseal::display_name(&s.metadata);
+        match sealing::verify(s, keys) {
+            Ok(count) => eprintln!("ok: {name}: {count} values open"),
+            Err(UnsealError::Decrypt { keys, .. }) => {
+                failures.push(format!("{name}: {}", keys.join(", ")));
+            }
+            Err(source) => return Err(CliError::Unseal { source }),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Validate { failures })
+    }
+}
