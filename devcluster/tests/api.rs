@@ -1,0 +1,884 @@
+//! Behaviour through `kube::Client`: one test per lifecycle and admission rule, watches through
+//! kube-runtime (including recovery from 410 Gone and from closed watches), fault injection and
+//! persistence across a restart.
+
+use devcluster::DevCluster;
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
+use kube::{Client, Error};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+async fn start() -> (DevCluster, Client) {
+    let cluster = DevCluster::start().await.expect("devcluster starts");
+    let client = Client::try_from(cluster.kube_config()).expect("client");
+    (cluster, client)
+}
+
+fn code(e: &Error) -> (u16, String) {
+    match e {
+        Error::Api(s) => (s.code, s.reason.clone()),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+fn cm(name: &str, data: Value) -> ConfigMap {
+    serde_json::from_value(json!({"metadata": {"name": name}, "data": data})).expect("configmap")
+}
+
+async fn create_ns(client: &Client, name: &str) {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let ns: Namespace =
+        serde_json::from_value(json!({"metadata": {"name": name}})).expect("namespace");
+    api.create(&PostParams::default(), &ns)
+        .await
+        .expect("namespace created");
+}
+
+const WIDGET_CRD: &str = r#"{
+  "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+  "metadata": {"name": "widgets.example.com"},
+  "spec": {"group": "example.com", "scope": "Namespaced",
+    "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
+    "versions": [{"name": "v1", "served": true, "storage": true,
+      "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
+      "subresources": {"status": {}}}]}}"#;
+
+async fn widgets(client: &Client, ns: &str) -> Api<DynamicObject> {
+    let crds: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    );
+    let crd: DynamicObject = serde_json::from_str(WIDGET_CRD).expect("crd json");
+    crds.create(&PostParams::default(), &crd)
+        .await
+        .expect("CRD created");
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("example.com", "v1", "Widget"),
+        "widgets",
+    );
+    Api::namespaced_with(client.clone(), ns, &ar)
+}
+
+fn widget(name: &str, spec: Value) -> DynamicObject {
+    serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": name}, "spec": spec}))
+        .expect("widget")
+}
+
+#[tokio::test]
+async fn stale_resource_version_is_a_conflict() {
+    let (_c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let created = api
+        .create(&PostParams::default(), &cm("x", json!({"a": "1"})))
+        .await
+        .expect("create");
+    let mut first = created.clone();
+    first.data = Some([("a".to_string(), "2".to_string())].into());
+    api.replace("x", &PostParams::default(), &first)
+        .await
+        .expect("first replace");
+    let mut stale = created;
+    stale.data = Some([("a".to_string(), "3".to_string())].into());
+    let err = api
+        .replace("x", &PostParams::default(), &stale)
+        .await
+        .expect_err("stale");
+    assert_eq!(code(&err), (409, "Conflict".into()));
+    let dup = api
+        .create(&PostParams::default(), &cm("x", json!({})))
+        .await
+        .expect_err("duplicate");
+    assert_eq!(code(&dup), (409, "AlreadyExists".into()));
+}
+
+#[tokio::test]
+async fn a_finalizer_holds_deletion() {
+    let (_c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let mut obj = cm("held", json!({}));
+    obj.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    api.create(&PostParams::default(), &obj)
+        .await
+        .expect("create");
+    let pending = api
+        .delete("held", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let still = pending.left().expect("deletion is pending");
+    assert!(still.metadata.deletion_timestamp.is_some());
+    assert!(
+        api.get("held")
+            .await
+            .expect("still there")
+            .metadata
+            .deletion_timestamp
+            .is_some()
+    );
+    api.patch(
+        "held",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+    )
+    .await
+    .expect("finalizer removed");
+    assert_eq!(
+        code(&api.get("held").await.expect_err("gone")),
+        (404, "NotFound".into())
+    );
+}
+
+#[tokio::test]
+async fn owner_references_are_garbage_collected() {
+    let (_c, client) = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
+    let secrets: Api<Secret> = Api::default_namespaced(client);
+    let owned_by = |owner: &ConfigMap, name: &str| -> Secret {
+        serde_json::from_value(json!({"metadata": {"name": name, "ownerReferences": [{
+            "apiVersion": "v1", "kind": "ConfigMap", "name": owner.metadata.name, "uid": owner.metadata.uid}]}}))
+        .expect("secret")
+    };
+    // Background: the dependent goes with its owner.
+    let owner = cms
+        .create(&PostParams::default(), &cm("owner", json!({})))
+        .await
+        .expect("owner");
+    secrets
+        .create(&PostParams::default(), &owned_by(&owner, "dep"))
+        .await
+        .expect("dependent");
+    cms.delete("owner", &DeleteParams::background())
+        .await
+        .expect("delete owner");
+    assert_eq!(
+        code(&secrets.get("dep").await.expect_err("collected")),
+        (404, "NotFound".into())
+    );
+    // Orphan: the dependent stays, without the owner reference.
+    let owner = cms
+        .create(&PostParams::default(), &cm("owner2", json!({})))
+        .await
+        .expect("owner");
+    secrets
+        .create(&PostParams::default(), &owned_by(&owner, "dep2"))
+        .await
+        .expect("dependent");
+    cms.delete("owner2", &DeleteParams::orphan())
+        .await
+        .expect("delete owner");
+    let orphan = secrets.get("dep2").await.expect("orphan stays");
+    assert!(
+        orphan
+            .metadata
+            .owner_references
+            .unwrap_or_default()
+            .is_empty()
+    );
+    // Foreground: the owner waits for a dependent held by a finalizer.
+    let owner = cms
+        .create(&PostParams::default(), &cm("owner3", json!({})))
+        .await
+        .expect("owner");
+    let mut dep = owned_by(&owner, "dep3");
+    dep.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    secrets
+        .create(&PostParams::default(), &dep)
+        .await
+        .expect("dependent");
+    let pending = cms
+        .delete("owner3", &DeleteParams::foreground())
+        .await
+        .expect("delete owner");
+    let owner_now = pending.left().expect("owner waits");
+    assert!(
+        owner_now
+            .metadata
+            .finalizers
+            .unwrap_or_default()
+            .contains(&"foregroundDeletion".to_string())
+    );
+    secrets
+        .patch(
+            "dep3",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+        )
+        .await
+        .expect("release dependent");
+    assert_eq!(
+        code(&secrets.get("dep3").await.expect_err("dependent gone")),
+        (404, "NotFound".into())
+    );
+    assert_eq!(
+        code(&cms.get("owner3").await.expect_err("owner gone")),
+        (404, "NotFound".into())
+    );
+}
+
+#[tokio::test]
+async fn the_namespace_must_exist_and_deleting_it_empties_it() {
+    let (_c, client) = start().await;
+    let missing: Api<ConfigMap> = Api::namespaced(client.clone(), "nope");
+    let err = missing
+        .create(&PostParams::default(), &cm("x", json!({})))
+        .await
+        .expect_err("no namespace");
+    assert_eq!(code(&err), (404, "NotFound".into()));
+    assert!(
+        err.to_string().contains("namespaces \"nope\" not found"),
+        "{err}"
+    );
+
+    create_ns(&client, "team").await;
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), "team");
+    api.create(&PostParams::default(), &cm("plain", json!({})))
+        .await
+        .expect("create");
+    let mut held = cm("held", json!({}));
+    held.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    api.create(&PostParams::default(), &held)
+        .await
+        .expect("create");
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces
+        .delete("team", &DeleteParams::default())
+        .await
+        .expect("delete namespace");
+    assert_eq!(
+        code(&api.get("plain").await.expect_err("emptied")),
+        (404, "NotFound".into())
+    );
+    let ns = namespaces
+        .get("team")
+        .await
+        .expect("terminating while content is held");
+    assert_eq!(
+        ns.status.and_then(|s| s.phase).as_deref(),
+        Some("Terminating")
+    );
+    let err = api
+        .create(&PostParams::default(), &cm("late", json!({})))
+        .await
+        .expect_err("terminating");
+    assert_eq!(code(&err), (403, "Forbidden".into()));
+    api.patch(
+        "held",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+    )
+    .await
+    .expect("release");
+    assert_eq!(
+        code(&namespaces.get("team").await.expect_err("namespace gone")),
+        (404, "NotFound".into())
+    );
+}
+
+#[tokio::test]
+async fn server_side_apply_removes_dropped_fields_and_keeps_others() {
+    let (_c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let apply = |data: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "s"}, "data": data});
+    let pp = PatchParams::apply("m1");
+    api.patch("s", &pp, &Patch::Apply(apply(json!({"a": "1", "b": "2"}))))
+        .await
+        .expect("apply");
+    api.patch(
+        "s",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"data": {"c": "3"}})),
+    )
+    .await
+    .expect("other writer");
+    let after = api
+        .patch("s", &pp, &Patch::Apply(apply(json!({"a": "1"}))))
+        .await
+        .expect("apply again");
+    let data = after.data.unwrap_or_default();
+    assert_eq!(data.get("a").map(String::as_str), Some("1"));
+    assert!(!data.contains_key("b"), "dropped field stays: {data:?}");
+    assert_eq!(
+        data.get("c").map(String::as_str),
+        Some("3"),
+        "another manager's field was removed"
+    );
+    let managers: Vec<String> = after
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| m.manager)
+        .collect();
+    assert!(managers.contains(&"m1".to_string()), "{managers:?}");
+}
+
+#[tokio::test]
+async fn server_side_apply_conflicts_without_force() {
+    let (_c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let apply = |v: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": v}});
+    api.patch("c", &PatchParams::apply("first"), &Patch::Apply(apply("1")))
+        .await
+        .expect("apply");
+    let err = api
+        .patch(
+            "c",
+            &PatchParams::apply("second"),
+            &Patch::Apply(apply("2")),
+        )
+        .await
+        .expect_err("conflict");
+    assert_eq!(code(&err), (409, "Conflict".into()));
+    assert!(err.to_string().contains("conflict with \"first\""), "{err}");
+    let forced = api
+        .patch(
+            "c",
+            &PatchParams::apply("second").force(),
+            &Patch::Apply(apply("2")),
+        )
+        .await
+        .expect("forced apply");
+    assert_eq!(
+        forced.data.unwrap_or_default().get("a").map(String::as_str),
+        Some("2")
+    );
+    let missing = api
+        .patch("c", &PatchParams::default(), &Patch::Apply(apply("3")))
+        .await
+        .expect_err("no manager");
+    assert_eq!(code(&missing).0, 400);
+}
+
+#[tokio::test]
+async fn dry_run_stores_nothing() {
+    let (c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let rv = c.resource_version();
+    let dry = PostParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    let would = api
+        .create(&dry, &cm("d", json!({"a": "1"})))
+        .await
+        .expect("dry create");
+    assert_eq!(would.metadata.name.as_deref(), Some("d"));
+    assert_eq!(
+        code(&api.get("d").await.expect_err("not stored")),
+        (404, "NotFound".into())
+    );
+    api.create(&PostParams::default(), &cm("d", json!({"a": "1"})))
+        .await
+        .expect("create");
+    let rv = c.resource_version().max(rv);
+    let pp = PatchParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    let patched = api
+        .patch("d", &pp, &Patch::Merge(json!({"data": {"a": "2"}})))
+        .await
+        .expect("dry patch");
+    assert_eq!(
+        patched
+            .data
+            .unwrap_or_default()
+            .get("a")
+            .map(String::as_str),
+        Some("2")
+    );
+    let applied = api
+        .patch("d", &PatchParams::apply("m").force().dry_run(), &Patch::Apply(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "d"}, "data": {"a": "3"}})))
+        .await
+        .expect("dry apply");
+    assert_eq!(
+        applied
+            .data
+            .unwrap_or_default()
+            .get("a")
+            .map(String::as_str),
+        Some("3")
+    );
+    let dp = DeleteParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    api.delete("d", &dp).await.expect("dry delete");
+    let stored = api.get("d").await.expect("still there");
+    assert_eq!(
+        stored.data.unwrap_or_default().get("a").map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(c.resource_version(), rv, "a dry run committed something");
+}
+
+#[tokio::test]
+async fn generation_tracks_spec_only_and_status_is_isolated() {
+    let (_c, client) = start().await;
+    let api = widgets(&client, "default").await;
+    let w = api
+        .create(&PostParams::default(), &widget("w", json!({"size": 1})))
+        .await
+        .expect("create");
+    assert_eq!(w.metadata.generation, Some(1));
+    let w = api
+        .patch(
+            "w",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"a": "b"}}})),
+        )
+        .await
+        .expect("label");
+    assert_eq!(
+        w.metadata.generation,
+        Some(1),
+        "metadata changes keep the generation"
+    );
+    let w = api
+        .patch(
+            "w",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"size": 2}, "status": {"ready": true}})),
+        )
+        .await
+        .expect("spec");
+    assert_eq!(
+        w.metadata.generation,
+        Some(2),
+        "spec changes bump the generation"
+    );
+    assert!(
+        w.data.get("status").is_none(),
+        "the main endpoint wrote status: {:?}",
+        w.data
+    );
+    let w = api
+        .patch_status(
+            "w",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"size": 9}, "status": {"ready": true}})),
+        )
+        .await
+        .expect("status");
+    assert_eq!(
+        w.metadata.generation,
+        Some(2),
+        "status changes keep the generation"
+    );
+    assert_eq!(w.data["status"]["ready"], json!(true));
+    assert_eq!(w.data["spec"]["size"], json!(2), "/status wrote spec");
+    // A no-op patch keeps the resourceVersion.
+    let rv = w.metadata.resource_version.clone();
+    let same = api
+        .patch(
+            "w",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"size": 2}})),
+        )
+        .await
+        .expect("noop");
+    assert_eq!(same.metadata.resource_version, rv);
+}
+
+#[tokio::test]
+async fn admission_rejects_invalid_names_and_immutable_changes() {
+    let (_c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client.clone());
+    let err = api
+        .create(&PostParams::default(), &cm("Bad_Name", json!({})))
+        .await
+        .expect_err("invalid name");
+    assert_eq!(code(&err), (422, "Invalid".into()));
+    let mut frozen = cm("frozen", json!({"a": "1"}));
+    frozen.immutable = Some(true);
+    api.create(&PostParams::default(), &frozen)
+        .await
+        .expect("create");
+    let err = api
+        .patch(
+            "frozen",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"a": "2"}})),
+        )
+        .await
+        .expect_err("immutable");
+    assert_eq!(code(&err), (422, "Invalid".into()));
+    match err {
+        Error::Api(s) => assert!(s.message.contains("field is immutable"), "{}", s.message),
+        other => panic!("{other:?}"),
+    }
+    let generated: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"generateName": "gen-"}})).expect("configmap");
+    let made = api
+        .create(&PostParams::default(), &generated)
+        .await
+        .expect("generateName");
+    assert!(made.metadata.name.unwrap_or_default().starts_with("gen-"));
+}
+
+#[tokio::test]
+async fn lists_filter_by_selectors_and_page() {
+    let (_c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    for (name, env) in [("a", "prod"), ("b", "dev"), ("c", "prod"), ("d", "")] {
+        let mut obj = cm(name, json!({}));
+        if !env.is_empty() {
+            obj.metadata.labels = Some([("env".to_string(), env.to_string())].into());
+        }
+        api.create(&PostParams::default(), &obj)
+            .await
+            .expect("create");
+    }
+    let names = |l: kube::core::ObjectList<ConfigMap>| -> Vec<String> {
+        l.items
+            .into_iter()
+            .filter_map(|o| o.metadata.name)
+            .collect()
+    };
+    assert_eq!(
+        names(
+            api.list(&ListParams::default().labels("env=prod"))
+                .await
+                .expect("list")
+        ),
+        ["a", "c"]
+    );
+    assert_eq!(
+        names(
+            api.list(&ListParams::default().labels("env in (dev)"))
+                .await
+                .expect("list")
+        ),
+        ["b"]
+    );
+    assert_eq!(
+        names(
+            api.list(&ListParams::default().labels("env notin (prod)"))
+                .await
+                .expect("list")
+        ),
+        ["b", "d"]
+    );
+    assert_eq!(
+        names(
+            api.list(&ListParams::default().labels("!env"))
+                .await
+                .expect("list")
+        ),
+        ["d"]
+    );
+    assert_eq!(
+        names(
+            api.list(&ListParams::default().fields("metadata.name=c"))
+                .await
+                .expect("list")
+        ),
+        ["c"]
+    );
+    let page1 = api
+        .list(&ListParams::default().limit(3))
+        .await
+        .expect("page 1");
+    let token = page1.metadata.continue_.clone().expect("continue token");
+    let page2 = api
+        .list(&ListParams::default().limit(3).continue_token(&token))
+        .await
+        .expect("page 2");
+    assert_eq!(
+        (names(page1), names(page2)),
+        (
+            vec!["a".to_string(), "b".into(), "c".into()],
+            vec!["d".to_string()]
+        )
+    );
+}
+
+#[tokio::test]
+async fn unknown_resources_are_not_found() {
+    let (_c, client) = start().await;
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("nope.example.com", "v1", "Nope"),
+        "nopes",
+    );
+    let api: Api<DynamicObject> = Api::default_namespaced_with(client, &ar);
+    assert_eq!(
+        code(&api.list(&ListParams::default()).await.expect_err("unknown")).0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn faults_fail_requests_and_close_watches() {
+    let (c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    api.create(&PostParams::default(), &cm("f", json!({})))
+        .await
+        .expect("create");
+    c.faults().fail_next("get", "configmaps", 2, 500);
+    assert_eq!(
+        code(&api.get("f").await.expect_err("injected")),
+        (500, "InternalError".into())
+    );
+    assert_eq!(code(&api.get("f").await.expect_err("injected")).0, 500);
+    api.get("f").await.expect("rules are used up");
+    c.faults().set_latency(Duration::from_millis(20));
+    api.get("f").await.expect("slow but fine");
+    c.faults().clear();
+    let mut stream = api
+        .watch(&kube::api::WatchParams::default(), "0")
+        .await
+        .expect("watch")
+        .boxed();
+    assert!(stream.next().await.is_some(), "synthetic ADDED");
+    c.faults().close_watches();
+    assert!(stream.next().await.is_none(), "the watch was closed");
+}
+
+#[tokio::test]
+async fn crds_register_and_deleting_them_removes_their_objects() {
+    let (_c, client) = start().await;
+    let api = widgets(&client, "default").await;
+    api.create(&PostParams::default(), &widget("w", json!({})))
+        .await
+        .expect("create");
+    let crds: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    );
+    let crd = crds.get("widgets.example.com").await.expect("crd");
+    let established = crd.data["status"]["conditions"]
+        .as_array()
+        .is_some_and(|c| {
+            c.iter()
+                .any(|c| c["type"] == "Established" && c["status"] == "True")
+        });
+    assert!(established, "{:?}", crd.data["status"]);
+    crds.delete("widgets.example.com", &DeleteParams::default())
+        .await
+        .expect("delete crd");
+    assert_eq!(
+        code(&api.get("w").await.expect_err("gone with its CRD")).0,
+        404
+    );
+}
+
+mod watching {
+    use super::*;
+    use kube::runtime::{WatchStreamExt, reflector, watcher};
+
+    async fn eventually(mut check: impl FnMut() -> bool) {
+        for _ in 0..400 {
+            if check() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("condition not reached within 10 s");
+    }
+
+    fn names(store: &reflector::Store<ConfigMap>) -> Vec<String> {
+        let mut n: Vec<String> = store
+            .state()
+            .iter()
+            .filter_map(|o| o.metadata.name.clone())
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[tokio::test]
+    async fn a_reflector_follows_changes_and_recovers_from_gone_and_closed_watches() {
+        let cluster = DevCluster::builder()
+            .watch_history(20)
+            .start()
+            .await
+            .expect("start");
+        let client = Client::try_from(cluster.kube_config()).expect("client");
+        let api: Api<ConfigMap> = Api::default_namespaced(client);
+        let (reader, writer) = reflector::store();
+        let stream = reflector(writer, watcher(api.clone(), watcher::Config::default()))
+            .default_backoff()
+            .applied_objects();
+        let task = tokio::spawn(stream.for_each(|_| async {}));
+
+        api.create(&PostParams::default(), &cm("one", json!({"v": "1"})))
+            .await
+            .expect("create");
+        eventually(|| names(&reader) == ["one"]).await;
+        api.patch(
+            "one",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"v": "2"}})),
+        )
+        .await
+        .expect("update");
+        eventually(|| {
+            reader
+                .state()
+                .iter()
+                .any(|o| o.data.as_ref().and_then(|d| d.get("v")).map(String::as_str) == Some("2"))
+        })
+        .await;
+        api.delete("one", &DeleteParams::default())
+            .await
+            .expect("delete");
+        eventually(|| names(&reader).is_empty()).await;
+
+        // A closed watch: the watcher re-watches and misses nothing.
+        cluster.faults().close_watches();
+        api.create(&PostParams::default(), &cm("two", json!({})))
+            .await
+            .expect("create");
+        eventually(|| names(&reader) == ["two"]).await;
+
+        // 410 Gone: the re-watch fails once, history moves past its resourceVersion meanwhile,
+        // so the next watch gets 410 and the watcher relists.
+        cluster.faults().fail_next("watch", "configmaps", 1, 500);
+        cluster.faults().close_watches();
+        for i in 0..40 {
+            api.create(
+                &PostParams::default(),
+                &cm(&format!("bulk{i:02}"), json!({})),
+            )
+            .await
+            .expect("create");
+        }
+        api.delete("two", &DeleteParams::default())
+            .await
+            .expect("delete");
+        eventually(|| names(&reader).len() == 40 && !names(&reader).contains(&"two".to_string()))
+            .await;
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn watch_from_an_old_resource_version_is_gone() {
+        let cluster = DevCluster::builder()
+            .watch_history(5)
+            .start()
+            .await
+            .expect("start");
+        let client = Client::try_from(cluster.kube_config()).expect("client");
+        let api: Api<ConfigMap> = Api::default_namespaced(client);
+        for i in 0..10 {
+            api.create(&PostParams::default(), &cm(&format!("c{i}"), json!({})))
+                .await
+                .expect("create");
+        }
+        let mut stream = api
+            .watch(&kube::api::WatchParams::default(), "1")
+            .await
+            .expect("watch")
+            .boxed();
+        match stream.next().await {
+            Some(Ok(kube::core::WatchEvent::Error(e))) => assert_eq!(e.code, 410),
+            other => panic!("expected a 410 ERROR event, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_watcher_blocks_neither_writers_nor_other_watchers() {
+        let cluster = DevCluster::builder()
+            .watch_queue(16)
+            .start()
+            .await
+            .expect("start");
+        let client = Client::try_from(cluster.kube_config()).expect("client");
+        let api: Api<ConfigMap> = Api::default_namespaced(client);
+        let rv = cluster.resource_version().to_string();
+        // Never polled: its queue fills and the server closes it.
+        let _slow = api
+            .watch(&kube::api::WatchParams::default(), &rv)
+            .await
+            .expect("slow watch");
+        let fast = api
+            .watch(&kube::api::WatchParams::default(), &rv)
+            .await
+            .expect("fast watch");
+        let reader = tokio::spawn(fast.take(300).filter_map(|e| async move { e.ok() }).count());
+        for i in 0..300 {
+            api.create(&PostParams::default(), &cm(&format!("w{i:03}"), json!({})))
+                .await
+                .expect("writes go on");
+        }
+        assert_eq!(reader.await.expect("reader"), 300);
+    }
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rv_before;
+    {
+        let cluster = DevCluster::builder()
+            .data_dir(dir.path())
+            .start()
+            .await
+            .expect("start");
+        let client = Client::try_from(cluster.kube_config()).expect("client");
+        let api = widgets(&client, "default").await;
+        api.create(&PostParams::default(), &widget("kept", json!({"size": 3})))
+            .await
+            .expect("create");
+        let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
+        cms.create(&PostParams::default(), &cm("kept", json!({"a": "1"})))
+            .await
+            .expect("create");
+        cms.create(&PostParams::default(), &cm("removed", json!({})))
+            .await
+            .expect("create");
+        cms.delete("removed", &DeleteParams::default())
+            .await
+            .expect("delete");
+        rv_before = cluster.resource_version();
+    }
+    let cluster = DevCluster::builder()
+        .data_dir(dir.path())
+        .start()
+        .await
+        .expect("restart");
+    assert_eq!(
+        cluster.resource_version(),
+        rv_before,
+        "restart wrote something or lost something"
+    );
+    let client = Client::try_from(cluster.kube_config()).expect("client");
+    let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
+    let kept = cms.get("kept").await.expect("configmap kept");
+    assert_eq!(
+        kept.data.unwrap_or_default().get("a").map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(
+        code(&cms.get("removed").await.expect_err("deletion kept")).0,
+        404
+    );
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("example.com", "v1", "Widget"),
+        "widgets",
+    );
+    let w: Api<DynamicObject> = Api::default_namespaced_with(client, &ar);
+    assert_eq!(
+        w.get("kept").await.expect("CRD and object kept").data["spec"]["size"],
+        json!(3)
+    );
+    let next = cms
+        .create(&PostParams::default(), &cm("after", json!({})))
+        .await
+        .expect("create");
+    let rv: u64 = next
+        .metadata
+        .resource_version
+        .unwrap_or_default()
+        .parse()
+        .expect("numeric rv");
+    assert!(rv > rv_before, "resourceVersion went backwards");
+}
