@@ -2,7 +2,8 @@
 //!
 //! Input that starts with `{` or `[` is read as a stream of JSON values (concatenated, as kubectl
 //! and kubeseal write them); anything else as YAML documents separated by `---`, with
-//! kubectl-compatible YAML 1.1 octals. Parse errors report a position only: the offending text
+//! kubectl-compatible YAML 1.1 octals. Only `true` and `false` are booleans: kubectl reads
+//! `namespace: n` or `name: yes` into string fields as text, and so must we. Parse errors report a position only: the offending text
 //! may be a secret value, so it is never quoted.
 
 use serde::Serialize;
@@ -111,6 +112,7 @@ fn parse_json(text: &str) -> Result<Vec<Value>, DocError> {
 fn parse_yaml(text: &str) -> Result<Vec<Value>, DocError> {
     let options = serde_saphyr::options! {
         legacy_octal_numbers: true,
+        strict_booleans: true,
         with_snippet: false,
     };
     serde_saphyr::from_multiple_with_options::<Value>(text, options).map_err(|e| {
@@ -154,8 +156,13 @@ mod tests {
 
     #[test]
     fn yaml_streams_skip_empty_documents_and_read_octals() {
-        let docs = parse_documents("---\n# only a comment\n---\na: 0644\n---\nb: yes\n").unwrap();
-        assert_eq!(docs, vec![json!({"a": 420}), json!({"b": true})]);
+        let docs =
+            parse_documents("---\n# only a comment\n---\na: 0644\n---\nb: yes\nc: n\nd: true\n")
+                .unwrap();
+        assert_eq!(
+            docs,
+            vec![json!({"a": 420}), json!({"b": "yes", "c": "n", "d": true})]
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub enum SealSecretError {
         source: SecretError,
     },
     /// The name, namespace or scope is missing or contradictory.
-    #[error("cannot tell what to seal Secret {name:?} for")]
+    #[error("cannot tell what to seal{} for", describe(name))]
     Target {
         /// The Secret's name, or empty.
         name: String,
@@ -62,6 +62,15 @@ pub enum SealSecretError {
         #[source]
         source: crypto::SealError,
     },
+}
+
+/// ` Secret "name"` for messages, or nothing when there is no name.
+fn describe(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!(" Secret {name:?}")
+    }
 }
 
 /// Seals every value of `secret` to `key`.
