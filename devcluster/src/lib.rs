@@ -18,6 +18,7 @@ mod patch;
 mod persist;
 mod protobuf;
 mod registry;
+mod schema_check;
 mod selector;
 mod server;
 mod ssa;

@@ -31,6 +31,8 @@ pub struct ResourceType {
     pub name_rule: NameRule,
     /// A CRD version's `additionalPrinterColumns`, per version.
     pub printer_columns: BTreeMap<String, Value>,
+    /// A CRD version's `schema.openAPIV3Schema`, per version.
+    pub schemas: BTreeMap<String, Value>,
     /// True for built-ins, false for CRD-defined resources.
     pub builtin: bool,
 }
@@ -208,6 +210,7 @@ impl Registry {
                     status_subresource: b.status,
                     name_rule: b.name_rule,
                     printer_columns: BTreeMap::new(),
+                    schemas: BTreeMap::new(),
                     builtin: true,
                 };
                 (rt.key(), Arc::new(rt))
@@ -326,6 +329,7 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
     }
     let mut versions = Vec::new();
     let mut printer_columns = BTreeMap::new();
+    let mut schemas = BTreeMap::new();
     let mut status_subresource = false;
     for v in spec
         .get("versions")
@@ -346,6 +350,9 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
         }
         if v.pointer("/subresources/status").is_some() {
             status_subresource = true;
+        }
+        if let Some(schema) = v.pointer("/schema/openAPIV3Schema") {
+            schemas.insert(vname.to_string(), schema.clone());
         }
         if let Some(cols) = v.get("additionalPrinterColumns") {
             printer_columns.insert(vname.to_string(), cols.clone());
@@ -371,6 +378,7 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
         status_subresource,
         name_rule: NameRule::Subdomain,
         printer_columns,
+        schemas,
         builtin: false,
     })
 }

@@ -75,6 +75,8 @@ pub enum Delivery {
     Initial(Arc<Value>),
     /// A BOOKMARK at this resourceVersion.
     Bookmark(u64),
+    /// The BOOKMARK that ends the initial events of a `sendInitialEvents=true` watch.
+    InitialEventsEnd(u64),
 }
 
 /// Which objects a watcher wants.

@@ -670,6 +670,30 @@ async fn crds_register_and_deleting_them_removes_their_objects() {
     );
 }
 
+#[tokio::test]
+async fn strict_field_validation_rejects_fields_the_crd_schema_does_not_declare() {
+    let (_c, client) = start().await;
+    let crds: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    );
+    let mut crd: Value = serde_json::from_str(WIDGET_CRD).expect("crd json");
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"] = json!({"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}});
+    crds.create(&PostParams::default(), &serde_json::from_value(crd).expect("crd")).await.expect("CRD");
+    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("example.com", "v1", "Widget"), "widgets");
+    let api: Api<DynamicObject> = Api::default_namespaced_with(client, &ar);
+    let body = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 1, "sizee": 2}});
+    let strict = PatchParams::apply("m").validation(kube::api::ValidationDirective::Strict);
+    let err = api.patch("w", &strict, &Patch::Apply(body.clone())).await.expect_err("unknown field");
+    assert_eq!(code(&err).0, 400);
+    assert!(err.to_string().contains("unknown field \"spec.sizee\""), "{err}");
+    api.patch("w", &PatchParams::apply("m").validation_ignore(), &Patch::Apply(body)).await.expect("ignored");
+}
+
 mod watching {
     use super::*;
     use kube::runtime::{WatchStreamExt, reflector, watcher};
@@ -756,6 +780,28 @@ mod watching {
             .expect("delete");
         eventually(|| names(&reader).len() == 40 && !names(&reader).contains(&"two".to_string()))
             .await;
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn streaming_lists_end_their_initial_events() {
+        let (_c, client) = start().await;
+        let api: Api<ConfigMap> = Api::default_namespaced(client);
+        api.create(&PostParams::default(), &cm("before", json!({})))
+            .await
+            .expect("create");
+        let (reader, writer) = reflector::store();
+        let config = watcher::Config::default().streaming_lists();
+        let stream = reflector(writer, watcher(api.clone(), config))
+            .default_backoff()
+            .applied_objects();
+        let task = tokio::spawn(stream.for_each(|_| async {}));
+        reader.wait_until_ready().await.expect("initial events end");
+        assert_eq!(names(&reader), ["before"]);
+        api.create(&PostParams::default(), &cm("after", json!({})))
+            .await
+            .expect("create");
+        eventually(|| names(&reader) == ["after", "before"]).await;
         task.abort();
     }
 

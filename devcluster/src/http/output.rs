@@ -21,6 +21,17 @@ pub fn bytes_response(code: u16, body: Vec<u8>, content_type: &str) -> Response 
     resp
 }
 
+/// Adds one `Warning: 299 - "..."` header per warning (kubectl prints them as `Warning: ...`).
+pub fn with_warnings(mut resp: Response, warnings: &[String]) -> Response {
+    for w in warnings {
+        let text = format!("299 - \"{}\"", w.replace('"', "\\\""));
+        if let Ok(v) = HeaderValue::from_str(&text) {
+            resp.headers_mut().append(header::WARNING, v);
+        }
+    }
+    resp
+}
+
 pub fn json_with_type(code: u16, v: &Value, content_type: &str) -> Response {
     bytes_response(
         code,

@@ -7,17 +7,22 @@ use super::path::ResourcePath;
 use super::request::{self, Params};
 use super::stream;
 use crate::registry::ResourceType;
+use crate::schema_check::{FieldValidation, unknown_fields};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
 use crate::store::{
     DeleteOptions, DeleteOutcome, ManagerOp, Propagation, Query, WriteCtx, decode_continue,
 };
+use crate::watch::Delivery;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Warnings collected while a request runs (answered as `Warning` headers).
+type Warnings = std::sync::Mutex<Vec<String>>;
 
 /// One resource request, resolved.
 struct Req<'a> {
@@ -51,6 +56,36 @@ impl Req<'_> {
             subresource: self.subresource.clone(),
             now: crate::meta::now(),
         })
+    }
+
+    /// `fieldValidation` against the CRD schema: Strict fails, Warn collects warnings.
+    fn check_fields(&self, obj: &Value, warnings: &Warnings) -> Result<(), ApiError> {
+        let Some(schema) = self.rt.schemas.get(&self.version) else {
+            return Ok(());
+        };
+        let mode = FieldValidation::parse(self.params.get("fieldValidation"))
+            .map_err(ApiError::bad_request)?;
+        if mode == FieldValidation::Ignore {
+            return Ok(());
+        }
+        let unknown: Vec<String> = unknown_fields(schema, obj)
+            .iter()
+            .map(|f| format!("unknown field \"{}\"", f.trim_start_matches('.')))
+            .collect();
+        match mode {
+            _ if unknown.is_empty() => Ok(()),
+            FieldValidation::Strict => Err(ApiError::bad_request(format!(
+                "strict decoding error: {}",
+                unknown.join(", ")
+            ))),
+            _ => {
+                warnings
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(unknown);
+                Ok(())
+            }
+        }
     }
 
     fn query(&self) -> Result<Query, ApiError> {
@@ -195,7 +230,9 @@ fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
 
 fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
     let q = req.query()?;
+    let initial_events = req.params.flag("sendInitialEvents");
     let rv = match req.params.get("resourceVersion") {
+        _ if initial_events => None,
         None | Some("0") => None,
         Some(s) => Some(
             s.parse::<u64>()
@@ -212,7 +249,17 @@ fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
         .transpose()?
         .map(Duration::from_secs);
     let bookmarks = req.params.flag("allowWatchBookmarks");
-    let started = shared.store.lock().watch(&req.rt.key(), &q, rv, bookmarks);
+    let started = {
+        let mut st = shared.store.lock();
+        let current = st.resource_version();
+        st.watch(&req.rt.key(), &q, rv, bookmarks)
+            .map(|(mut initial, rx)| {
+                if initial_events {
+                    initial.push(Delivery::InitialEventsEnd(current));
+                }
+                (initial, rx)
+            })
+    };
     match started {
         Ok((initial, rx)) => Ok(stream::watch_response(
             req.rt.clone(),
@@ -229,17 +276,25 @@ fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
 
 async fn create(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
     let obj = request::object_body(req.headers, body)?;
+    let warnings = Warnings::default();
+    req.check_fields(&obj, &warnings)?;
     let ctx = req.write_ctx(ManagerOp::Update)?;
     let (rt, version, ns) = (req.rt.clone(), req.version.clone(), req.namespace.clone());
     let created = shared
         .store
         .write(|st| st.create(&ctx, &rt, &version, ns.as_deref(), obj))
         .await?;
-    Ok(output::object(201, &req.rt, &req.version, &created, false))
+    let resp = output::object(201, &req.rt, &req.version, &created, false);
+    Ok(output::with_warnings(
+        resp,
+        &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
+    ))
 }
 
 async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
     let obj = request::object_body(req.headers, body)?;
+    let warnings = Warnings::default();
+    req.check_fields(&obj, &warnings)?;
     let ctx = req.write_ctx(ManagerOp::Update)?;
     let rt = req.rt.clone();
     let (group, plural, name) = (rt.group.clone(), rt.plural.clone(), req.name().to_string());
@@ -251,7 +306,11 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
         .store
         .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
         .await?;
-    Ok(output::object(200, &req.rt, &req.version, &updated, false))
+    let resp = output::object(200, &req.rt, &req.version, &updated, false);
+    Ok(output::with_warnings(
+        resp,
+        &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
+    ))
 }
 
 /// The PATCH body formats.
@@ -290,6 +349,8 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
     let rt = req.rt.clone();
     let (group, plural, name) = (rt.group.clone(), rt.plural.clone(), req.name().to_string());
     let gv = rt.group_version(&req.version);
+    let warnings: Warnings = Warnings::default();
+    let warnings_ref = &warnings;
     let kind_name = rt.kind.clone();
     let mutate = Box::new(move |cur: Option<&Value>| {
         let cur = cur.ok_or_else(|| ApiError::not_found(&group, &plural, &name))?;
@@ -302,18 +363,23 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
             }
         }
         .map_err(patch_error)?;
+        req.check_fields(&obj, warnings_ref)?;
         Ok(obj)
     });
     let (patched, created) = shared
         .store
         .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
         .await?;
-    Ok(output::object(
+    let resp = output::object(
         if created { 201 } else { 200 },
         &req.rt,
         &req.version,
         &patched,
         false,
+    );
+    Ok(output::with_warnings(
+        resp,
+        &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
     ))
 }
 
@@ -344,6 +410,10 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         .ok_or_else(|| ApiError::bad_request("fieldManager is required for apply requests"))?
         .to_string();
     let applied = request::json_or_yaml(body)?;
+    let warnings = Warnings::default();
+    req.check_fields(&applied, &warnings)?;
+    let warnings = Warnings::default();
+    req.check_fields(&applied, &warnings)?;
     let ctx = req.write_ctx(ManagerOp::Apply)?;
     let force = req.params.flag("force");
     let rt = req.rt.clone();
@@ -370,12 +440,16 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         .store
         .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
         .await?;
-    Ok(output::object(
+    let resp = output::object(
         if created { 201 } else { 200 },
         &req.rt,
         &req.version,
         &obj,
         false,
+    );
+    Ok(output::with_warnings(
+        resp,
+        &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
     ))
 }
 

@@ -68,6 +68,16 @@ impl Render {
                 });
                 self.line("BOOKMARK", &obj, None)
             }
+            Delivery::InitialEventsEnd(rv) => {
+                let obj = json!({
+                    "kind": self.rt.kind, "apiVersion": self.gv,
+                    "metadata": {
+                        "resourceVersion": rv.to_string(),
+                        "annotations": { "k8s.io/initial-events-end": "true" }
+                    }
+                });
+                self.line("BOOKMARK", &obj, None)
+            }
         }
     }
 }
