@@ -95,6 +95,12 @@ impl State {
                 ),
             ));
         }
+        if rt.is_namespace() && matches!(name, "default" | "kube-system" | "kube-public") {
+            return Err(ApiError::forbidden(format!(
+                "namespaces \"{name}\" is forbidden: this namespace may not be deleted"
+            ))
+            .with_details(json!({ "name": name, "kind": "namespaces" })));
+        }
         if meta::is_deleting(&cur) {
             return Ok(DeleteOutcome::Pending(cur));
         }

@@ -1,75 +1,6 @@
-//! Behaviour through `kube::Client`: one test per lifecycle and admission rule, watches through
-//! kube-runtime (including recovery from 410 Gone and from closed watches), fault injection and
-//! persistence across a restart.
+//! One test per lifecycle and admission rule.
 
-use devcluster::DevCluster;
-use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
-use kube::{Client, Error};
-use serde_json::{Value, json};
-use std::time::Duration;
-
-async fn start() -> (DevCluster, Client) {
-    let cluster = DevCluster::start().await.expect("devcluster starts");
-    let client = Client::try_from(cluster.kube_config()).expect("client");
-    (cluster, client)
-}
-
-fn code(e: &Error) -> (u16, String) {
-    match e {
-        Error::Api(s) => (s.code, s.reason.clone()),
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
-
-fn cm(name: &str, data: Value) -> ConfigMap {
-    serde_json::from_value(json!({"metadata": {"name": name}, "data": data})).expect("configmap")
-}
-
-async fn create_ns(client: &Client, name: &str) {
-    let api: Api<Namespace> = Api::all(client.clone());
-    let ns: Namespace =
-        serde_json::from_value(json!({"metadata": {"name": name}})).expect("namespace");
-    api.create(&PostParams::default(), &ns)
-        .await
-        .expect("namespace created");
-}
-
-const WIDGET_CRD: &str = r#"{
-  "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-  "metadata": {"name": "widgets.example.com"},
-  "spec": {"group": "example.com", "scope": "Namespaced",
-    "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
-    "versions": [{"name": "v1", "served": true, "storage": true,
-      "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
-      "subresources": {"status": {}}}]}}"#;
-
-async fn widgets(client: &Client, ns: &str) -> Api<DynamicObject> {
-    let crds: Api<DynamicObject> = Api::all_with(
-        client.clone(),
-        &ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
-            "customresourcedefinitions",
-        ),
-    );
-    let crd: DynamicObject = serde_json::from_str(WIDGET_CRD).expect("crd json");
-    crds.create(&PostParams::default(), &crd)
-        .await
-        .expect("CRD created");
-    let ar = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("example.com", "v1", "Widget"),
-        "widgets",
-    );
-    Api::namespaced_with(client.clone(), ns, &ar)
-}
-
-fn widget(name: &str, spec: Value) -> DynamicObject {
-    serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": name}, "spec": spec}))
-        .expect("widget")
-}
-
+use crate::*;
 #[tokio::test]
 async fn stale_resource_version_is_a_conflict() {
     let (_c, client) = start().await;
@@ -277,81 +208,11 @@ async fn the_namespace_must_exist_and_deleting_it_empties_it() {
         code(&namespaces.get("team").await.expect_err("namespace gone")),
         (404, "NotFound".into())
     );
-}
-
-#[tokio::test]
-async fn server_side_apply_removes_dropped_fields_and_keeps_others() {
-    let (_c, client) = start().await;
-    let api: Api<ConfigMap> = Api::default_namespaced(client);
-    let apply = |data: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "s"}, "data": data});
-    let pp = PatchParams::apply("m1");
-    api.patch("s", &pp, &Patch::Apply(apply(json!({"a": "1", "b": "2"}))))
+    let err = namespaces
+        .delete("default", &DeleteParams::default())
         .await
-        .expect("apply");
-    api.patch(
-        "s",
-        &PatchParams::default(),
-        &Patch::Merge(json!({"data": {"c": "3"}})),
-    )
-    .await
-    .expect("other writer");
-    let after = api
-        .patch("s", &pp, &Patch::Apply(apply(json!({"a": "1"}))))
-        .await
-        .expect("apply again");
-    let data = after.data.unwrap_or_default();
-    assert_eq!(data.get("a").map(String::as_str), Some("1"));
-    assert!(!data.contains_key("b"), "dropped field stays: {data:?}");
-    assert_eq!(
-        data.get("c").map(String::as_str),
-        Some("3"),
-        "another manager's field was removed"
-    );
-    let managers: Vec<String> = after
-        .metadata
-        .managed_fields
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|m| m.manager)
-        .collect();
-    assert!(managers.contains(&"m1".to_string()), "{managers:?}");
-}
-
-#[tokio::test]
-async fn server_side_apply_conflicts_without_force() {
-    let (_c, client) = start().await;
-    let api: Api<ConfigMap> = Api::default_namespaced(client);
-    let apply = |v: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": v}});
-    api.patch("c", &PatchParams::apply("first"), &Patch::Apply(apply("1")))
-        .await
-        .expect("apply");
-    let err = api
-        .patch(
-            "c",
-            &PatchParams::apply("second"),
-            &Patch::Apply(apply("2")),
-        )
-        .await
-        .expect_err("conflict");
-    assert_eq!(code(&err), (409, "Conflict".into()));
-    assert!(err.to_string().contains("conflict with \"first\""), "{err}");
-    let forced = api
-        .patch(
-            "c",
-            &PatchParams::apply("second").force(),
-            &Patch::Apply(apply("2")),
-        )
-        .await
-        .expect("forced apply");
-    assert_eq!(
-        forced.data.unwrap_or_default().get("a").map(String::as_str),
-        Some("2")
-    );
-    let missing = api
-        .patch("c", &PatchParams::default(), &Patch::Apply(apply("3")))
-        .await
-        .expect_err("no manager");
-    assert_eq!(code(&missing).0, 400);
+        .expect_err("protected");
+    assert_eq!(code(&err), (403, "Forbidden".into()));
 }
 
 #[tokio::test]
@@ -683,248 +544,33 @@ async fn strict_field_validation_rejects_fields_the_crd_schema_does_not_declare(
     let mut crd: Value = serde_json::from_str(WIDGET_CRD).expect("crd json");
     crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"] = json!({"type": "object", "properties": {
         "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}});
-    crds.create(&PostParams::default(), &serde_json::from_value(crd).expect("crd")).await.expect("CRD");
-    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("example.com", "v1", "Widget"), "widgets");
-    let api: Api<DynamicObject> = Api::default_namespaced_with(client, &ar);
-    let body = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 1, "sizee": 2}});
-    let strict = PatchParams::apply("m").validation(kube::api::ValidationDirective::Strict);
-    let err = api.patch("w", &strict, &Patch::Apply(body.clone())).await.expect_err("unknown field");
-    assert_eq!(code(&err).0, 400);
-    assert!(err.to_string().contains("unknown field \"spec.sizee\""), "{err}");
-    api.patch("w", &PatchParams::apply("m").validation_ignore(), &Patch::Apply(body)).await.expect("ignored");
-}
-
-mod watching {
-    use super::*;
-    use kube::runtime::{WatchStreamExt, reflector, watcher};
-
-    async fn eventually(mut check: impl FnMut() -> bool) {
-        for _ in 0..400 {
-            if check() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("condition not reached within 10 s");
-    }
-
-    fn names(store: &reflector::Store<ConfigMap>) -> Vec<String> {
-        let mut n: Vec<String> = store
-            .state()
-            .iter()
-            .filter_map(|o| o.metadata.name.clone())
-            .collect();
-        n.sort();
-        n
-    }
-
-    #[tokio::test]
-    async fn a_reflector_follows_changes_and_recovers_from_gone_and_closed_watches() {
-        let cluster = DevCluster::builder()
-            .watch_history(20)
-            .start()
-            .await
-            .expect("start");
-        let client = Client::try_from(cluster.kube_config()).expect("client");
-        let api: Api<ConfigMap> = Api::default_namespaced(client);
-        let (reader, writer) = reflector::store();
-        let stream = reflector(writer, watcher(api.clone(), watcher::Config::default()))
-            .default_backoff()
-            .applied_objects();
-        let task = tokio::spawn(stream.for_each(|_| async {}));
-
-        api.create(&PostParams::default(), &cm("one", json!({"v": "1"})))
-            .await
-            .expect("create");
-        eventually(|| names(&reader) == ["one"]).await;
-        api.patch(
-            "one",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"data": {"v": "2"}})),
-        )
-        .await
-        .expect("update");
-        eventually(|| {
-            reader
-                .state()
-                .iter()
-                .any(|o| o.data.as_ref().and_then(|d| d.get("v")).map(String::as_str) == Some("2"))
-        })
-        .await;
-        api.delete("one", &DeleteParams::default())
-            .await
-            .expect("delete");
-        eventually(|| names(&reader).is_empty()).await;
-
-        // A closed watch: the watcher re-watches and misses nothing.
-        cluster.faults().close_watches();
-        api.create(&PostParams::default(), &cm("two", json!({})))
-            .await
-            .expect("create");
-        eventually(|| names(&reader) == ["two"]).await;
-
-        // 410 Gone: the re-watch fails once, history moves past its resourceVersion meanwhile,
-        // so the next watch gets 410 and the watcher relists.
-        cluster.faults().fail_next("watch", "configmaps", 1, 500);
-        cluster.faults().close_watches();
-        for i in 0..40 {
-            api.create(
-                &PostParams::default(),
-                &cm(&format!("bulk{i:02}"), json!({})),
-            )
-            .await
-            .expect("create");
-        }
-        api.delete("two", &DeleteParams::default())
-            .await
-            .expect("delete");
-        eventually(|| names(&reader).len() == 40 && !names(&reader).contains(&"two".to_string()))
-            .await;
-        task.abort();
-    }
-
-    #[tokio::test]
-    async fn streaming_lists_end_their_initial_events() {
-        let (_c, client) = start().await;
-        let api: Api<ConfigMap> = Api::default_namespaced(client);
-        api.create(&PostParams::default(), &cm("before", json!({})))
-            .await
-            .expect("create");
-        let (reader, writer) = reflector::store();
-        let config = watcher::Config::default().streaming_lists();
-        let stream = reflector(writer, watcher(api.clone(), config))
-            .default_backoff()
-            .applied_objects();
-        let task = tokio::spawn(stream.for_each(|_| async {}));
-        reader.wait_until_ready().await.expect("initial events end");
-        assert_eq!(names(&reader), ["before"]);
-        api.create(&PostParams::default(), &cm("after", json!({})))
-            .await
-            .expect("create");
-        eventually(|| names(&reader) == ["after", "before"]).await;
-        task.abort();
-    }
-
-    #[tokio::test]
-    async fn watch_from_an_old_resource_version_is_gone() {
-        let cluster = DevCluster::builder()
-            .watch_history(5)
-            .start()
-            .await
-            .expect("start");
-        let client = Client::try_from(cluster.kube_config()).expect("client");
-        let api: Api<ConfigMap> = Api::default_namespaced(client);
-        for i in 0..10 {
-            api.create(&PostParams::default(), &cm(&format!("c{i}"), json!({})))
-                .await
-                .expect("create");
-        }
-        let mut stream = api
-            .watch(&kube::api::WatchParams::default(), "1")
-            .await
-            .expect("watch")
-            .boxed();
-        match stream.next().await {
-            Some(Ok(kube::core::WatchEvent::Error(e))) => assert_eq!(e.code, 410),
-            other => panic!("expected a 410 ERROR event, got {other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_slow_watcher_blocks_neither_writers_nor_other_watchers() {
-        let cluster = DevCluster::builder()
-            .watch_queue(16)
-            .start()
-            .await
-            .expect("start");
-        let client = Client::try_from(cluster.kube_config()).expect("client");
-        let api: Api<ConfigMap> = Api::default_namespaced(client);
-        let rv = cluster.resource_version().to_string();
-        // Never polled: its queue fills and the server closes it.
-        let _slow = api
-            .watch(&kube::api::WatchParams::default(), &rv)
-            .await
-            .expect("slow watch");
-        let fast = api
-            .watch(&kube::api::WatchParams::default(), &rv)
-            .await
-            .expect("fast watch");
-        let reader = tokio::spawn(fast.take(300).filter_map(|e| async move { e.ok() }).count());
-        for i in 0..300 {
-            api.create(&PostParams::default(), &cm(&format!("w{i:03}"), json!({})))
-                .await
-                .expect("writes go on");
-        }
-        assert_eq!(reader.await.expect("reader"), 300);
-    }
-}
-
-#[tokio::test]
-async fn state_survives_a_restart() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let rv_before;
-    {
-        let cluster = DevCluster::builder()
-            .data_dir(dir.path())
-            .start()
-            .await
-            .expect("start");
-        let client = Client::try_from(cluster.kube_config()).expect("client");
-        let api = widgets(&client, "default").await;
-        api.create(&PostParams::default(), &widget("kept", json!({"size": 3})))
-            .await
-            .expect("create");
-        let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
-        cms.create(&PostParams::default(), &cm("kept", json!({"a": "1"})))
-            .await
-            .expect("create");
-        cms.create(&PostParams::default(), &cm("removed", json!({})))
-            .await
-            .expect("create");
-        cms.delete("removed", &DeleteParams::default())
-            .await
-            .expect("delete");
-        rv_before = cluster.resource_version();
-    }
-    let cluster = DevCluster::builder()
-        .data_dir(dir.path())
-        .start()
-        .await
-        .expect("restart");
-    assert_eq!(
-        cluster.resource_version(),
-        rv_before,
-        "restart wrote something or lost something"
-    );
-    let client = Client::try_from(cluster.kube_config()).expect("client");
-    let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
-    let kept = cms.get("kept").await.expect("configmap kept");
-    assert_eq!(
-        kept.data.unwrap_or_default().get("a").map(String::as_str),
-        Some("1")
-    );
-    assert_eq!(
-        code(&cms.get("removed").await.expect_err("deletion kept")).0,
-        404
-    );
+    crds.create(
+        &PostParams::default(),
+        &serde_json::from_value(crd).expect("crd"),
+    )
+    .await
+    .expect("CRD");
     let ar = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("example.com", "v1", "Widget"),
         "widgets",
     );
-    let w: Api<DynamicObject> = Api::default_namespaced_with(client, &ar);
-    assert_eq!(
-        w.get("kept").await.expect("CRD and object kept").data["spec"]["size"],
-        json!(3)
-    );
-    let next = cms
-        .create(&PostParams::default(), &cm("after", json!({})))
+    let api: Api<DynamicObject> = Api::default_namespaced_with(client, &ar);
+    let body = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 1, "sizee": 2}});
+    let strict = PatchParams::apply("m").validation(kube::api::ValidationDirective::Strict);
+    let err = api
+        .patch("w", &strict, &Patch::Apply(body.clone()))
         .await
-        .expect("create");
-    let rv: u64 = next
-        .metadata
-        .resource_version
-        .unwrap_or_default()
-        .parse()
-        .expect("numeric rv");
-    assert!(rv > rv_before, "resourceVersion went backwards");
+        .expect_err("unknown field");
+    assert_eq!(code(&err).0, 400);
+    assert!(
+        err.to_string().contains("unknown field \"spec.sizee\""),
+        "{err}"
+    );
+    api.patch(
+        "w",
+        &PatchParams::apply("m").validation_ignore(),
+        &Patch::Apply(body),
+    )
+    .await
+    .expect("ignored");
 }
