@@ -137,7 +137,13 @@ impl Fixture {
 
 /// The `seal` binary with a clean environment.
 pub fn seal_bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seal"));
+    Command::from_std(seal_bin_env(std::process::Command::new(env!(
+        "CARGO_BIN_EXE_seal"
+    ))))
+}
+
+/// `cmd` without the variables `seal` reads and without proxies.
+pub fn seal_bin_env(mut cmd: std::process::Command) -> std::process::Command {
     for (name, _) in std::env::vars() {
         if name.starts_with("SEAL_") || name.starts_with("SEALED_SECRETS_") {
             cmd.env_remove(name);
