@@ -218,12 +218,8 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
         scope,
     };
     let input = Input::new(args.file.clone());
-    // The -w extension picks the format unless -o says otherwise; then the environment.
     let format_for = |path: Option<&PathBuf>| {
-        flag_format
-            .or_else(|| path.and_then(|p| Format::from_extension(p)))
-            .or(explicit_format)
-            .unwrap_or_default()
+        output_format(flag_format, path, explicit_format).unwrap_or_default()
     };
 
     if args.fetch_cert {
@@ -273,9 +269,7 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
             .write
             .clone()
             .or_else(|| input.path().map(PathBuf::from));
-        let format = flag_format
-            .or_else(|| path.as_ref().and_then(|p| Format::from_extension(p)))
-            .or(explicit_format);
+        let format = output_format(flag_format, path.as_ref(), explicit_format);
         return Ok(Config::ReEncrypt {
             input,
             path,
@@ -328,6 +322,16 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
             allow_empty_data: args.allow_empty_data,
         },
     })
+}
+
+/// The output format: `-o`, else the output file's extension, else the environment.
+fn output_format(
+    flag: Option<Format>,
+    path: Option<&PathBuf>,
+    env: Option<Format>,
+) -> Option<Format> {
+    flag.or_else(|| path.and_then(|p| Format::from_extension(p)))
+        .or(env)
 }
 
 /// kubeseal accepts `--from-file key=path` and ignores the key.
@@ -411,4 +415,63 @@ fn recovery_keys(args: &SealArgs, env: Env<'_>) -> Result<Vec<PrivateKey>, CliEr
         keys.append(&mut found);
     }
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_comes_from_the_flag_then_the_extension_then_the_environment() {
+        let json = PathBuf::from("out.json");
+        let other = PathBuf::from("out.txt");
+        assert_eq!(
+            output_format(Some(Format::Yaml), Some(&json), None),
+            Some(Format::Yaml)
+        );
+        assert_eq!(
+            output_format(None, Some(&json), Some(Format::Yaml)),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            output_format(None, Some(&other), Some(Format::Json)),
+            Some(Format::Json)
+        );
+        assert_eq!(output_format(None, None, None), None);
+    }
+
+    #[test]
+    fn flags_win_over_variables_and_the_first_variable_wins() {
+        let env = |name: &str| match name {
+            "SEAL_SCOPE" => Some("cluster-wide".to_owned()),
+            "SEALED_SECRETS_SCOPE" => Some("strict".to_owned()),
+            _ => None,
+        };
+        let vars = ["SEAL_SCOPE", "SEALED_SECRETS_SCOPE"];
+        assert_eq!(
+            flag_or_env(Some("namespace-wide".into()), &vars, &env),
+            Some(("namespace-wide".to_owned(), None))
+        );
+        assert_eq!(
+            flag_or_env(None, &vars, &env),
+            Some(("cluster-wide".to_owned(), Some("SEAL_SCOPE")))
+        );
+        assert_eq!(flag_or_env(None, &["SEAL_API"], &env), None);
+        let bad = parse_choice(Some(("global".into(), Some("SEAL_SCOPE"))), "scopes", |s| {
+            s.parse::<Scope>().ok()
+        });
+        assert!(matches!(
+            bad,
+            Err(CliError::BadEnv {
+                var: "SEAL_SCOPE",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn from_file_accepts_key_equals_path() {
+        assert_eq!(raw_value_path("password=/tmp/x"), PathBuf::from("/tmp/x"));
+        assert_eq!(raw_value_path("value.txt"), PathBuf::from("value.txt"));
+    }
 }

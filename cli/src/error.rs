@@ -268,6 +268,9 @@ impl CliError {
                 SecretError::DataNotBase64 { .. } => {
                     "values under data must be base64; put plain text under stringData instead".into()
                 }
+                SecretError::InvalidKey { .. } => {
+                    "Secret keys may hold only letters, digits, '-', '_' and '.'".into()
+                }
                 _ => "fix the Secret's shape; `kubectl create secret … --dry-run=client -o yaml` makes a valid one".into(),
             },
             CliError::NotASealedSecret { .. } => {
@@ -277,6 +280,9 @@ impl CliError {
                 SealSecretError::Target { source, .. } => target_hint(source).into(),
                 SealSecretError::EmptyData { .. } => {
                     "add data or stringData, or pass --allow-empty-data to seal an empty Secret".into()
+                }
+                SealSecretError::ReadValues { source: SecretError::InvalidKey { .. }, .. } => {
+                    "Secret keys may hold only letters, digits, '-', '_' and '.'".into()
                 }
                 SealSecretError::ReadValues { .. } => {
                     "values under data must be base64; put plain text under stringData instead".into()

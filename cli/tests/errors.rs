@@ -109,6 +109,11 @@ fn cases() -> Vec<Case> {
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\nstringData:\n  pin: 1234567\n",
         ),
         case(
+            "invalid_key",
+            &[cert],
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\nstringData:\n  db password: s3cr3t-Passw0rd\n",
+        ),
+        case(
             "empty_data",
             &[cert],
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\n",

@@ -251,3 +251,35 @@ fn keygen_writes_a_pkcs1_key_0600_and_a_certificate() {
         .success();
     assert_ne!(fx.read("k/tls.key"), key_text);
 }
+
+#[test]
+fn a_list_of_sealed_secrets_and_the_key_from_the_environment() {
+    let fx = Fixture::new();
+    let first =
+        serde_json::from_str::<serde_json::Value>(&fx.seal_ok(SECRET_YAML, &["-o", "json"]))
+            .unwrap();
+    let second = serde_json::from_str::<serde_json::Value>(&fx.seal_ok(
+        &SECRET_YAML.replace("name: db", "name: web"),
+        &["-o", "json"],
+    ))
+    .unwrap();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [first, second]});
+    fx.write("list.json", &list.to_string());
+    let out = fx
+        .seal()
+        .env("SEAL_RECOVERY_PRIVATE_KEY", fx.key_file())
+        .args(["--recovery-unseal", "-f", "list.json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secrets = secret_docs(&String::from_utf8(out.stdout).unwrap());
+    let names: Vec<_> = secrets
+        .iter()
+        .map(|s| s.metadata.name().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["db", "web"]);
+}

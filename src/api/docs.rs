@@ -124,6 +124,23 @@ fn parse_yaml(text: &str) -> Result<Vec<Value>, DocError> {
     })
 }
 
+/// Replaces each `kind: List` document by its items, as kubectl reads `kubectl get -o yaml`.
+pub fn flatten_lists(documents: Vec<Value>) -> Vec<Value> {
+    documents
+        .into_iter()
+        .flat_map(|doc| {
+            let is_list = doc.get("kind").and_then(Value::as_str) == Some("List");
+            match (is_list, doc) {
+                (true, Value::Object(mut map)) => match map.remove("items") {
+                    Some(Value::Array(items)) => flatten_lists(items),
+                    _ => Vec::new(),
+                },
+                (_, doc) => vec![doc],
+            }
+        })
+        .collect()
+}
+
 /// Writes one document: YAML starts with `---`, JSON is pretty-printed; both end in a newline.
 pub fn render<T: Serialize>(value: &T, format: Format) -> Result<String, DocError> {
     match format {
@@ -197,6 +214,19 @@ mod tests {
         let yaml = render(&value, Format::Yaml).unwrap();
         assert!(yaml.starts_with("---\n"));
         assert!(yaml.contains(&format!("k: {long}\n")), "{yaml}");
+    }
+
+    #[test]
+    fn lists_flatten_into_their_items() {
+        let docs = vec![
+            json!({"kind": "List", "items": [{"kind": "A"}, {"kind": "List", "items": [{"kind": "B"}]}]}),
+            json!({"kind": "C"}),
+        ];
+        let kinds: Vec<_> = flatten_lists(docs)
+            .iter()
+            .map(|d| d["kind"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(kinds, ["A", "B", "C"]);
     }
 
     #[test]

@@ -46,6 +46,12 @@ pub enum SecretError {
         /// The key whose value is wrong.
         key: String,
     },
+    /// A key is not a valid Secret key (letters, digits, `-`, `_`, `.`; at most 253).
+    #[error("{key:?} is not a valid Secret key")]
+    InvalidKey {
+        /// The key.
+        key: String,
+    },
     /// Another field has the wrong shape.
     #[error("the Secret has a malformed field: {detail}")]
     Shape {
@@ -186,8 +192,19 @@ impl Secret {
         })
     }
 
-    /// The decoded values: `data` decoded from base64, then `stringData` on top.
+    /// The decoded values: `data` decoded from base64, then `stringData` on top. Keys must be
+    /// valid Secret keys, as the API server would demand.
     pub fn values(&self) -> Result<BTreeMap<String, Zeroizing<Vec<u8>>>, SecretError> {
+        if let Some(bad) = self
+            .data
+            .keys()
+            .chain(self.string_data.keys())
+            .find(|k| !is_valid_key(k))
+        {
+            return Err(SecretError::InvalidKey {
+                key: bad.to_owned(),
+            });
+        }
         let mut out = BTreeMap::new();
         for (key, encoded) in self.data.iter() {
             let bytes = decode_data_value(encoded).ok_or_else(|| SecretError::DataNotBase64 {
@@ -205,6 +222,15 @@ impl Secret {
     pub fn set_value(&mut self, key: &str, value: &[u8]) {
         self.data.insert(key.to_owned(), STANDARD.encode(value));
     }
+}
+
+/// Whether `key` is a valid Secret key: 1 to 253 of `[-._a-zA-Z0-9]`, as Kubernetes requires.
+pub fn is_valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Decodes a `data` value: standard base64, line breaks ignored.
@@ -270,6 +296,19 @@ mod tests {
             text.contains("data.token") && !text.contains("hunter2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn keys_must_be_valid_secret_keys() {
+        for key in ["a b", "", "a/b", "ключ"] {
+            let mut secret = Secret::new(ObjectMeta::default());
+            secret.string_data.insert(key.to_owned(), "v".to_owned());
+            assert!(
+                matches!(secret.values(), Err(SecretError::InvalidKey { .. })),
+                "{key:?}"
+            );
+        }
+        assert!(is_valid_key("tls.crt") && is_valid_key("API_token-1"));
     }
 
     #[test]

@@ -62,7 +62,8 @@ pub fn run(config: Config) -> Result<(), CliError> {
     }
 }
 
-/// Reads and parses every document of the input, with the format it was written in.
+/// Reads and parses every document of the input, with the format it was written in. A `List`
+/// (as `kubectl get … -o yaml` writes several objects) counts as its items.
 fn read_documents(input: &Input) -> Result<(Vec<Value>, docs::Format), CliError> {
     let text = input.read_text()?;
     let format = docs::Format::sniff(&text);
@@ -70,5 +71,5 @@ fn read_documents(input: &Input) -> Result<(Vec<Value>, docs::Format), CliError>
         what: input.describe(),
         source,
     })?;
-    Ok((documents, format))
+    Ok((docs::flatten_lists(documents), format))
 }
