@@ -5,12 +5,6 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KubeconfigError {
-    #[error("the server URL {url} is not a valid URI")]
-    ParseUrl {
-        url: String,
-        #[source]
-        source: axum::http::uri::InvalidUri,
-    },
     #[error("writing kubeconfig {path}")]
     Write {
         path: PathBuf,
@@ -19,15 +13,11 @@ pub enum KubeconfigError {
     },
 }
 
-/// A `kube::Config` for the server at `url`, default namespace `default`.
-pub fn kube_config(url: &str) -> Result<kube::Config, KubeconfigError> {
-    let uri = url.parse().map_err(|source| KubeconfigError::ParseUrl {
-        url: url.into(),
-        source,
-    })?;
+/// A `kube::Config` for the server at `uri`, default namespace `default`.
+pub fn kube_config(uri: axum::http::Uri) -> kube::Config {
     let mut config = kube::Config::new(uri);
     config.default_namespace = "default".into();
-    Ok(config)
+    config
 }
 
 /// The kubeconfig YAML for the server at `url`.

@@ -27,6 +27,12 @@ pub enum StartError {
     },
     #[error("loading persisted state")]
     Load(#[source] PersistError),
+    #[error("the server address {url} is not a valid URI")]
+    Url {
+        url: String,
+        #[source]
+        source: axum::http::uri::InvalidUri,
+    },
     #[error("creating the system namespace {name}")]
     SystemNamespace {
         name: String,
@@ -134,9 +140,15 @@ impl Builder {
                 .with_graceful_shutdown(shutdown)
                 .await;
         });
+        let url = format!("http://{addr}");
+        let uri = url.parse().map_err(|source| StartError::Url {
+            url: url.clone(),
+            source,
+        })?;
         let ticker = tokio::spawn(bookmarks(Arc::downgrade(&store), self.bookmark_interval));
         Ok(DevCluster {
-            url: format!("http://{addr}"),
+            url,
+            uri,
             addr,
             store,
             faults,
@@ -194,6 +206,7 @@ async fn bookmarks(store: std::sync::Weak<Store>, every: Duration) {
 /// A running devcluster. Stops when dropped.
 pub struct DevCluster {
     url: String,
+    uri: axum::http::Uri,
     addr: SocketAddr,
     store: Arc<Store>,
     faults: Faults,
@@ -231,9 +244,7 @@ impl DevCluster {
 
     /// A `kube::Config` for this server, ready for `kube::Client::try_from`.
     pub fn kube_config(&self) -> kube::Config {
-        // The URL is "http://" + a SocketAddr, which always parses as a URI.
-        kubeconfig::kube_config(&self.url)
-            .unwrap_or_else(|_| kube::Config::new(axum::http::Uri::from_static("http://127.0.0.1")))
+        kubeconfig::kube_config(self.uri.clone())
     }
 
     /// Writes a kubeconfig for this server that kubectl accepts.
