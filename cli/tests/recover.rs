@@ -61,6 +61,37 @@ fn recovery_unseal_prints_the_secret_with_base64_data() {
         .output()
         .unwrap();
     serde_json::from_slice::<serde_json::Value>(&json.stdout).expect("JSON");
+
+    fx.seal()
+        .args([
+            "--recovery-unseal",
+            "--recovery-private-key",
+            "keys/tls.key",
+            "-f",
+            "db.yaml",
+            "-w",
+            "plain.json",
+        ])
+        .assert()
+        .success()
+        .stdout("");
+    assert!(
+        fx.read("plain.json").trim_start().starts_with('{'),
+        "format from the extension"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(fx.path("plain.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "a recovered Secret is readable by its owner only"
+        );
+    }
 }
 
 #[test]

@@ -52,9 +52,14 @@ pub fn unseal(
         .map(|s| sealing::unseal(s, keys).map(|u| u.secret))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|source| CliError::Unseal { source })?;
-    let text =
-        docs::render_all(&secrets, output.format).map_err(|source| CliError::Render { source })?;
-    io::write_output(output.path.as_deref(), text.as_bytes())
+    let text = zeroize::Zeroizing::new(
+        docs::render_all(&secrets, output.format).map_err(|source| CliError::Render { source })?,
+    );
+    match output.path.as_deref() {
+        // The file holds plaintext: readable by its owner only.
+        Some(path) => io::write_atomic(path, text.as_bytes(), Some(0o600)),
+        None => io::write_output(None, text.as_bytes()),
+    }
 }
 
 /// Re-seals every SealedSecret to `cert`.
