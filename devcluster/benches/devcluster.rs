@@ -90,7 +90,7 @@ async fn fan_out(client: &Client, watchers: usize, events: usize) -> Duration {
 
 fn row(what: &str, n: usize, d: Duration) {
     println!(
-        "| {what:<44} | {n:>7} | {:>9.3} s | {:>10.0} /s |",
+        "| {what:<52} | {n:>7} | {:>9.3} s | {:>10.0} /s |",
         d.as_secs_f64(),
         n as f64 / d.as_secs_f64()
     );
@@ -106,10 +106,10 @@ async fn main() {
     let client = Client::try_from(cluster.kube_config()).expect("client");
     let api: Api<ConfigMap> = Api::default_namespaced(client.clone());
     println!(
-        "| {:<44} | {:>7} | {:>11} | {:>13} |",
+        "| {:<52} | {:>7} | {:>11} | {:>13} |",
         "operation", "n", "time", "rate"
     );
-    println!("|{:-<46}|{:-<9}|{:-<13}|{:-<15}|", "", "", "", "");
+    println!("|{:-<54}|{:-<9}|{:-<13}|{:-<15}|", "", "", "", "");
 
     let n = 10_000;
     row(
@@ -153,8 +153,23 @@ async fn main() {
     let (watchers, events) = (100, 1_000);
     let d = fan_out(&client, watchers, events).await;
     row(
-        &format!("watch fan-out: {watchers} watchers x {events} events delivered"),
+        &format!("watch fan-out: {watchers} watchers x {events} events"),
         watchers * events,
         d,
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let persisted = DevCluster::builder()
+        .data_dir(dir.path())
+        .start()
+        .await
+        .expect("devcluster starts");
+    let client = Client::try_from(persisted.kube_config()).expect("client");
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let n = 5_000;
+    row(
+        &format!("create with --data (fsync per batch, {CONCURRENCY} in flight)"),
+        n,
+        creates(&api, "p", n).await,
     );
 }
