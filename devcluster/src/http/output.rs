@@ -1,6 +1,7 @@
 //! Response building: JSON bodies, Status errors, objects presented under the requested version,
 //! lists written without cloning their items, and Tables.
 
+use super::request::Shape;
 use crate::registry::ResourceType;
 use crate::status::ApiError;
 use crate::table;
@@ -68,20 +69,26 @@ pub fn columns(rt: &ResourceType, version: &str) -> Vec<table::Column> {
     }
 }
 
-/// One object, as JSON or as a one-row Table.
-pub fn object(
-    code: u16,
-    rt: &ResourceType,
-    version: &str,
-    obj: &Value,
-    as_table: bool,
-) -> Response {
-    if as_table {
-        let rv = crate::meta::resource_version(obj).to_string();
-        let t = table::to_table(&columns(rt, version), &[obj], &rv, true, SystemTime::now());
-        return json(code, &t);
+/// The object as a `meta.k8s.io/v1` PartialObjectMetadata.
+pub fn metadata_only(obj: &Value) -> Value {
+    json!({
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({})),
+    })
+}
+
+/// One object, in the shape asked for.
+pub fn object(code: u16, rt: &ResourceType, version: &str, obj: &Value, shape: Shape) -> Response {
+    match shape {
+        Shape::Table => {
+            let rv = crate::meta::resource_version(obj).to_string();
+            let t = table::to_table(&columns(rt, version), &[obj], &rv, true, SystemTime::now());
+            json(code, &t)
+        }
+        Shape::Metadata => json(code, &metadata_only(obj)),
+        Shape::Full => json(code, &present(obj, &rt.group_version(version))),
     }
-    json(code, &present(obj, &rt.group_version(version)))
 }
 
 /// A list (`{Kind}List`), or a Table when asked.
@@ -92,7 +99,7 @@ pub fn list(
     rv: u64,
     continue_token: Option<&str>,
     remaining: Option<usize>,
-    as_table: bool,
+    shape: Shape,
 ) -> Response {
     let mut meta = json!({ "resourceVersion": rv.to_string() });
     if let Some(c) = continue_token {
@@ -101,7 +108,7 @@ pub fn list(
     if let Some(r) = remaining {
         meta["remainingItemCount"] = json!(r);
     }
-    if as_table {
+    if shape == Shape::Table {
         let objs: Vec<&Value> = items.iter().map(|o| &**o).collect();
         let mut t = table::to_table(
             &columns(rt, version),
@@ -115,7 +122,12 @@ pub fn list(
     }
     let gv = rt.group_version(version);
     let mut out = Vec::with_capacity(256 + items.len() * 512);
-    let head = json!({ "kind": rt.list_kind, "apiVersion": gv, "metadata": meta });
+    let head = match shape {
+        Shape::Metadata => {
+            json!({ "kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta })
+        }
+        _ => json!({ "kind": rt.list_kind, "apiVersion": gv, "metadata": meta }),
+    };
     let head = serde_json::to_vec(&head).unwrap_or_default();
     // `{"kind":..,"apiVersion":..,"metadata":{..}` then `,"items":[...]}`.
     out.extend_from_slice(&head[..head.len().saturating_sub(1)]);
@@ -124,7 +136,10 @@ pub fn list(
         if i > 0 {
             out.push(b',');
         }
-        let _ = serde_json::to_writer(&mut out, &*present(item, &gv));
+        let _ = match shape {
+            Shape::Metadata => serde_json::to_writer(&mut out, &metadata_only(item)),
+            _ => serde_json::to_writer(&mut out, &*present(item, &gv)),
+        };
     }
     out.extend_from_slice(b"]}");
     bytes_response(200, out, "application/json")

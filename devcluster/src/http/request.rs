@@ -57,12 +57,32 @@ pub fn media_type(headers: &HeaderMap) -> String {
         .to_ascii_lowercase()
 }
 
-/// True when the Accept header asks for a `meta.k8s.io` Table.
-pub fn wants_table(headers: &HeaderMap) -> bool {
-    header(headers, "accept").split(',').any(|part| {
+/// The form of an answer the Accept header asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The objects themselves (and `{Kind}List`).
+    Full,
+    /// A `meta.k8s.io/v1` Table (kubectl's human-readable output).
+    Table,
+    /// `PartialObjectMetadata` (`kube::Api::list_metadata`, metadata watchers).
+    Metadata,
+}
+
+/// The first `meta.k8s.io` form the Accept header asks for, else the objects.
+pub fn shape(headers: &HeaderMap) -> Shape {
+    for part in header(headers, "accept").split(',') {
         let p: Vec<&str> = part.split(';').map(str::trim).collect();
-        p.contains(&"as=Table") && p.contains(&"g=meta.k8s.io")
-    })
+        if !p.contains(&"g=meta.k8s.io") {
+            continue;
+        }
+        if p.contains(&"as=Table") {
+            return Shape::Table;
+        }
+        if p.contains(&"as=PartialObjectMetadata") || p.contains(&"as=PartialObjectMetadataList") {
+            return Shape::Metadata;
+        }
+    }
+    Shape::Full
 }
 
 /// Decodes a JSON or YAML object body.

@@ -44,8 +44,8 @@ impl Req<'_> {
         self.name.as_deref().unwrap_or_default()
     }
 
-    fn table(&self) -> bool {
-        request::wants_table(self.headers)
+    fn shape(&self) -> request::Shape {
+        request::shape(self.headers)
     }
 
     fn write_ctx(&self, op: ManagerOp) -> Result<WriteCtx, ApiError> {
@@ -197,7 +197,7 @@ fn get(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
         &req.rt,
         &req.version,
         &obj,
-        req.table(),
+        req.shape(),
     ))
 }
 
@@ -224,7 +224,7 @@ fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
         page.resource_version,
         page.continue_token.as_deref(),
         page.remaining,
-        req.table(),
+        req.shape(),
     ))
 }
 
@@ -267,7 +267,7 @@ fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
             initial,
             rx,
             timeout,
-            req.table(),
+            req.shape(),
         )),
         Err(e) if e.code == 410 => Ok(stream::expired_response(&e)),
         Err(e) => Err(e),
@@ -284,7 +284,7 @@ async fn create(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
         .store
         .write(|st| st.create(&ctx, &rt, &version, ns.as_deref(), obj))
         .await?;
-    let resp = output::object(201, &req.rt, &req.version, &created, false);
+    let resp = output::object(201, &req.rt, &req.version, &created, request::Shape::Full);
     Ok(output::with_warnings(
         resp,
         &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
@@ -306,7 +306,7 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
         .store
         .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
         .await?;
-    let resp = output::object(200, &req.rt, &req.version, &updated, false);
+    let resp = output::object(200, &req.rt, &req.version, &updated, request::Shape::Full);
     Ok(output::with_warnings(
         resp,
         &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
@@ -375,7 +375,7 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         &req.rt,
         &req.version,
         &patched,
-        false,
+        request::Shape::Full,
     );
     Ok(output::with_warnings(
         resp,
@@ -445,7 +445,7 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         &req.rt,
         &req.version,
         &obj,
-        false,
+        request::Shape::Full,
     );
     Ok(output::with_warnings(
         resp,
@@ -507,7 +507,9 @@ async fn delete(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
         .write(|st| st.delete(&ctx, &rt, req.ns(), req.name(), &opts))
         .await?;
     Ok(match outcome {
-        DeleteOutcome::Pending(obj) => output::object(200, &req.rt, &req.version, &obj, false),
+        DeleteOutcome::Pending(obj) => {
+            output::object(200, &req.rt, &req.version, &obj, request::Shape::Full)
+        }
         DeleteOutcome::Gone(obj) if obj.is_null() => json(
             200,
             &success_status(&req.rt, &json!({"metadata": {"name": req.name()}})),
@@ -552,6 +554,6 @@ async fn delete_collection(
         rv,
         None,
         None,
-        false,
+        request::Shape::Full,
     ))
 }

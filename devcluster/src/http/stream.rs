@@ -2,7 +2,8 @@
 //! each object wrapped in a one-row Table, ending at `timeoutSeconds`, when the watch is closed
 //! (queue overflow, fault injection, shutdown), or never.
 
-use super::output::{columns, present};
+use super::output::{columns, metadata_only, present};
+use super::request::Shape;
 use crate::registry::ResourceType;
 use crate::status::ApiError;
 use crate::watch::Delivery;
@@ -21,6 +22,7 @@ struct Render {
     rt: Arc<ResourceType>,
     gv: String,
     table: Option<Vec<crate::table::Column>>,
+    metadata_only: bool,
     sent: usize,
 }
 
@@ -36,6 +38,9 @@ impl Render {
                 let t =
                     crate::table::to_table(cols, &[object], &rv, self.sent == 0, SystemTime::now());
                 let _ = serde_json::to_writer(&mut out, &t);
+            }
+            _ if self.metadata_only && type_ != "BOOKMARK" => {
+                let _ = serde_json::to_writer(&mut out, &metadata_only(object));
             }
             _ => match pre_serialized {
                 Some(b)
@@ -98,14 +103,15 @@ pub fn watch_response(
     initial: Vec<Delivery>,
     rx: mpsc::Receiver<Delivery>,
     timeout: Option<Duration>,
-    as_table: bool,
+    shape: Shape,
 ) -> Response {
-    let table = as_table.then(|| columns(&rt, version));
+    let table = (shape == Shape::Table).then(|| columns(&rt, version));
     let gv = rt.group_version(version);
     let mut render = Render {
         rt,
         gv,
         table,
+        metadata_only: shape == Shape::Metadata,
         sent: 0,
     };
     let live =

@@ -574,3 +574,24 @@ async fn strict_field_validation_rejects_fields_the_crd_schema_does_not_declare(
     .await
     .expect("ignored");
 }
+
+#[tokio::test]
+async fn metadata_only_lists_and_gets() {
+    let (_c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    api.create(&PostParams::default(), &cm("m", json!({"secret-ish": "x"})))
+        .await
+        .expect("create");
+    let list = api
+        .list_metadata(&ListParams::default())
+        .await
+        .expect("metadata list");
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(list.items[0].metadata.name.as_deref(), Some("m"));
+    assert_eq!(
+        list.items[0].types.as_ref().map(|t| t.kind.as_str()),
+        Some("PartialObjectMetadata")
+    );
+    let one = api.get_metadata("m").await.expect("metadata get");
+    assert_eq!(one.metadata.name.as_deref(), Some("m"));
+}
