@@ -315,7 +315,9 @@ impl CliError {
             },
             CliError::ReadCert { .. } => "check the path or URL given to --cert".into(),
             CliError::FetchCert { .. } | CliError::FetchCertStatus { .. } => {
-                "check the URL and that the controller is reachable, or pass a local --cert FILE".into()
+                "check the URL and that the server is reachable (for a private CA, point SSL_CERT_FILE \
+                 at its certificate), or pass a local --cert FILE"
+                    .into()
             }
             CliError::BadCert { .. } => "--cert needs a PEM certificate with an RSA key, such as tls.crt from `seal keygen`".into(),
             CliError::CertExpired { .. } => {
