@@ -221,6 +221,45 @@ mod tests {
         assert!(verify(&sealed, std::slice::from_ref(key())).is_err());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+        /// Sealing a Secret then unsealing it gives back every value, for any bytes, keys,
+        /// names, namespaces and scopes.
+        #[test]
+        fn seal_then_unseal_is_the_identity(
+            values in proptest::collection::btree_map(
+                "[-._a-zA-Z0-9]{1,20}",
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+                1..4,
+            ),
+            name in "[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?",
+            namespace in "[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?",
+            scope in proptest::sample::select(Scope::ALL.to_vec()),
+        ) {
+            let mut secret = Secret::new(crate::api::ObjectMeta {
+                name: Some(name.clone()),
+                namespace: Some(namespace.clone()),
+                ..Default::default()
+            });
+            for (k, v) in &values {
+                secret.set_value(k, v);
+            }
+            let options = SealOptions {
+                overrides: crate::sealing::Overrides { scope: Some(scope), ..Default::default() },
+                ..SealOptions::default()
+            };
+            let sealed = seal_secret(&secret, key().public_key(), &options).unwrap();
+            let out = unseal(&sealed, std::slice::from_ref(key())).unwrap();
+            let opened = out.secret.values().unwrap();
+            proptest::prop_assert_eq!(opened.len(), values.len());
+            for (k, v) in &values {
+                proptest::prop_assert_eq!(&opened[k][..], &v[..]);
+            }
+            proptest::prop_assert_eq!(out.secret.metadata.name.as_deref(), Some(name.as_str()));
+        }
+    }
+
     #[test]
     fn template_data_and_legacy_data_are_refused_clearly() {
         let mut templated = sealed();
