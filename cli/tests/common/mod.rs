@@ -210,9 +210,10 @@ pub fn label_of(sealed: &SealedSecret) -> Vec<u8> {
     )
 }
 
-/// Redactions for snapshots of sealed output: ciphertexts are random.
+/// Redactions for snapshots of sealed output: ciphertexts are random. Values start `AQ` for
+/// 2048-bit keys and `Ag` for 4096-bit keys (the big-endian length prefix).
 pub fn sealed_filters() -> Vec<(&'static str, &'static str)> {
-    vec![(r"A[Q-Z][A-D][A-Za-z0-9+/]{60,}={0,2}", "[SEALED]")]
+    vec![(r"A[Qg][A-D][A-Za-z0-9+/]{60,}={0,2}", "[SEALED]")]
 }
 
 /// A one-thread HTTP server on 127.0.0.1 that serves fixed bodies by path; stops on drop.
