@@ -405,6 +405,20 @@ fn create_generators_client_side_apply_and_replace() {
         c.json(&["get", "secret", "sec", "-n", "gen"])["data"]["pw"],
         "czNjcmV0"
     );
+    c.ok(&[
+        "create",
+        "service",
+        "clusterip",
+        "web",
+        "-n",
+        "gen",
+        "--tcp=80:8080",
+    ]);
+    let svc = c.ok(&["get", "svc", "web", "-n", "gen"]);
+    assert!(
+        svc.contains("ClusterIP") && svc.contains("10.96.") && svc.contains("80/TCP"),
+        "{svc}"
+    );
     let err = c.fails(
         &[
             "create",

@@ -1,6 +1,7 @@
 //! Kind-specific admission: defaults, normalization and validation that kube-apiserver applies
 //! to the kinds devcluster serves (Secret `stringData`, immutable Secrets and ConfigMaps,
-//! Namespace phase and finalizer, CRD status conditions).
+//! Namespace phase and finalizer, CRD status conditions, Service and Deployment defaults,
+//! label and annotation keys).
 
 use crate::meta;
 use crate::registry::ResourceType;
@@ -24,17 +25,31 @@ pub(super) fn on_create(rt: &ResourceType, obj: &mut Value, now: &str) -> Result
     if rt.is_crd() {
         crd_status(obj, now);
     }
-    if rt.builtin
-        && rt.group == "apps"
-        && rt.kind == "Deployment"
-        && obj.get("spec").is_some_and(Value::is_object)
-    {
-        let spec = &mut obj["spec"];
-        if spec.get("replicas").is_none() {
-            spec["replicas"] = json!(1);
-        }
+    defaults(rt, obj, None);
+    check_metadata(rt, obj)
+}
+
+fn defaults(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) {
+    if is_core(rt, "Service") {
+        super::defaults::service(obj, old);
     }
-    Ok(())
+    if rt.builtin && rt.group == "apps" && rt.kind == "Deployment" {
+        super::defaults::deployment(obj);
+    }
+}
+
+fn check_metadata(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
+    let causes = super::validate::metadata(obj);
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            &rt.group,
+            &rt.kind,
+            meta::name(obj),
+            causes,
+        ))
+    }
 }
 
 /// Defaults and checks for an update of `old` into `new`.
@@ -54,7 +69,8 @@ pub(super) fn on_update(rt: &ResourceType, old: &Value, new: &mut Value) -> Resu
             new["status"] = status.clone();
         }
     }
-    Ok(())
+    defaults(rt, new, Some(old));
+    check_metadata(rt, new)
 }
 
 /// Secret: `stringData` merged into `data` (base64), `type` defaults to Opaque, data is base64.

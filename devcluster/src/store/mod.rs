@@ -4,7 +4,9 @@
 //! durability outside it.
 
 mod admission;
+mod defaults;
 mod delete;
+mod validate;
 mod write;
 
 pub use delete::{DeleteOptions, DeleteOutcome, Propagation};

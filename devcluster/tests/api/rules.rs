@@ -355,6 +355,13 @@ async fn admission_rejects_invalid_names_and_immutable_changes() {
         .await
         .expect_err("invalid name");
     assert_eq!(code(&err), (422, "Invalid".into()));
+    let mut badly_labelled = cm("labels", json!({}));
+    badly_labelled.metadata.labels = Some([("app".to_string(), "not valid!".to_string())].into());
+    let err = api
+        .create(&PostParams::default(), &badly_labelled)
+        .await
+        .expect_err("invalid label");
+    assert_eq!(code(&err), (422, "Invalid".into()));
     let mut frozen = cm("frozen", json!({"a": "1"}));
     frozen.immutable = Some(true);
     api.create(&PostParams::default(), &frozen)

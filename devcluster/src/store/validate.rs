@@ -1,0 +1,92 @@
+//! Metadata validation every kind gets: label keys and values, annotation keys (422 Invalid with
+//! one cause per bad entry, as kube-apiserver answers).
+
+use crate::status::Cause;
+use serde_json::Value;
+
+const NAME_PART: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const LABEL_VALUE: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+fn name_part_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    !s.is_empty()
+        && s.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// Why a qualified name (`prefix/name` or `name`) is invalid, if it is.
+fn qualified_name_error(key: &str) -> Option<String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix
+        && crate::meta::validate_name(crate::meta::NameRule::Subdomain, p).is_err()
+    {
+        return Some("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character".into());
+    }
+    if name.len() > 63 {
+        return Some("name part must be no more than 63 characters".into());
+    }
+    (!name_part_ok(name)).then(|| NAME_PART.to_string())
+}
+
+/// The problems with `metadata.labels` and `metadata.annotations` keys.
+pub(super) fn metadata(obj: &Value) -> Vec<Cause> {
+    let mut causes = Vec::new();
+    let invalid = |field: &str, value: &str, why: &str| Cause {
+        reason: "FieldValueInvalid".into(),
+        message: format!("Invalid value: {value:?}: {why}"),
+        field: field.into(),
+    };
+    let map = |k: &str| {
+        obj.get("metadata")
+            .and_then(|m| m.get(k))
+            .and_then(Value::as_object)
+    };
+    for (k, v) in map("labels").into_iter().flatten() {
+        if let Some(why) = qualified_name_error(k) {
+            causes.push(invalid("metadata.labels", k, &why));
+        }
+        let value = v.as_str().unwrap_or_default();
+        if !value.is_empty() && !name_part_ok(value) {
+            causes.push(invalid(
+                &format!("metadata.labels[{k}]"),
+                value,
+                LABEL_VALUE,
+            ));
+        }
+    }
+    for k in map("annotations").into_iter().flatten().map(|(k, _)| k) {
+        if let Some(why) = qualified_name_error(k) {
+            causes.push(invalid("metadata.annotations", k, &why));
+        }
+    }
+    causes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn labels_and_annotation_keys() {
+        let ok = json!({"metadata": {"labels": {"app.kubernetes.io/name": "x", "e": ""},
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}}});
+        assert!(metadata(&ok).is_empty());
+        let bad = json!({"metadata": {"labels": {"a": "no spaces", "-x": "y"}, "annotations": {"Bad/x": "1"}}});
+        let fields: Vec<String> = metadata(&bad).into_iter().map(|c| c.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "metadata.labels",
+                "metadata.labels[a]",
+                "metadata.annotations"
+            ]
+        );
+    }
+}
