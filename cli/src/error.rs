@@ -309,7 +309,9 @@ impl CliError {
                     }
                     other => target_hint(other).into(),
                 },
-                MergeError::ScopeMismatch { .. } => "drop --scope: the file's scope is kept".into(),
+                MergeError::ScopeMismatch { .. } => {
+                    "the file's scope is kept: drop --scope or the input's scope annotation".into()
+                }
                 MergeError::EmptyData => "add data or stringData, or pass --allow-empty-data".into(),
                 _ => "check the input Secret".into(),
             },

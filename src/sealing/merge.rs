@@ -7,6 +7,7 @@
 //! would never open.
 
 use crate::api::{SealedSecret, Secret};
+use crate::crypto::scope::{CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
 use crate::crypto::{PublicKey, Scope};
 
 use super::seal::{SealSecretError, seal_values};
@@ -36,8 +37,8 @@ pub enum MergeError {
         #[source]
         source: TargetError,
     },
-    /// `--scope` differs from the existing object's scope.
-    #[error("scope mismatch: --scope {given} was given but {existing:?} is {found}")]
+    /// `--scope`, or the input's scope annotation, differs from the existing object's scope.
+    #[error("scope mismatch: the input asks for {given} but {existing:?} is {found}")]
     ScopeMismatch {
         /// From the command line.
         given: Scope,
@@ -67,7 +68,9 @@ pub fn merge_into(
 ) -> Result<Vec<String>, MergeError> {
     let existing_name = display_name(&existing.metadata);
     let found = Scope::from_annotations(&existing.metadata.annotations);
-    if let Some(given) = options.scope.filter(|s| *s != found) {
+    let declared = declares_scope(&secret.metadata.annotations)
+        .then(|| Scope::from_annotations(&secret.metadata.annotations));
+    if let Some(given) = options.scope.or(declared).filter(|s| *s != found) {
         return Err(MergeError::ScopeMismatch {
             given,
             found,
@@ -115,6 +118,13 @@ pub fn merge_into(
         template.type_ = secret.type_.clone();
     }
     Ok(merged)
+}
+
+/// Whether the annotations carry a scope annotation set to `"true"`.
+fn declares_scope(annotations: &std::collections::BTreeMap<String, String>) -> bool {
+    [CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION]
+        .iter()
+        .any(|a| annotations.get(*a).map(String::as_str) == Some("true"))
 }
 
 #[cfg(test)]
@@ -190,6 +200,17 @@ mod tests {
             ..MergeOptions::default()
         };
         let err = merge_into(&mut existing(), &ok, key().public_key(), &options);
+        assert!(matches!(err, Err(MergeError::ScopeMismatch { .. })));
+        let wider = secret(json!({
+            "kind": "Secret", "stringData": {"k": "v"},
+            "metadata": {"annotations": {"sealedsecrets.bitnami.com/cluster-wide": "true"}}
+        }));
+        let err = merge_into(
+            &mut existing(),
+            &wider,
+            key().public_key(),
+            &MergeOptions::default(),
+        );
         assert!(matches!(err, Err(MergeError::ScopeMismatch { .. })));
         let empty = secret(json!({"kind": "Secret"}));
         let err = merge_into(
