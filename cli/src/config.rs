@@ -236,18 +236,18 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
             output: args.write,
         });
     }
+    if (args.recovery_unseal || args.validate || args.re_encrypt) && args.scope.is_some() {
+        return Err(CliError::usage(
+            "--scope cannot be used to unseal, validate or re-encrypt",
+            "the scope is read from the SealedSecret's own annotations; drop --scope",
+        ));
+    }
     if args.recovery_unseal || args.validate {
         let keys = recovery_keys(&args, env)?;
         let fill = Overrides {
             scope: None,
             ..overrides
         };
-        if scope.is_some() {
-            return Err(CliError::usage(
-                "--scope cannot be used to unseal or validate",
-                "the scope is read from the SealedSecret's own annotations; drop --scope",
-            ));
-        }
         return Ok(if args.validate {
             Config::Validate { input, keys, fill }
         } else {

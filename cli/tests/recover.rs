@@ -299,6 +299,8 @@ fn a_list_of_sealed_secrets_and_the_key_from_the_environment() {
     let out = fx
         .seal()
         .env("SEAL_RECOVERY_PRIVATE_KEY", fx.key_file())
+        // A scope set for sealing in the environment does not get in the way of unsealing.
+        .env("SEAL_SCOPE", "cluster-wide")
         .args(["--recovery-unseal", "-f", "list.json"])
         .output()
         .unwrap();
