@@ -122,6 +122,12 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
                 "kind": rt.kind, "verbs": STATUS_VERBS,
             }));
         }
+        if rt.scale.is_some() {
+            resources.push(json!({
+                "name": format!("{}/scale", rt.plural), "singularName": "", "namespaced": rt.namespaced,
+                "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": STATUS_VERBS,
+            }));
+        }
     }
     Some(
         json!({ "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv(group, version), "resources": resources }),
@@ -140,9 +146,17 @@ fn aggregated_resource(rt: &ResourceType, version: &str) -> Value {
     if !rt.categories.is_empty() {
         r["categories"] = json!(rt.categories);
     }
+    let mut subresources = Vec::new();
     if rt.status_subresource {
-        r["subresources"] =
-            json!([{ "subresource": "status", "responseKind": kind, "verbs": STATUS_VERBS }]);
+        subresources
+            .push(json!({ "subresource": "status", "responseKind": kind, "verbs": STATUS_VERBS }));
+    }
+    if rt.scale.is_some() {
+        subresources.push(json!({ "subresource": "scale",
+            "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"}, "verbs": STATUS_VERBS }));
+    }
+    if !subresources.is_empty() {
+        r["subresources"] = Value::Array(subresources);
     }
     r
 }

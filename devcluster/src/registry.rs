@@ -28,6 +28,8 @@ pub struct ResourceType {
     pub categories: Vec<String>,
     pub namespaced: bool,
     pub status_subresource: bool,
+    /// The `scale` subresource, when served.
+    pub scale: Option<ScalePaths>,
     pub name_rule: NameRule,
     /// A CRD version's `additionalPrinterColumns`, per version.
     pub printer_columns: BTreeMap<String, Value>,
@@ -62,6 +64,34 @@ impl ResourceType {
     }
 }
 
+/// Where the `scale` subresource reads and writes (JSON paths such as `.spec.replicas`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalePaths {
+    pub spec_replicas: String,
+    pub status_replicas: String,
+    pub selector: ScaleSelector,
+}
+
+/// Where a Scale's `status.selector` comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScaleSelector {
+    /// A `metav1.LabelSelector` object (built-ins: `.spec.selector`), printed as a string.
+    LabelSelectorAt(String),
+    /// A string field (a CRD's `labelSelectorPath`).
+    StringAt(String),
+    None,
+}
+
+impl ScalePaths {
+    fn replicas_of_spec() -> Self {
+        ScalePaths {
+            spec_replicas: ".spec.replicas".into(),
+            status_replicas: ".status.replicas".into(),
+            selector: ScaleSelector::LabelSelectorAt(".spec.selector".into()),
+        }
+    }
+}
+
 /// True for the key under which CRD objects are stored.
 pub fn is_crd_key(key: &ResourceKey) -> bool {
     key.group == "apiextensions.k8s.io" && key.plural == "customresourcedefinitions"
@@ -76,6 +106,7 @@ struct Builtin {
     short_names: &'static [&'static str],
     namespaced: bool,
     status: bool,
+    scale: bool,
     name_rule: NameRule,
     categories: &'static [&'static str],
 }
@@ -97,6 +128,7 @@ const fn builtin(
         short_names,
         namespaced,
         status,
+        scale: false,
         name_rule: NameRule::Subdomain,
         categories: &[],
     }
@@ -145,6 +177,7 @@ const BUILTINS: &[Builtin] = &[
     ),
     Builtin {
         categories: &["all"],
+        scale: true,
         ..builtin(
             "apps",
             "v1",
@@ -208,6 +241,7 @@ impl Registry {
                     categories: b.categories.iter().map(|s| s.to_string()).collect(),
                     namespaced: b.namespaced,
                     status_subresource: b.status,
+                    scale: b.scale.then(ScalePaths::replicas_of_spec),
                     name_rule: b.name_rule,
                     printer_columns: BTreeMap::new(),
                     schemas: BTreeMap::new(),
@@ -331,6 +365,7 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
     let mut printer_columns = BTreeMap::new();
     let mut schemas = BTreeMap::new();
     let mut status_subresource = false;
+    let mut scale = None;
     for v in spec
         .get("versions")
         .and_then(Value::as_array)
@@ -350,6 +385,16 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
         }
         if v.pointer("/subresources/status").is_some() {
             status_subresource = true;
+        }
+        if let Some(sc) = v.pointer("/subresources/scale") {
+            let path = |k: &str| sc.get(k).and_then(Value::as_str).map(str::to_string);
+            scale = Some(ScalePaths {
+                spec_replicas: path("specReplicasPath").unwrap_or_else(|| ".spec.replicas".into()),
+                status_replicas: path("statusReplicasPath")
+                    .unwrap_or_else(|| ".status.replicas".into()),
+                selector: path("labelSelectorPath")
+                    .map_or(ScaleSelector::None, ScaleSelector::StringAt),
+            });
         }
         if let Some(schema) = v.pointer("/schema/openAPIV3Schema") {
             schemas.insert(vname.to_string(), schema.clone());
@@ -376,6 +421,7 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
         categories: strings_at(spec, &["names", "categories"]),
         namespaced: str_at(spec, &["scope"]) != Some("Cluster"),
         status_subresource,
+        scale,
         name_rule: NameRule::Subdomain,
         printer_columns,
         schemas,

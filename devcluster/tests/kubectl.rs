@@ -351,6 +351,13 @@ fn server_side_apply_get_selectors_labels_and_patches() {
     assert_eq!(cfg["metadata"]["labels"]["owner"], "me");
     assert_eq!(cfg["metadata"]["annotations"]["note"], "hi");
 
+    assert!(
+        c.ok(&["scale", "deploy", "web", "-n", "demo", "--replicas=3"])
+            .contains("scaled")
+    );
+    let web = c.json(&["get", "deploy", "web", "-n", "demo"]);
+    assert_eq!(web["spec"]["replicas"], 3);
+
     // A second field manager conflicts, then takes the field with --force-conflicts.
     let other = c.write("other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: demo\ndata:\n  a: \"2\"\n");
     let err = c.fails(

@@ -5,6 +5,7 @@ use super::Shared;
 use super::output::{self, json};
 use super::path::ResourcePath;
 use super::request::{self, Params};
+use super::scale;
 use super::stream;
 use crate::registry::ResourceType;
 use crate::schema_check::{FieldValidation, unknown_fields};
@@ -42,6 +43,21 @@ impl Req<'_> {
 
     fn name(&self) -> &str {
         self.name.as_deref().unwrap_or_default()
+    }
+
+    fn is_scale(&self) -> bool {
+        self.subresource.as_deref() == Some("scale")
+    }
+
+    /// The answer to a write: the object (or its Scale) plus any warnings.
+    fn answer(&self, code: u16, obj: &Value, warnings: Warnings) -> Result<Response, ApiError> {
+        let resp = if self.is_scale() {
+            json(code, &scale::to_scale(&self.rt, obj)?)
+        } else {
+            output::object(code, &self.rt, &self.version, obj, request::Shape::Full)
+        };
+        let warnings = warnings.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(output::with_warnings(resp, &warnings))
     }
 
     fn shape(&self) -> request::Shape {
@@ -137,6 +153,7 @@ pub async fn handle(
     let sub_ok = match p.subresource.as_deref() {
         None => true,
         Some("status") => rt.status_subresource,
+        Some("scale") => rt.scale.is_some(),
         Some(_) => false,
     };
     if !scope_ok || !sub_ok {
@@ -192,6 +209,9 @@ fn get(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
         .get(&req.rt.key(), req.ns().unwrap_or_default(), req.name())
         .cloned()
         .ok_or_else(|| ApiError::not_found(&req.rt.group, &req.rt.plural, req.name()))?;
+    if req.is_scale() {
+        return Ok(json(200, &scale::to_scale(&req.rt, &obj)?));
+    }
     Ok(output::object(
         200,
         &req.rt,
@@ -284,11 +304,7 @@ async fn create(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
         .store
         .write(|st| st.create(&ctx, &rt, &version, ns.as_deref(), obj))
         .await?;
-    let resp = output::object(201, &req.rt, &req.version, &created, request::Shape::Full);
-    Ok(output::with_warnings(
-        resp,
-        &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
-    ))
+    req.answer(201, &created, warnings)
 }
 
 async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
@@ -298,7 +314,9 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
     let ctx = req.write_ctx(ManagerOp::Update)?;
     let rt = req.rt.clone();
     let (group, plural, name) = (rt.group.clone(), rt.plural.clone(), req.name().to_string());
+    let (is_scale, scale_rt) = (req.is_scale(), rt.clone());
     let mutate = Box::new(move |cur: Option<&Value>| match cur {
+        Some(cur) if is_scale => scale::from_scale(&scale_rt, cur, &obj),
         Some(_) => Ok(obj),
         None => Err(ApiError::not_found(&group, &plural, &name)),
     });
@@ -306,11 +324,7 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
         .store
         .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
         .await?;
-    let resp = output::object(200, &req.rt, &req.version, &updated, request::Shape::Full);
-    Ok(output::with_warnings(
-        resp,
-        &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
-    ))
+    req.answer(200, &updated, warnings)
 }
 
 /// The PATCH body formats.
@@ -335,6 +349,11 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         "application/apply-patch+yaml" | "application/apply-patch+json" => PatchKind::Apply,
         other => return Err(ApiError::unsupported_media_type(other)),
     };
+    if kind == PatchKind::Apply && req.is_scale() {
+        return Err(ApiError::bad_request(
+            "server-side apply to the scale subresource is not supported",
+        ));
+    }
     if kind == PatchKind::Apply {
         return apply(shared, req, body).await;
     }
@@ -352,17 +371,29 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
     let warnings: Warnings = Warnings::default();
     let warnings_ref = &warnings;
     let kind_name = rt.kind.clone();
+    let (is_scale, scale_rt) = (req.is_scale(), rt.clone());
     let mutate = Box::new(move |cur: Option<&Value>| {
         let cur = cur.ok_or_else(|| ApiError::not_found(&group, &plural, &name))?;
-        let mut obj = cur.clone();
+        let mut obj = if is_scale {
+            scale::to_scale(&scale_rt, cur)?
+        } else {
+            cur.clone()
+        };
         match kind {
             PatchKind::Merge => crate::patch::merge_patch(&mut obj, &patch_body),
             PatchKind::Json => crate::patch::json_patch(&mut obj, &patch_body),
+            // A Scale has no lists: strategic merge is merge patch there.
+            PatchKind::Strategic | PatchKind::Apply if is_scale => {
+                crate::patch::merge_patch(&mut obj, &patch_body)
+            }
             PatchKind::Strategic | PatchKind::Apply => {
                 crate::patch::strategic_merge_patch(&mut obj, &patch_body, &gv, &kind_name)
             }
         }
         .map_err(patch_error)?;
+        if is_scale {
+            return scale::from_scale(&scale_rt, cur, &obj);
+        }
         req.check_fields(&obj, warnings_ref)?;
         Ok(obj)
     });
@@ -370,17 +401,7 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         .store
         .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
         .await?;
-    let resp = output::object(
-        if created { 201 } else { 200 },
-        &req.rt,
-        &req.version,
-        &patched,
-        request::Shape::Full,
-    );
-    Ok(output::with_warnings(
-        resp,
-        &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
-    ))
+    req.answer(if created { 201 } else { 200 }, &patched, warnings)
 }
 
 fn apply_error(e: crate::ssa::ApplyError, rt: &ResourceType, name: &str) -> ApiError {
@@ -440,17 +461,7 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         .store
         .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
         .await?;
-    let resp = output::object(
-        if created { 201 } else { 200 },
-        &req.rt,
-        &req.version,
-        &obj,
-        request::Shape::Full,
-    );
-    Ok(output::with_warnings(
-        resp,
-        &warnings.into_inner().unwrap_or_else(|p| p.into_inner()),
-    ))
+    req.answer(if created { 201 } else { 200 }, &obj, warnings)
 }
 
 /// DeleteOptions from the body (kubectl sends one with DELETE) and the query.

@@ -602,3 +602,32 @@ async fn metadata_only_lists_and_gets() {
     let one = api.get_metadata("m").await.expect("metadata get");
     assert_eq!(one.metadata.name.as_deref(), Some("m"));
 }
+
+#[tokio::test]
+async fn the_scale_subresource_reads_and_writes_replicas() {
+    let (_c, client) = start().await;
+    let api: Api<k8s_openapi::api::apps::v1::Deployment> = Api::default_namespaced(client);
+    let d = serde_json::from_value(json!({"metadata": {"name": "web"}, "spec": {
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "a", "image": "nginx:1"}]}}}}))
+    .expect("deployment");
+    api.create(&PostParams::default(), &d)
+        .await
+        .expect("create");
+    let scale = api.get_scale("web").await.expect("scale");
+    assert_eq!(scale.spec.and_then(|s| s.replicas), Some(1));
+    assert_eq!(
+        scale.status.map(|s| s.selector),
+        Some(Some("app=web".to_string()))
+    );
+    api.patch_scale(
+        "web",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"replicas": 4}})),
+    )
+    .await
+    .expect("scale up");
+    let d = api.get("web").await.expect("get");
+    assert_eq!(d.spec.and_then(|s| s.replicas), Some(4));
+    assert_eq!(d.metadata.generation, Some(2));
+}
