@@ -84,7 +84,7 @@ type Ack = oneshot::Sender<Result<(), String>>;
 
 enum Job {
     Append(Vec<u8>, Ack),
-    Snapshot(Vec<u8>),
+    Snapshot(Vec<u8>, Ack),
 }
 
 /// Hands records to the writer thread, which appends and fsyncs them in batches.
@@ -104,6 +104,13 @@ pub fn open(dir: &Path) -> Result<(Persister, Loaded), PersistError> {
         .create(true)
         .append(true)
         .open(&log_path)
+        .map_err(|source| PersistError::OpenLog {
+            path: log_path.clone(),
+            source,
+        })?;
+    // Make the log's directory entry durable too (it may have just been created).
+    File::open(dir)
+        .and_then(|d| d.sync_all())
         .map_err(|source| PersistError::OpenLog {
             path: log_path,
             source,
@@ -138,10 +145,22 @@ impl Persister {
     }
 
     /// Queues a snapshot of the whole state at `rv`; the log is truncated once it is in place.
-    pub fn snapshot(&self, rv: u64, records: Vec<Record>) {
-        if let Ok(bytes) = serde_json::to_vec(&Snapshot { rv, records }) {
-            let _ = self.tx.send(Job::Snapshot(bytes));
+    /// The receiver resolves when the snapshot (and every record before it) is durable.
+    pub fn snapshot(&self, rv: u64, records: Vec<Record>) -> oneshot::Receiver<Result<(), String>> {
+        let (ack, rx) = oneshot::channel();
+        match serde_json::to_vec(&Snapshot { rv, records }) {
+            Ok(bytes) => {
+                if let Err(mpsc::SendError(Job::Snapshot(_, ack))) =
+                    self.tx.send(Job::Snapshot(bytes, ack))
+                {
+                    let _ = ack.send(Err("persistence thread stopped".into()));
+                }
+            }
+            Err(e) => {
+                let _ = ack.send(Err(format!("serializing the snapshot: {e}")));
+            }
         }
+        rx
     }
 }
 
@@ -247,7 +266,8 @@ fn writer(dir: PathBuf, mut log: File, rx: mpsc::Receiver<Job>) {
                     }
                     acks.push(ack);
                 }
-                Job::Snapshot(bytes) => {
+                Job::Snapshot(bytes, ack) => {
+                    acks.push(ack);
                     // Earlier appends must be durable before the log can be cut.
                     if result.is_ok() {
                         result = log.sync_data().map_err(|e| format!("syncing the log: {e}"));
@@ -335,7 +355,10 @@ mod tests {
         {
             let (p, _) = open(dir.path()).expect("open");
             p.append(&rec(1, "a")).await.expect("ack").expect("durable");
-            p.snapshot(1, vec![rec(1, "a")]);
+            p.snapshot(1, vec![rec(1, "a")])
+                .await
+                .expect("ack")
+                .expect("durable");
             p.append(&rec(2, "b")).await.expect("ack").expect("durable");
         }
         let log = std::fs::read_to_string(dir.path().join(LOG)).expect("log");

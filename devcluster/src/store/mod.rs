@@ -366,7 +366,8 @@ impl State {
             self.records_since_snapshot = 0;
             let records = self.snapshot_records();
             if let Some(p) = &self.persister {
-                p.snapshot(self.rv, records);
+                // Acked after the record above, so waiting on it covers both.
+                self.pending_ack = Some(p.snapshot(self.rv, records));
             }
         }
     }

@@ -8,6 +8,7 @@ async fn state_survives_a_restart() {
     {
         let cluster = DevCluster::builder()
             .data_dir(dir.path())
+            .snapshot_every(5)
             .start()
             .await
             .expect("start");
@@ -28,6 +29,7 @@ async fn state_survives_a_restart() {
             .expect("delete");
         rv_before = cluster.resource_version();
     }
+    assert!(dir.path().join("snapshot.json").is_file(), "compaction wrote no snapshot");
     let cluster = DevCluster::builder()
         .data_dir(dir.path())
         .start()
