@@ -144,7 +144,7 @@ impl LabelSelector {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FieldReq {
-    path: &'static [&'static str],
+    path: Vec<String>,
     value: String,
     negate: bool,
 }
@@ -154,7 +154,8 @@ struct FieldReq {
 pub struct FieldSelector(Vec<FieldReq>);
 
 impl FieldSelector {
-    /// Parses a field selector for a resource of `kind` (Secrets also support `type`).
+    /// Parses a field selector for a resource of `kind`: `metadata.name` and `metadata.namespace`
+    /// everywhere, `type` for Secrets, any field path for Events (`involvedObject.name`, `reason`).
     pub fn parse(s: &str, kind: &str) -> Result<Self, SelectorError> {
         let mut reqs = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -169,16 +170,18 @@ impl FieldSelector {
                     requirement: part.into(),
                 });
             };
-            let path: &'static [&'static str] = match (field.trim(), kind) {
-                ("metadata.name", _) => &["metadata", "name"],
-                ("metadata.namespace", _) => &["metadata", "namespace"],
-                ("type", "Secret") => &["type"],
-                (other, _) => {
-                    return Err(SelectorError::UnsupportedField {
-                        field: other.into(),
-                    });
-                }
-            };
+            let field = field.trim();
+            let supported = matches!(field, "metadata.name" | "metadata.namespace")
+                || (kind == "Secret" && field == "type")
+                || (kind == "Event"
+                    && !field.is_empty()
+                    && field.split('.').all(|p| !p.is_empty()));
+            if !supported {
+                return Err(SelectorError::UnsupportedField {
+                    field: field.into(),
+                });
+            }
+            let path = field.split('.').map(str::to_string).collect();
             reqs.push(FieldReq {
                 path,
                 value: value.trim().into(),
@@ -194,8 +197,12 @@ impl FieldSelector {
                 .path
                 .iter()
                 .try_fold(obj, |v, p| v.get(p))
-                .and_then(Value::as_str)
-                .unwrap_or("");
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_default();
             (v == r.value) != r.negate
         })
     }
@@ -263,5 +270,12 @@ mod tests {
             FieldSelector::parse("spec.x=1", "ConfigMap"),
             Err(SelectorError::UnsupportedField { .. })
         ));
+        let ev = json!({"involvedObject": {"name": "web", "kind": "Deployment"}, "count": 2});
+        let sel = "involvedObject.name=web,involvedObject.kind=Deployment,count=2";
+        assert!(
+            FieldSelector::parse(sel, "Event")
+                .expect("valid")
+                .matches(&ev)
+        );
     }
 }
