@@ -18,6 +18,7 @@ mod patch;
 mod persist;
 mod protobuf;
 mod registry;
+mod requests;
 mod schema_check;
 mod selector;
 mod server;
@@ -29,4 +30,5 @@ mod watch;
 
 pub use faults::Faults;
 pub use kubeconfig::KubeconfigError;
+pub use requests::RecordedRequest;
 pub use server::{Builder, DevCluster, StartError};

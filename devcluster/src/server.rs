@@ -5,6 +5,7 @@ use crate::http::{Shared, router};
 use crate::kubeconfig::{self, KubeconfigError};
 use crate::persist::{self, PersistError};
 use crate::registry::ResourceKey;
+use crate::requests::{RecordedRequest, RequestLog};
 use crate::status::ApiError;
 use crate::store::{State, Store, StoreConfig, WriteCtx};
 use std::net::SocketAddr;
@@ -124,9 +125,11 @@ impl Builder {
             source,
         })?;
         let faults = Faults::new(store.clone());
+        let requests = Arc::new(RequestLog::default());
         let shared = Arc::new(Shared {
             store: store.clone(),
             faults: faults.clone(),
+            requests: requests.clone(),
         });
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let app = router(shared);
@@ -152,6 +155,7 @@ impl Builder {
             addr,
             store,
             faults,
+            requests,
             stop: Some(stop_tx),
             server: Some(server),
             ticker,
@@ -210,6 +214,7 @@ pub struct DevCluster {
     addr: SocketAddr,
     store: Arc<Store>,
     faults: Faults,
+    requests: Arc<RequestLog>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     ticker: JoinHandle<()>,
@@ -255,6 +260,16 @@ impl DevCluster {
     /// The fault-injection handle.
     pub fn faults(&self) -> Faults {
         self.faults.clone()
+    }
+
+    /// Every request answered so far (up to the last 100,000), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests.snapshot()
+    }
+
+    /// Forgets the recorded requests (e.g. after a test's setup).
+    pub fn clear_requests(&self) {
+        self.requests.clear();
     }
 
     /// The current cluster-wide resourceVersion.

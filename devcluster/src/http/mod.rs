@@ -9,6 +9,7 @@ mod scale;
 mod stream;
 
 use crate::faults::Faults;
+use crate::requests::{RecordedRequest, RequestLog};
 use crate::status::ApiError;
 use crate::store::Store;
 use crate::{discovery, openapi};
@@ -25,6 +26,7 @@ use std::sync::Arc;
 pub struct Shared {
     pub store: Arc<Store>,
     pub faults: Faults,
+    pub requests: Arc<RequestLog>,
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -41,18 +43,51 @@ async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let route = path::parse(uri.path());
+    let resource = match &route {
+        Route::Resource(p) => Some(p.clone()),
+        _ => None,
+    };
+    let content_type = request::media_type(&headers);
+    let watching = request::Params::parse(uri.query()).flag("watch");
+    let resp = answer(&shared, method.clone(), &uri, &headers, body, route).await;
+    shared.requests.record(RecordedRequest {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        query: uri.query().unwrap_or_default().to_string(),
+        verb: resource
+            .as_ref()
+            .and_then(|p| resource::verb(&method, p, watching))
+            .map(str::to_string),
+        resource: resource.as_ref().map(|p| p.plural.clone()),
+        namespace: resource.as_ref().and_then(|p| p.namespace.clone()),
+        name: resource.as_ref().and_then(|p| p.name.clone()),
+        subresource: resource.and_then(|p| p.subresource),
+        content_type,
+        status: resp.status().as_u16(),
+    });
+    resp
+}
+
+async fn answer(
+    shared: &Shared,
+    method: Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+    route: Route,
+) -> Response {
     let latency = shared.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let route = path::parse(uri.path());
     if !matches!(route, Route::Resource(_)) && method != Method::GET {
         return error(&ApiError::method_not_allowed(format!(
             "{method} is not supported on {}",
             uri.path()
         )));
     }
-    let accept = request::header(&headers, "accept");
+    let accept = request::header(headers, "accept");
     match route {
         Route::Version => json(200, &discovery::version()),
         Route::Health => Response::new("ok".into()),
@@ -98,7 +133,7 @@ async fn dispatch(
         }
         Route::Resource(p) => {
             let params = request::Params::parse(uri.query());
-            resource::handle(&shared, method, p, params, &headers, body)
+            resource::handle(shared, method, p, params, headers, body)
                 .await
                 .unwrap_or_else(|e| error(&e))
         }

@@ -134,6 +134,21 @@ fn field_manager(params: &Params, headers: &HeaderMap) -> String {
     }
 }
 
+/// The API verb of a resource request, or None when the method is not allowed there.
+pub fn verb(method: &Method, p: &ResourcePath, watching: bool) -> Option<&'static str> {
+    Some(match (method, p.name.is_some()) {
+        (&Method::GET, true) => "get",
+        (&Method::GET, false) if watching => "watch",
+        (&Method::GET, false) => "list",
+        (&Method::POST, false) => "create",
+        (&Method::PUT, true) => "update",
+        (&Method::PATCH, true) => "patch",
+        (&Method::DELETE, true) if p.subresource.is_none() => "delete",
+        (&Method::DELETE, false) => "deletecollection",
+        _ => return None,
+    })
+}
+
 pub async fn handle(
     shared: &Shared,
     method: Method,
@@ -159,22 +174,11 @@ pub async fn handle(
     if !scope_ok || !sub_ok {
         return Err(ApiError::no_route());
     }
-    let watching = params.flag("watch");
-    let verb = match (&method, p.name.is_some()) {
-        (&Method::GET, true) => "get",
-        (&Method::GET, false) if watching => "watch",
-        (&Method::GET, false) => "list",
-        (&Method::POST, false) => "create",
-        (&Method::PUT, true) => "update",
-        (&Method::PATCH, true) => "patch",
-        (&Method::DELETE, true) if p.subresource.is_none() => "delete",
-        (&Method::DELETE, false) => "deletecollection",
-        _ => {
-            return Err(ApiError::method_not_allowed(
-                "the server does not allow this method on the requested resource",
-            ));
-        }
-    };
+    let verb = verb(&method, &p, params.flag("watch")).ok_or_else(|| {
+        ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        )
+    })?;
     if p.name.is_none() && p.subresource.is_some() {
         return Err(ApiError::no_route());
     }

@@ -631,3 +631,44 @@ async fn the_scale_subresource_reads_and_writes_replicas() {
     assert_eq!(d.spec.and_then(|s| s.replicas), Some(4));
     assert_eq!(d.metadata.generation, Some(2));
 }
+
+#[tokio::test]
+async fn the_request_log_records_what_clients_sent() {
+    let (c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    c.clear_requests();
+    api.create(&PostParams::default(), &cm("r", json!({})))
+        .await
+        .expect("create");
+    let apply = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "r"}, "data": {"a": "1"}});
+    api.patch("r", &PatchParams::apply("me"), &Patch::Apply(apply))
+        .await
+        .expect("apply");
+    let _ = api.get("missing").await.expect_err("404");
+    let seen: Vec<(Option<String>, Option<String>, String, u16)> = c
+        .requests()
+        .into_iter()
+        .map(|r| (r.verb, r.name, r.content_type, r.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some("create".into()), None, "application/json".into(), 201),
+            (
+                Some("patch".into()),
+                Some("r".into()),
+                "application/apply-patch+yaml".into(),
+                200
+            ),
+            (
+                Some("get".into()),
+                Some("missing".into()),
+                String::new(),
+                404
+            ),
+        ]
+    );
+    assert!(c.requests()[1].query.contains("fieldManager=me"));
+    c.clear_requests();
+    assert!(c.requests().is_empty());
+}
