@@ -29,6 +29,9 @@ pub enum Command {
         /// Persist state in this directory (state survives restarts).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Report Deployments as rolled out after each change (no pods run).
+        #[arg(long)]
+        simulate_workloads: bool,
     },
 }
 
@@ -39,8 +42,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             kubeconfig,
             data,
+            simulate_workloads,
         } => {
-            let mut builder = DevCluster::builder().listen(listen);
+            let mut builder = DevCluster::builder()
+                .listen(listen)
+                .simulate_workloads(simulate_workloads);
             if let Some(dir) = &data {
                 builder = builder.data_dir(dir);
             }

@@ -93,6 +93,13 @@ impl Builder {
         self
     }
 
+    /// Report every Deployment as rolled out after each change (a stand-in for the Deployment
+    /// controller; nothing runs). Off by default.
+    pub fn simulate_workloads(mut self, on: bool) -> Self {
+        self.store.simulate_workloads = on;
+        self
+    }
+
     /// Log records between two snapshots (persistence compaction).
     pub fn snapshot_every(mut self, records: usize) -> Self {
         self.store.snapshot_every = records;

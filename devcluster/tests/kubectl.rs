@@ -35,11 +35,16 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Cluster {
+        Cluster::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
         let kubeconfig = dir.path().join("kubeconfig");
         let mut child = Command::new(env!("CARGO_BIN_EXE_devcluster"))
             .args(["serve", "--listen", "127.0.0.1:0", "--kubeconfig"])
             .arg(&kubeconfig)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -638,4 +643,27 @@ fn kubeconfig_is_usable_on_its_own() {
         resources.contains("configmaps") && resources.contains("deployments"),
         "{resources}"
     );
+}
+
+#[test]
+fn simulated_workloads_let_rollout_status_finish() {
+    let c = Cluster::start_with(&["--simulate-workloads"]);
+    c.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx:1.27",
+        "--replicas=2",
+    ]);
+    let out = c.ok(&["rollout", "status", "deployment/web", "--timeout=30s"]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+    c.ok(&["scale", "deployment", "web", "--replicas=3"]);
+    let d = c.json(&["get", "deployment", "web"]);
+    assert_eq!(d["status"]["availableReplicas"], 3);
+    assert_eq!(
+        d["status"]["observedGeneration"],
+        d["metadata"]["generation"]
+    );
+    let table = c.ok(&["get", "deployment", "web"]);
+    assert!(table.contains("3/3"), "{table}");
 }

@@ -7,6 +7,7 @@ mod admission;
 mod defaults;
 mod delete;
 mod validate;
+mod workloads;
 mod write;
 
 pub use delete::{DeleteOptions, DeleteOutcome, Propagation};
@@ -66,6 +67,8 @@ pub struct StoreConfig {
     pub watch_queue: usize,
     /// Log records between snapshots.
     pub snapshot_every: usize,
+    /// Report Deployments as rolled out (see `workloads`).
+    pub simulate_workloads: bool,
 }
 
 impl Default for StoreConfig {
@@ -74,6 +77,7 @@ impl Default for StoreConfig {
             watch_history: 10_000,
             watch_queue: 4096,
             snapshot_every: 20_000,
+            simulate_workloads: false,
         }
     }
 }
@@ -90,6 +94,7 @@ pub struct State {
     persister: Option<Persister>,
     records_since_snapshot: usize,
     snapshot_every: usize,
+    simulate_workloads: bool,
     pending_ack: Option<oneshot::Receiver<Result<(), String>>>,
 }
 
@@ -105,6 +110,7 @@ impl State {
             persister,
             records_since_snapshot: 0,
             snapshot_every: config.snapshot_every.max(1),
+            simulate_workloads: config.simulate_workloads,
             pending_ack: None,
         }
     }

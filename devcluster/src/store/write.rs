@@ -234,6 +234,7 @@ impl State {
         if rt.is_crd() {
             let _ = self.registry.register_crd(&stored);
         }
+        self.simulate_workload(&r);
         Ok(stored)
     }
 
@@ -369,6 +370,7 @@ impl State {
         if rt.is_crd() {
             let _ = self.registry.register_crd(&stored);
         }
+        self.simulate_workload(&r);
         Ok((stored, false))
     }
 }
