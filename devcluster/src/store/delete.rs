@@ -238,6 +238,16 @@ impl State {
         Some(last)
     }
 
+    /// The garbage collector's view of a written object: when it names owners and none of them
+    /// exists, it is deleted (background), as kube's GC does a moment later.
+    pub(super) fn collect_if_orphaned(&mut self, r: &ObjRef) {
+        let Some(obj) = self.get_ref(r) else { return };
+        let owners = meta::owner_uids(obj);
+        if !owners.is_empty() && owners.iter().all(|u| !self.uids.contains_key(u)) {
+            self.delete_ref(r, Propagation::Background, &crate::meta::now());
+        }
+    }
+
     /// A foreground-deleting owner goes once its dependents are gone.
     fn check_foreground(&mut self, r: &ObjRef) {
         let Some(obj) = self.get_ref(r).cloned() else {

@@ -1,5 +1,5 @@
-//! Metadata validation every kind gets: label keys and values, annotation keys (422 Invalid with
-//! one cause per bad entry, as kube-apiserver answers).
+//! Metadata validation every kind gets: label keys and values, annotation keys, owner reference
+//! fields (422 Invalid with one cause per bad entry, as kube-apiserver answers).
 
 use crate::status::Cause;
 use serde_json::Value;
@@ -58,6 +58,23 @@ pub(super) fn metadata(obj: &Value) -> Vec<Cause> {
                 value,
                 LABEL_VALUE,
             ));
+        }
+    }
+    let refs = obj
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array);
+    for (i, r) in refs.into_iter().flatten().enumerate() {
+        for field in ["apiVersion", "kind", "name", "uid"] {
+            if r.get(field)
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                causes.push(Cause {
+                    reason: "FieldValueRequired".into(),
+                    message: "Required value".into(),
+                    field: format!("metadata.ownerReferences[{i}].{field}"),
+                });
+            }
         }
     }
     for k in map("annotations").into_iter().flatten().map(|(k, _)| k) {

@@ -235,6 +235,7 @@ impl State {
             let _ = self.registry.register_crd(&stored);
         }
         self.simulate_workload(&r);
+        self.collect_if_orphaned(&r);
         Ok(stored)
     }
 
@@ -371,6 +372,7 @@ impl State {
             let _ = self.registry.register_crd(&stored);
         }
         self.simulate_workload(&r);
+        self.collect_if_orphaned(&r);
         Ok((stored, false))
     }
 }

@@ -74,6 +74,18 @@ async fn owner_references_are_garbage_collected() {
             "apiVersion": "v1", "kind": "ConfigMap", "name": owner.metadata.name, "uid": owner.metadata.uid}]}}))
         .expect("secret")
     };
+    // A dependent whose owners are all gone is collected as soon as it is written.
+    let ghost: Secret = serde_json::from_value(json!({"metadata": {"name": "ghost", "ownerReferences": [{
+        "apiVersion": "v1", "kind": "ConfigMap", "name": "gone", "uid": "00000000-0000-0000-0000-000000000000"}]}}))
+    .expect("secret");
+    secrets
+        .create(&PostParams::default(), &ghost)
+        .await
+        .expect("create");
+    assert_eq!(
+        code(&secrets.get("ghost").await.expect_err("collected")).0,
+        404
+    );
     // Background: the dependent goes with its owner.
     let owner = cms
         .create(&PostParams::default(), &cm("owner", json!({})))
