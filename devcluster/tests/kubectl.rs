@@ -270,6 +270,11 @@ fn server_side_apply_get_selectors_labels_and_patches() {
             [0]["image"],
         "nginx:1.27"
     );
+    assert_eq!(
+        c.json(&["get", "wd", "w1", "-n", "demo"])["spec"]["size"],
+        "big"
+    );
+    assert_eq!(c.json(&["get", "ns", "demo"])["status"]["phase"], "Active");
     let table = c.ok(&["get", "wd", "-n", "demo"]);
     assert!(
         table.contains("SIZE") && table.contains("w1") && table.contains("big"),
