@@ -1,8 +1,15 @@
-//! `fieldValidation` for custom resources: the fields of an object that its CRD version's
-//! structural schema does not declare. Only nodes that declare `properties` are checked; nodes
-//! with `x-kubernetes-preserve-unknown-fields` or `x-kubernetes-embedded-resource` accept
-//! anything, and `additionalProperties` schemas check map values.
+//! `fieldValidation`: the fields of an object its schema does not declare.
+//!
+//! - Custom resources: the CRD version's structural schema. Only nodes that declare `properties`
+//!   are checked; nodes with `x-kubernetes-preserve-unknown-fields` or
+//!   `x-kubernetes-embedded-resource` accept anything, and `additionalProperties` schemas check
+//!   map values.
+//! - Built-ins: the object is decoded into its k8s-openapi type and encoded again; a field of
+//!   the request that does not survive the round trip is unknown. Objects the typed decoder
+//!   refuses (a value of the wrong type, say) are not checked.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// How unknown fields are treated, from the `fieldValidation` query parameter.
@@ -25,6 +32,56 @@ impl FieldValidation {
             )),
         }
     }
+}
+
+fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Option<Value> {
+    let typed: T = serde_json::from_value(obj.clone()).ok()?;
+    serde_json::to_value(&typed).ok()
+}
+
+/// Fields of `input` missing from `output` (null inputs are not fields).
+fn lost(input: &Value, output: &Value, path: &str, out: &mut Vec<String>) {
+    match (input, output) {
+        (Value::Object(i), Value::Object(o)) => {
+            for (k, v) in i.iter().filter(|(_, v)| !v.is_null()) {
+                match o.get(k) {
+                    None => out.push(format!("{path}.{k}")),
+                    Some(ov) => lost(v, ov, &format!("{path}.{k}"), out),
+                }
+            }
+        }
+        (Value::Array(i), Value::Array(o)) => {
+            for (n, (iv, ov)) in i.iter().zip(o).enumerate() {
+                lost(iv, ov, &format!("{path}[{n}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The unknown fields of a built-in object, or None when its type is not known or it does not
+/// decode as that type.
+pub fn unknown_builtin_fields(group: &str, kind: &str, obj: &Value) -> Option<Vec<String>> {
+    use k8s_openapi::api::{apps, coordination, core, events};
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
+    let typed = match (group, kind) {
+        ("", "Namespace") => round_trip::<core::v1::Namespace>(obj),
+        ("", "Secret") => round_trip::<core::v1::Secret>(obj),
+        ("", "ConfigMap") => round_trip::<core::v1::ConfigMap>(obj),
+        ("", "ServiceAccount") => round_trip::<core::v1::ServiceAccount>(obj),
+        ("", "Service") => round_trip::<core::v1::Service>(obj),
+        ("", "Event") => round_trip::<core::v1::Event>(obj),
+        ("events.k8s.io", "Event") => round_trip::<events::v1::Event>(obj),
+        ("coordination.k8s.io", "Lease") => round_trip::<coordination::v1::Lease>(obj),
+        ("apps", "Deployment") => round_trip::<apps::v1::Deployment>(obj),
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+            round_trip::<apiext::CustomResourceDefinition>(obj)
+        }
+        _ => None,
+    }?;
+    let mut out = Vec::new();
+    lost(obj, &typed, "", &mut out);
+    Some(out)
 }
 
 /// The undeclared fields of `obj` under `schema`, as dotted paths (`.spec.sizee`).
@@ -105,6 +162,27 @@ mod tests {
         assert_eq!(
             unknown_fields(&schema(), &obj),
             [".extra", ".spec.items[0].nam", ".spec.sizee"]
+        );
+    }
+
+    #[test]
+    fn built_in_round_trip_finds_unknown_fields() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labelz": {}},
+            "data": {"k": "v"}, "dataa": {}, "immutable": null});
+        assert_eq!(
+            unknown_builtin_fields("", "ConfigMap", &cm),
+            Some(vec![".dataa".to_string(), ".metadata.labelz".to_string()])
+        );
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"spec": {"containers": [
+                {"name": "c", "image": "i", "imagePullPolicy": "Always", "imagee": "x"}]}}}});
+        assert_eq!(
+            unknown_builtin_fields("apps", "Deployment", &d),
+            Some(vec![".spec.template.spec.containers[0].imagee".to_string()])
+        );
+        assert_eq!(
+            unknown_builtin_fields("apps", "Deployment", &json!({"spec": {"replicas": "x"}})),
+            None
         );
     }
 

@@ -368,6 +368,14 @@ fn server_side_apply_get_selectors_labels_and_patches() {
     let web = c.json(&["get", "deploy", "web", "-n", "demo"]);
     assert_eq!(web["spec"]["replicas"], 3);
 
+    // Strict field validation (kubectl's default) names the unknown field.
+    let typo = c.write("typo.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\n  namespace: demo\ndataa:\n  a: \"1\"\n");
+    let err = c.fails(&["apply", "-f", &typo], None);
+    assert!(
+        err.contains("strict decoding error: unknown field \"dataa\""),
+        "{err}"
+    );
+
     // A second field manager conflicts, then takes the field with --force-conflicts.
     let other = c.write("other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: demo\ndata:\n  a: \"2\"\n");
     let err = c.fails(

@@ -8,7 +8,7 @@ use super::request::{self, Params};
 use super::scale;
 use super::stream;
 use crate::registry::ResourceType;
-use crate::schema_check::{FieldValidation, unknown_fields};
+use crate::schema_check::{FieldValidation, unknown_builtin_fields, unknown_fields};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
 use crate::store::{
@@ -76,23 +76,31 @@ impl Req<'_> {
 
     /// `fieldValidation` against the CRD schema: Strict fails, Warn collects warnings.
     fn check_fields(&self, obj: &Value, warnings: &Warnings) -> Result<(), ApiError> {
-        let Some(schema) = self.rt.schemas.get(&self.version) else {
-            return Ok(());
-        };
         let mode = FieldValidation::parse(self.params.get("fieldValidation"))
             .map_err(ApiError::bad_request)?;
         if mode == FieldValidation::Ignore {
             return Ok(());
         }
-        let unknown: Vec<String> = unknown_fields(schema, obj)
+        let found = if self.rt.builtin {
+            unknown_builtin_fields(&self.rt.group, &self.rt.kind, obj)
+        } else {
+            self.rt
+                .schemas
+                .get(&self.version)
+                .map(|schema| unknown_fields(schema, obj))
+        };
+        let Some(found) = found else { return Ok(()) };
+        let unknown: Vec<String> = found
             .iter()
             .map(|f| format!("unknown field \"{}\"", f.trim_start_matches('.')))
             .collect();
         match mode {
             _ if unknown.is_empty() => Ok(()),
             FieldValidation::Strict => Err(ApiError::bad_request(format!(
-                "strict decoding error: {}",
-                unknown.join(", ")
+                "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
+                unknown.join(", "),
+                kind = self.rt.kind,
+                version = self.version,
             ))),
             _ => {
                 warnings
