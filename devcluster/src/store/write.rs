@@ -240,8 +240,9 @@ impl State {
     }
 
     /// Updates an object: `mutate` turns the live object into the wanted one (PUT body, patched
-    /// copy, applied result). With `create_missing`, a missing object is created from
-    /// `mutate(None)` (server-side apply). Returns the result and whether it was created.
+    /// copy, applied result). For a missing object `mutate(None)` either fails (404 for PUT and
+    /// patches) or yields one to create (server-side apply). Returns the result and whether it
+    /// was created.
     pub fn update(
         &mut self,
         ctx: &WriteCtx,
@@ -283,57 +284,8 @@ impl State {
         if !rv.is_empty() && rv != meta::resource_version(&cur) {
             return Err(ApiError::conflict(&rt.group, &rt.plural, name));
         }
-        // Status isolation.
-        if ctx.is_status() {
-            let mut merged = (*cur).clone();
-            match new.get("status") {
-                Some(s) => merged["status"] = s.clone(),
-                None => {
-                    if let Some(o) = merged.as_object_mut() {
-                        o.remove("status");
-                    }
-                }
-            }
-            if let Some(mf) = new.pointer("/metadata/managedFields") {
-                meta::meta_mut(&mut merged).insert("managedFields".into(), mf.clone());
-            }
-            new = merged;
-        } else if rt.status_subresource {
-            match cur.get("status") {
-                Some(s) => new["status"] = s.clone(),
-                None => {
-                    if let Some(o) = new.as_object_mut() {
-                        o.remove("status");
-                    }
-                }
-            }
-        }
-        // Server-owned metadata.
-        let cur_meta = cur
-            .get("metadata")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let meta = meta::meta_mut(&mut new);
-        for field in [
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "resourceVersion",
-            "name",
-            "generateName",
-        ] {
-            match cur_meta.get(field) {
-                Some(v) => meta.insert(field.into(), v.clone()),
-                None => meta.remove(field),
-            };
-        }
-        if !meta.contains_key("managedFields")
-            && let Some(mf) = cur_meta.get("managedFields")
-        {
-            meta.insert("managedFields".into(), mf.clone());
-        }
+        isolate_status(ctx, rt, &cur, &mut new);
+        keep_server_metadata(&cur, &mut new);
         admission::on_update(rt, &cur, &mut new)?;
         let generation = cur
             .pointer("/metadata/generation")
@@ -374,6 +326,58 @@ impl State {
         self.simulate_workload(&r);
         self.collect_if_orphaned(&r);
         Ok((stored, false))
+    }
+}
+
+/// With a status subresource, `/status` writes only `status` and the main endpoint never does.
+fn isolate_status(ctx: &WriteCtx, rt: &ResourceType, cur: &Value, new: &mut Value) {
+    let set_status = |target: &mut Value, status: Option<&Value>| match status {
+        Some(s) => target["status"] = s.clone(),
+        None => {
+            if let Some(o) = target.as_object_mut() {
+                o.remove("status");
+            }
+        }
+    };
+    if ctx.is_status() {
+        let mut merged = cur.clone();
+        set_status(&mut merged, new.get("status"));
+        if let Some(mf) = new.pointer("/metadata/managedFields") {
+            meta::meta_mut(&mut merged).insert("managedFields".into(), mf.clone());
+        }
+        *new = merged;
+    } else if rt.status_subresource {
+        set_status(new, cur.get("status"));
+    }
+}
+
+/// Metadata only the server sets is kept from the live object; managedFields too unless the
+/// write sends its own.
+fn keep_server_metadata(cur: &Value, new: &mut Value) {
+    let cur_meta = cur
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let meta = meta::meta_mut(new);
+    for field in [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "resourceVersion",
+        "name",
+        "generateName",
+    ] {
+        match cur_meta.get(field) {
+            Some(v) => meta.insert(field.into(), v.clone()),
+            None => meta.remove(field),
+        };
+    }
+    if !meta.contains_key("managedFields")
+        && let Some(mf) = cur_meta.get("managedFields")
+    {
+        meta.insert("managedFields".into(), mf.clone());
     }
 }
 
