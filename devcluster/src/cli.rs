@@ -52,10 +52,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let cluster = builder.start().await?;
             cluster.write_kubeconfig(&kubeconfig)?;
+            tracing::info!(url = cluster.url(), kubeconfig = %kubeconfig.display(), "serving");
             println!("{}", cluster.url());
             use std::io::Write;
             std::io::stdout().flush()?;
             wait_for_signal().await?;
+            tracing::info!("stopping");
             cluster.shutdown().await;
             Ok(())
         }

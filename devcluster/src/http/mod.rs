@@ -50,7 +50,15 @@ async fn dispatch(
     };
     let content_type = request::media_type(&headers);
     let watching = request::Params::parse(uri.query()).flag("watch");
+    let started = std::time::Instant::now();
     let resp = answer(&shared, method.clone(), &uri, &headers, body, route).await;
+    tracing::debug!(
+        method = %method,
+        uri = %uri,
+        status = resp.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
     shared.requests.record(RecordedRequest {
         method: method.to_string(),
         path: uri.path().to_string(),
