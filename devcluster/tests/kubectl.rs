@@ -430,6 +430,20 @@ fn create_generators_client_side_apply_and_replace() {
         c.json(&["get", "secret", "sec", "-n", "gen"])["data"]["pw"],
         "czNjcmV0"
     );
+    let dry = c.ok(&[
+        "create",
+        "configmap",
+        "dry",
+        "-n",
+        "gen",
+        "--from-literal=a=b",
+        "--dry-run=server",
+    ]);
+    assert!(dry.contains("created (server dry run)"), "{dry}");
+    assert!(
+        c.fails(&["get", "cm", "dry", "-n", "gen"], None)
+            .contains("NotFound")
+    );
     c.ok(&[
         "create",
         "service",
