@@ -684,3 +684,24 @@ async fn the_request_log_records_what_clients_sent() {
     c.clear_requests();
     assert!(c.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_dropped_cluster_stops_answering() {
+    let (c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    api.create(&PostParams::default(), &cm("x", json!({})))
+        .await
+        .expect("create");
+    drop(c);
+    // Pooled keep-alive connections are closed gracefully; a later request finds no server.
+    let mut stopped = false;
+    for _ in 0..80 {
+        if let Err(e) = api.get("x").await {
+            assert!(!matches!(e, Error::Api(_)), "the server answered: {e}");
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(stopped, "the dropped cluster kept answering");
+}
