@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// How unknown fields are treated, from the `fieldValidation` query parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,29 +39,52 @@ fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Option<Value> {
     serde_json::to_value(&typed).ok()
 }
 
-/// Fields of `input` missing from `output` (null inputs are not fields).
-fn lost(input: &Value, output: &Value, path: &str, out: &mut Vec<String>) {
+/// Fields of `input` missing from `output` (null inputs are not fields); removed with `prune`.
+fn lost(input: &mut Value, output: &Value, path: &str, out: &mut Vec<String>, prune: bool) {
     match (input, output) {
         (Value::Object(i), Value::Object(o)) => {
-            for (k, v) in i.iter().filter(|(_, v)| !v.is_null()) {
+            let mut gone = Vec::new();
+            for (k, v) in i.iter_mut().filter(|(_, v)| !v.is_null()) {
                 match o.get(k) {
-                    None => out.push(format!("{path}.{k}")),
-                    Some(ov) => lost(v, ov, &format!("{path}.{k}"), out),
+                    None => gone.push(k.clone()),
+                    Some(ov) => lost(v, ov, &format!("{path}.{k}"), out, prune),
                 }
             }
+            finish(i, gone, path, out, prune);
         }
         (Value::Array(i), Value::Array(o)) => {
-            for (n, (iv, ov)) in i.iter().zip(o).enumerate() {
-                lost(iv, ov, &format!("{path}[{n}]"), out);
+            for (n, (iv, ov)) in i.iter_mut().zip(o).enumerate() {
+                lost(iv, ov, &format!("{path}[{n}]"), out, prune);
             }
         }
         _ => {}
     }
 }
 
-/// The unknown fields of a built-in object, or None when its type is not known or it does not
-/// decode as that type.
-pub fn unknown_builtin_fields(group: &str, kind: &str, obj: &Value) -> Option<Vec<String>> {
+/// Records the unknown keys of one map, and removes them with `prune`.
+fn finish(
+    map: &mut Map<String, Value>,
+    gone: Vec<String>,
+    path: &str,
+    out: &mut Vec<String>,
+    prune: bool,
+) {
+    for k in gone {
+        out.push(format!("{path}.{k}"));
+        if prune {
+            map.remove(&k);
+        }
+    }
+}
+
+/// The unknown fields of a built-in object (removed with `prune`, as decoding into kube's Go
+/// types drops them), or None when its type is not known or it does not decode as that type.
+pub fn unknown_builtin_fields(
+    group: &str,
+    kind: &str,
+    obj: &mut Value,
+    prune: bool,
+) -> Option<Vec<String>> {
     use k8s_openapi::api::{apps, coordination, core, events};
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
     let typed = match (group, kind) {
@@ -80,26 +103,31 @@ pub fn unknown_builtin_fields(group: &str, kind: &str, obj: &Value) -> Option<Ve
         _ => None,
     }?;
     let mut out = Vec::new();
-    lost(obj, &typed, "", &mut out);
+    lost(obj, &typed, "", &mut out, prune);
+    out.sort();
     Some(out)
 }
 
-/// The undeclared fields of `obj` under `schema`, as dotted paths (`.spec.sizee`).
-pub fn unknown_fields(schema: &Value, obj: &Value) -> Vec<String> {
+/// The undeclared fields of `obj` under a CRD `schema`, as dotted paths (`.spec.sizee`);
+/// removed with `prune`, as kube-apiserver prunes custom resources.
+pub fn unknown_fields(schema: &Value, obj: &mut Value, prune: bool) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(map) = obj.as_object() {
+    if let Some(map) = obj.as_object_mut() {
         let props = schema.get("properties").and_then(Value::as_object);
-        for (k, v) in map {
+        let mut gone = Vec::new();
+        for (k, v) in map.iter_mut() {
             if matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
                 continue;
             }
             match props.and_then(|p| p.get(k)) {
-                Some(sub) => walk(sub, v, &format!(".{k}"), &mut out),
-                None if props.is_some() && !preserves(schema) => out.push(format!(".{k}")),
+                Some(sub) => walk(sub, v, &format!(".{k}"), &mut out, prune),
+                None if props.is_some() && !preserves(schema) => gone.push(k.clone()),
                 None => {}
             }
         }
+        finish(map, gone, "", &mut out, prune);
     }
+    out.sort();
     out
 }
 
@@ -108,7 +136,7 @@ fn preserves(schema: &Value) -> bool {
     flag("x-kubernetes-preserve-unknown-fields") || flag("x-kubernetes-embedded-resource")
 }
 
-fn walk(schema: &Value, v: &Value, path: &str, out: &mut Vec<String>) {
+fn walk(schema: &Value, v: &mut Value, path: &str, out: &mut Vec<String>, prune: bool) {
     if preserves(schema) {
         return;
     }
@@ -116,21 +144,25 @@ fn walk(schema: &Value, v: &Value, path: &str, out: &mut Vec<String>) {
         Value::Object(map) => {
             let props = schema.get("properties").and_then(Value::as_object);
             let additional = schema.get("additionalProperties");
-            for (k, child) in map {
+            let mut gone = Vec::new();
+            for (k, child) in map.iter_mut() {
                 let child_path = format!("{path}.{k}");
                 match (props.and_then(|p| p.get(k)), additional) {
-                    (Some(sub), _) => walk(sub, child, &child_path, out),
-                    (None, Some(add)) if add.is_object() => walk(add, child, &child_path, out),
+                    (Some(sub), _) => walk(sub, child, &child_path, out, prune),
+                    (None, Some(add)) if add.is_object() => {
+                        walk(add, child, &child_path, out, prune)
+                    }
                     (None, Some(Value::Bool(true))) => {}
-                    (None, _) if props.is_some() => out.push(child_path),
+                    (None, _) if props.is_some() => gone.push(k.clone()),
                     (None, _) => {}
                 }
             }
+            finish(map, gone, path, out, prune);
         }
         Value::Array(items) => {
             if let Some(item_schema) = schema.get("items") {
-                for (i, item) in items.iter().enumerate() {
-                    walk(item_schema, item, &format!("{path}[{i}]"), out);
+                for (i, item) in items.iter_mut().enumerate() {
+                    walk(item_schema, item, &format!("{path}[{i}]"), out, prune);
                 }
             }
         }
@@ -159,29 +191,47 @@ mod tests {
             "spec": {"size": 1, "sizee": 2, "labels": {"any": "x"}, "items": [{"name": "a", "nam": "b"}],
                      "free": {"whatever": 1}},
             "extra": true});
+        let mut pruned = obj.clone();
         assert_eq!(
-            unknown_fields(&schema(), &obj),
+            unknown_fields(&schema(), &mut pruned, true),
             [".extra", ".spec.items[0].nam", ".spec.sizee"]
         );
+        assert!(
+            unknown_fields(&schema(), &mut pruned, false).is_empty(),
+            "pruning left {pruned}"
+        );
+        assert_eq!(pruned["spec"]["free"], json!({"whatever": 1}));
+        assert_eq!(pruned["metadata"], obj["metadata"]);
     }
 
     #[test]
     fn built_in_round_trip_finds_unknown_fields() {
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labelz": {}},
             "data": {"k": "v"}, "dataa": {}, "immutable": null});
+        let mut pruned = cm.clone();
         assert_eq!(
-            unknown_builtin_fields("", "ConfigMap", &cm),
+            unknown_builtin_fields("", "ConfigMap", &mut pruned, true),
             Some(vec![".dataa".to_string(), ".metadata.labelz".to_string()])
+        );
+        assert_eq!(
+            pruned,
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"},
+            "data": {"k": "v"}, "immutable": null})
         );
         let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"spec": {"containers": [
                 {"name": "c", "image": "i", "imagePullPolicy": "Always", "imagee": "x"}]}}}});
         assert_eq!(
-            unknown_builtin_fields("apps", "Deployment", &d),
+            unknown_builtin_fields("apps", "Deployment", &mut d.clone(), false),
             Some(vec![".spec.template.spec.containers[0].imagee".to_string()])
         );
         assert_eq!(
-            unknown_builtin_fields("apps", "Deployment", &json!({"spec": {"replicas": "x"}})),
+            unknown_builtin_fields(
+                "apps",
+                "Deployment",
+                &mut json!({"spec": {"replicas": "x"}}),
+                true
+            ),
             None
         );
     }
@@ -189,6 +239,6 @@ mod tests {
     #[test]
     fn preserve_unknown_accepts_everything() {
         let s = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
-        assert!(unknown_fields(&s, &json!({"spec": {"a": 1}})).is_empty());
+        assert!(unknown_fields(&s, &mut json!({"spec": {"a": 1}}), true).is_empty());
     }
 }

@@ -74,20 +74,23 @@ impl Req<'_> {
         })
     }
 
-    /// `fieldValidation` against the CRD schema: Strict fails, Warn collects warnings.
-    fn check_fields(&self, obj: &Value, warnings: &Warnings) -> Result<(), ApiError> {
+    /// `fieldValidation`: unknown fields fail the request (Strict), or are dropped with a
+    /// warning (Warn, the default) or silently (Ignore), as kube-apiserver's decoding and
+    /// pruning drop them.
+    fn check_fields(&self, obj: &mut Value, warnings: &Warnings) -> Result<(), ApiError> {
         let mode = FieldValidation::parse(self.params.get("fieldValidation"))
             .map_err(ApiError::bad_request)?;
-        if mode == FieldValidation::Ignore {
+        if self.is_scale() {
             return Ok(());
         }
+        let prune = mode != FieldValidation::Strict;
         let found = if self.rt.builtin {
-            unknown_builtin_fields(&self.rt.group, &self.rt.kind, obj)
+            unknown_builtin_fields(&self.rt.group, &self.rt.kind, obj, prune)
         } else {
             self.rt
                 .schemas
                 .get(&self.version)
-                .map(|schema| unknown_fields(schema, obj))
+                .map(|schema| unknown_fields(schema, obj, prune))
         };
         let Some(found) = found else { return Ok(()) };
         let unknown: Vec<String> = found
@@ -95,7 +98,7 @@ impl Req<'_> {
             .map(|f| format!("unknown field \"{}\"", f.trim_start_matches('.')))
             .collect();
         match mode {
-            _ if unknown.is_empty() => Ok(()),
+            _ if unknown.is_empty() || mode == FieldValidation::Ignore => Ok(()),
             FieldValidation::Strict => Err(ApiError::bad_request(format!(
                 "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
                 unknown.join(", "),
@@ -307,9 +310,9 @@ fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
 }
 
 async fn create(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
-    let obj = request::object_body(req.headers, body)?;
+    let mut obj = request::object_body(req.headers, body)?;
     let warnings = Warnings::default();
-    req.check_fields(&obj, &warnings)?;
+    req.check_fields(&mut obj, &warnings)?;
     let ctx = req.write_ctx(ManagerOp::Update)?;
     let (rt, version, ns) = (req.rt.clone(), req.version.clone(), req.namespace.clone());
     let created = shared
@@ -320,9 +323,9 @@ async fn create(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
 }
 
 async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
-    let obj = request::object_body(req.headers, body)?;
+    let mut obj = request::object_body(req.headers, body)?;
     let warnings = Warnings::default();
-    req.check_fields(&obj, &warnings)?;
+    req.check_fields(&mut obj, &warnings)?;
     let ctx = req.write_ctx(ManagerOp::Update)?;
     let rt = req.rt.clone();
     let (group, plural, name) = (rt.group.clone(), rt.plural.clone(), req.name().to_string());
@@ -406,7 +409,7 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         if is_scale {
             return scale::from_scale(&scale_rt, cur, &obj);
         }
-        req.check_fields(&obj, warnings_ref)?;
+        req.check_fields(&mut obj, warnings_ref)?;
         Ok(obj)
     });
     let (patched, created) = shared
@@ -442,11 +445,9 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         .get("fieldManager")
         .ok_or_else(|| ApiError::bad_request("fieldManager is required for apply requests"))?
         .to_string();
-    let applied = request::json_or_yaml(body)?;
+    let mut applied = request::json_or_yaml(body)?;
     let warnings = Warnings::default();
-    req.check_fields(&applied, &warnings)?;
-    let warnings = Warnings::default();
-    req.check_fields(&applied, &warnings)?;
+    req.check_fields(&mut applied, &warnings)?;
     let ctx = req.write_ctx(ManagerOp::Apply)?;
     let force = req.params.flag("force");
     let rt = req.rt.clone();

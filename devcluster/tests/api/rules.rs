@@ -551,7 +551,7 @@ async fn crds_register_and_deleting_them_removes_their_objects() {
 }
 
 #[tokio::test]
-async fn strict_field_validation_rejects_fields_the_crd_schema_does_not_declare() {
+async fn field_validation_rejects_or_prunes_fields_the_crd_schema_does_not_declare() {
     let (_c, client) = start().await;
     let crds: Api<DynamicObject> = Api::all_with(
         client.clone(),
@@ -592,6 +592,12 @@ async fn strict_field_validation_rejects_fields_the_crd_schema_does_not_declare(
     )
     .await
     .expect("ignored");
+    let stored = api.get("w").await.expect("get");
+    assert_eq!(
+        stored.data["spec"],
+        json!({"size": 1}),
+        "the unknown field was not pruned"
+    );
 }
 
 #[tokio::test]
