@@ -313,6 +313,11 @@ fn server_side_apply_get_selectors_labels_and_patches() {
             .trim(),
         "configmap/cfg"
     );
+    let wide = c.ok(&["get", "cm", "-A", "-l", "tier", "--show-labels"]);
+    assert!(
+        wide.contains("NAMESPACE") && wide.contains("demo") && wide.contains("tier=web"),
+        "{wide}"
+    );
 
     assert!(
         c.ok(&["label", "cm", "cfg", "-n", "demo", "owner=me"])
