@@ -259,6 +259,11 @@ impl DevCluster {
         kubeconfig::kube_config(self.uri.clone())
     }
 
+    /// A `kube::Client` for this server.
+    pub fn client(&self) -> Result<kube::Client, kube::Error> {
+        kube::Client::try_from(self.kube_config())
+    }
+
     /// Writes a kubeconfig for this server that kubectl accepts.
     pub fn write_kubeconfig(&self, path: impl AsRef<Path>) -> Result<(), KubeconfigError> {
         kubeconfig::write_kubeconfig(&self.url, path.as_ref())

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 pub(crate) async fn start() -> (DevCluster, Client) {
     let cluster = DevCluster::start().await.expect("devcluster starts");
-    let client = Client::try_from(cluster.kube_config()).expect("client");
+    let client = cluster.client().expect("client");
     (cluster, client)
 }
 
