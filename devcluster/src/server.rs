@@ -173,7 +173,7 @@ impl Builder {
 async fn ensure_system_namespaces(store: &Store) -> Result<(), StartError> {
     let ctx = WriteCtx {
         dry_run: false,
-        manager: "devcluster".into(),
+        manager: "kube-apiserver".into(),
         op: crate::store::ManagerOp::Update,
         subresource: None,
         now: crate::meta::now(),
