@@ -170,6 +170,41 @@ fn walk(schema: &Value, v: &mut Value, path: &str, out: &mut Vec<String>, prune:
     }
 }
 
+/// Fills in the `default`s a CRD schema declares for missing fields, as kube-apiserver does for
+/// custom resources (objects and map values that are present get their nested defaults too).
+pub fn apply_defaults(schema: &Value, obj: &mut Value) {
+    match obj {
+        Value::Object(map) => {
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                for (k, sub) in props {
+                    if let Some(default) = sub.get("default")
+                        && map.get(k).is_none_or(Value::is_null)
+                    {
+                        map.insert(k.clone(), default.clone());
+                    }
+                }
+                for (k, v) in map.iter_mut() {
+                    if let Some(sub) = props.get(k) {
+                        apply_defaults(sub, v);
+                    }
+                }
+            } else if let Some(add) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                for v in map.values_mut() {
+                    apply_defaults(add, v);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for item in items {
+                    apply_defaults(item_schema, item);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +268,24 @@ mod tests {
                 true
             ),
             None
+        );
+    }
+
+    #[test]
+    fn defaults_fill_missing_fields_only() {
+        let schema = json!({"type": "object", "properties": {"spec": {"type": "object", "default": {},
+            "properties": {"interval": {"type": "string", "default": "5m"}, "suspend": {"type": "boolean", "default": false},
+                "targets": {"type": "array", "items": {"type": "object", "properties": {"prune": {"type": "boolean", "default": true}}}}}}}});
+        let mut empty = json!({"metadata": {"name": "a"}});
+        apply_defaults(&schema, &mut empty);
+        assert_eq!(empty["spec"], json!({"interval": "5m", "suspend": false}));
+        let mut set =
+            json!({"spec": {"interval": "1m", "targets": [{"name": "x"}, {"prune": false}]}});
+        apply_defaults(&schema, &mut set);
+        assert_eq!(set["spec"]["interval"], "1m");
+        assert_eq!(
+            set["spec"]["targets"],
+            json!([{"name": "x", "prune": true}, {"prune": false}])
         );
     }
 

@@ -225,6 +225,7 @@ impl State {
         {
             o.remove("status");
         }
+        crd_defaults(rt, version, &mut obj);
         admission::on_create(rt, &mut obj, &ctx.now)?;
         record_manager(ctx, rt, version, None, &mut obj);
         if ctx.dry_run {
@@ -286,6 +287,7 @@ impl State {
         }
         isolate_status(ctx, rt, &cur, &mut new);
         keep_server_metadata(&cur, &mut new);
+        crd_defaults(rt, version, &mut new);
         admission::on_update(rt, &cur, &mut new)?;
         let generation = cur
             .pointer("/metadata/generation")
@@ -326,6 +328,13 @@ impl State {
         self.simulate_workload(&r);
         self.collect_if_orphaned(&r);
         Ok((stored, false))
+    }
+}
+
+/// A custom resource gets the defaults of its CRD version's schema.
+fn crd_defaults(rt: &ResourceType, version: &str, obj: &mut Value) {
+    if let Some(schema) = rt.schemas.get(version) {
+        crate::schema_check::apply_defaults(schema, obj);
     }
 }
 

@@ -711,3 +711,35 @@ async fn a_dropped_cluster_stops_answering() {
     }
     assert!(stopped, "the dropped cluster kept answering");
 }
+
+#[tokio::test]
+async fn crd_schema_defaults_are_applied() {
+    let (_c, client) = start().await;
+    let crds: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    );
+    let mut crd: Value = serde_json::from_str(WIDGET_CRD).expect("crd json");
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"] = json!({"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {
+            "size": {"type": "integer"}, "interval": {"type": "string", "default": "5m"}}}}});
+    crds.create(
+        &PostParams::default(),
+        &serde_json::from_value(crd).expect("crd"),
+    )
+    .await
+    .expect("CRD");
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("example.com", "v1", "Widget"),
+        "widgets",
+    );
+    let api: Api<DynamicObject> = Api::default_namespaced_with(client, &ar);
+    let w = api
+        .create(&PostParams::default(), &widget("w", json!({"size": 1})))
+        .await
+        .expect("create");
+    assert_eq!(w.data["spec"], json!({"size": 1, "interval": "5m"}));
+}
