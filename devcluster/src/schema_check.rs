@@ -170,15 +170,22 @@ fn walk(schema: &Value, v: &mut Value, path: &str, out: &mut Vec<String>, prune:
     }
 }
 
-/// Fills in the `default`s a CRD schema declares for missing fields, as kube-apiserver does for
-/// custom resources (objects and map values that are present get their nested defaults too).
+/// Fills in the `default`s a CRD schema declares for missing fields (and for nulls where the
+/// field is not `nullable`), as kube-apiserver does for custom resources; present objects, list
+/// items and map values get their nested defaults too.
 pub fn apply_defaults(schema: &Value, obj: &mut Value) {
     match obj {
         Value::Object(map) => {
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
                 for (k, sub) in props {
+                    let nullable = sub.get("nullable").and_then(Value::as_bool) == Some(true);
+                    let missing = match map.get(k) {
+                        None => true,
+                        Some(Value::Null) => !nullable,
+                        Some(_) => false,
+                    };
                     if let Some(default) = sub.get("default")
-                        && map.get(k).is_none_or(Value::is_null)
+                        && missing
                     {
                         map.insert(k.clone(), default.clone());
                     }
