@@ -82,6 +82,18 @@ impl ObjectMeta {
     }
 }
 
+/// The `kind` and `apiVersion` of a parsed document, empty where missing or not text.
+pub(crate) fn type_of(value: &Value) -> (String, String) {
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (text("kind"), text("apiVersion"))
+}
+
 /// Reads a map that may be written as `null`.
 pub(crate) fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

@@ -170,14 +170,7 @@ impl SealedSecret {
 
     /// Reads a parsed document as a SealedSecret of either group.
     pub fn from_value(value: Value) -> Result<SealedSecret, SealedSecretError> {
-        let text = |key: &str| {
-            value
-                .get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (kind, api_version) = (text("kind"), text("apiVersion"));
+        let (kind, api_version) = super::meta::type_of(&value);
         if kind != KIND || Api::from_api_version(&api_version).is_none() {
             return Err(SealedSecretError::NotASealedSecret { kind, api_version });
         }

@@ -170,14 +170,7 @@ impl Secret {
 
     /// Reads a parsed document as a Secret. Errors name fields and keys, never values.
     pub fn from_value(value: Value) -> Result<Secret, SecretError> {
-        let text = |key: &str| {
-            value
-                .get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (kind, api_version) = (text("kind"), text("apiVersion"));
+        let (kind, api_version) = super::meta::type_of(&value);
         if !value.is_object()
             || kind != "Secret"
             || !(api_version.is_empty() || api_version == "v1")

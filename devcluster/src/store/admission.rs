@@ -39,7 +39,15 @@ fn defaults(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) {
 }
 
 fn check_metadata(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
-    let causes = super::validate::metadata(obj);
+    invalid_unless_empty(rt, obj, super::validate::metadata(obj))
+}
+
+/// A 422 Invalid naming `obj` when any cause was found.
+fn invalid_unless_empty(
+    rt: &ResourceType,
+    obj: &Value,
+    causes: Vec<Cause>,
+) -> Result<(), ApiError> {
     if causes.is_empty() {
         Ok(())
     } else {
@@ -101,16 +109,7 @@ fn secret(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiError> {
             }
         }
     }
-    if causes.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            &rt.group,
-            &rt.kind,
-            meta::name(obj),
-            causes,
-        ))
-    }
+    invalid_unless_empty(rt, obj, causes)
 }
 
 /// An immutable Secret or ConfigMap keeps its data and stays immutable (422 with causes).
