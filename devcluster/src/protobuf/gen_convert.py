@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-REGISTRY = os.path.expanduser("~/.cargo/registry/src")
+REGISTRY = os.path.join(os.path.expanduser(os.environ.get("CARGO_HOME", "~/.cargo")), "registry", "src")
 PB_VERSION = "0.9.0"
 OPENAPI_VERSION = "0.29.0"
 OPENAPI_K8S = "v1_37"
