@@ -1,6 +1,7 @@
 //! Reading the input and writing the output. Files are written atomically: a temporary file in
-//! the same directory, flushed to disk, then renamed over the target, so the target is either
-//! untouched or complete.
+//! the same directory as the real file (symbolic links are followed), flushed to disk, then
+//! renamed over it, so the target is either untouched or complete. Devices and FIFOs are written
+//! into, never replaced.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -82,12 +83,25 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
 
 /// Replaces `path` with `bytes` atomically. The new file gets `mode` if given, else the mode of
 /// the file it replaces, else 0644.
+///
+/// A symbolic link is followed: the file it points to is replaced (next to itself, so the rename
+/// stays on one file system) and the link stays a link. A target that exists and is not a
+/// regular file (a device such as `/dev/stdout` or `/dev/null`, a FIFO) is written into
+/// directly: renaming over it would replace the device with a file, and atomicity means nothing
+/// for a stream.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), CliError> {
     let fail = |source| CliError::Write {
         what: path.display().to_string(),
         source,
     };
-    let dir = match path.parent() {
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        return write_into(path, bytes).map_err(fail);
+    }
+    let real = resolve_links(path).map_err(fail)?;
+    let dir = match real.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
@@ -96,14 +110,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), 
         .tempfile_in(&dir)
         .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
-    set_mode(tmp.as_file(), path, mode).map_err(fail)?;
+    set_mode(tmp.as_file(), &real, mode).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    tmp.persist(&real).map_err(|e| fail(e.error))?;
     // Make the rename itself durable.
     if let Ok(d) = std::fs::File::open(&dir) {
         d.sync_all().map_err(fail)?;
     }
     Ok(())
+}
+
+/// Writes into an existing device or FIFO, which cannot be replaced.
+fn write_into(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
+}
+
+/// How many links [`resolve_links`] follows before giving up, as the kernel's `ELOOP` limit.
+const MAX_LINKS: usize = 40;
+
+/// The file `path` names once every symbolic link is followed, even when the last link dangles
+/// (its target is then created). A path that is not a link is returned unchanged.
+fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "more than {MAX_LINKS} symbolic links to follow"
+    )))
 }
 
 #[cfg(unix)]
@@ -144,6 +189,56 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_followed_and_stay_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real_dir = dir.path().join("real");
+        std::fs::create_dir(&real_dir).unwrap();
+        let real = real_dir.join("out.yaml");
+        std::fs::write(&real, "old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink("real/out.yaml", &link).unwrap();
+        let chain = dir.path().join("chain.yaml");
+        std::os::unix::fs::symlink(&link, &chain).unwrap();
+        write_atomic(&chain, b"new", None).unwrap();
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::symlink_metadata(&chain)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the real file keeps its mode");
+
+        let dangling = dir.path().join("dangling.yaml");
+        std::os::unix::fs::symlink("real/new.yaml", &dangling).unwrap();
+        write_atomic(&dangling, b"created", None).unwrap();
+        assert_eq!(
+            std::fs::read(real_dir.join("new.yaml")).unwrap(),
+            b"created"
+        );
+        assert!(
+            std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+
+        let looping = dir.path().join("loop");
+        std::os::unix::fs::symlink("loop", &looping).unwrap();
+        assert!(write_atomic(&looping, b"x", None).is_err());
     }
 
     #[test]
