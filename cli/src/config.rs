@@ -226,10 +226,10 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
         let source = cert_source(&args, env);
         let (pem, cert, location) = cert::fetch(&source)?;
         if cert.is_expired_at(SystemTime::now()) {
-            eprintln!(
+            crate::io::stderr_line(&format!(
                 "warning: the certificate {location} expired on {}",
                 cert::rfc3339(cert.not_after())
-            );
+            ));
         }
         return Ok(Config::FetchCert {
             pem,

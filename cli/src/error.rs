@@ -372,18 +372,24 @@ pub fn report(err: &CliError) -> ExitCode {
         message.push_str(&c.to_string());
         cause = c.source();
     }
-    eprintln!("error: {message}");
-    eprintln!("hint: {}", err.hint());
+    crate::io::stderr_line(&format!("error: {message}\nhint: {}", err.hint()));
     ExitCode::FAILURE
 }
 
-/// Prints a clap parse error (or help and version, which are not errors).
+/// Prints a clap parse error (or help and version, which are not errors). Help piped into a
+/// reader that stops early (`seal --help | head -1`) still succeeds; a failed stderr write is
+/// ignored, and the exit code stays the error's.
 pub fn report_clap(err: &clap::Error) -> ExitCode {
+    use std::io::Write as _;
     if !err.use_stderr() {
-        print!("{err}");
+        let mut out = std::io::stdout().lock();
+        let _ignored = write!(out, "{err}").and_then(|()| out.flush());
         return ExitCode::SUCCESS;
     }
-    eprint!("{err}");
-    eprintln!("hint: run `seal --help` to see every flag");
+    let text = err.to_string();
+    crate::io::stderr_line(&format!(
+        "{}\nhint: run `seal --help` to see every flag",
+        text.trim_end_matches('\n')
+    ));
     ExitCode::from(2)
 }

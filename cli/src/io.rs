@@ -43,7 +43,7 @@ impl Input {
             None => {
                 let stdin = std::io::stdin();
                 if stdin.is_terminal() {
-                    eprintln!("(reading from the terminal: paste the input, then Ctrl-D)");
+                    stderr_line("(reading from the terminal: paste the input, then Ctrl-D)");
                 }
                 stdin.lock().read_to_end(&mut bytes)
             }
@@ -65,20 +65,35 @@ impl Input {
     }
 }
 
-/// Writes to `path` atomically, or to stdout.
+/// Writes to `path` atomically, or to stdout. A reader that closed the pipe early (`seal … |
+/// head`) has all it wants: that is a quiet stop, as ripgrep treats it, not an error.
 pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
     match path {
         Some(p) => write_atomic(p, bytes, None),
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(bytes)
-                .and_then(|()| out.flush())
-                .map_err(|source| CliError::Write {
-                    what: "stdout".to_owned(),
-                    source,
-                })
+            let written = out.write_all(bytes).and_then(|()| out.flush());
+            ignore_broken_pipe(written).map_err(|source| CliError::Write {
+                what: "stdout".to_owned(),
+                source,
+            })
         }
     }
+}
+
+/// A broken pipe is success: the reader stopped reading.
+pub fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Prints one line on stderr. A failed write is ignored: stderr is where failures are reported,
+/// so there is nowhere left to report this one, and it must not become a panic.
+pub fn stderr_line(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ignored = writeln!(err, "{line}");
 }
 
 /// Replaces `path` with `bytes` atomically. The new file gets `mode` if given, else the mode of
@@ -120,11 +135,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), 
     Ok(())
 }
 
-/// Writes into an existing device or FIFO, which cannot be replaced.
+/// Writes into an existing device or FIFO, which cannot be replaced. A FIFO or a pipe whose
+/// reader left (`-w /dev/stdout | head`) is a quiet stop, as on stdout.
 fn write_into(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-    file.write_all(bytes)?;
-    file.flush()
+    ignore_broken_pipe(file.write_all(bytes).and_then(|()| file.flush()))
 }
 
 /// How many links [`resolve_links`] follows before giving up, as the kernel's `ELOOP` limit.

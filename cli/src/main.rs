@@ -4,6 +4,9 @@
 //! them into a validated job (certificate loaded, keys read, scope known) before any work
 //! starts; [`run`] does the work. Every failure prints `error: …` and `hint: …`.
 
+// print!/eprintln! panic when the pipe is closed: output goes through crate::io instead.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod args;
 mod cert;
 mod config;

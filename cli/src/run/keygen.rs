@@ -28,13 +28,13 @@ pub fn keygen(dir: &Path, options: &KeyGenOptions, force: bool) -> Result<(), Cl
         .map_err(|source| CliError::Keygen { source })?;
     io::write_atomic(&key_path, pem.as_bytes(), Some(0o600))?;
     io::write_atomic(&cert_path, cert.to_pem().as_bytes(), Some(0o644))?;
-    eprintln!(
+    io::stderr_line(&format!(
         "wrote {} and {} ({} bits, {}, valid until {})",
         key_path.display(),
         cert_path.display(),
         key.public_key().bits(),
         key.public_key().fingerprint(),
         crate::cert::rfc3339(cert.not_after()),
-    );
+    ));
     Ok(())
 }

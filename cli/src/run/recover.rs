@@ -89,7 +89,7 @@ pub fn validate(input: &Input, keys: &[PrivateKey], fill: &Overrides) -> Result<
     for s in &sealed {
         let name = sealing::unseal::display_name(&s.metadata);
         match sealing::verify(s, keys) {
-            Ok(count) => eprintln!("ok: {name}: {count} values open"),
+            Ok(count) => io::stderr_line(&format!("ok: {name}: {count} values open")),
             Err(UnsealError::Decrypt { keys, .. }) => {
                 failures.push(format!("{name}: {}", keys.join(", ")));
             }

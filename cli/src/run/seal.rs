@@ -107,6 +107,10 @@ pub fn merge(
     let text = docs::render(&existing, format.unwrap_or(file_format))
         .map_err(|source| CliError::Render { source })?;
     io::write_atomic(file, text.as_bytes(), None)?;
-    eprintln!("merged {} into {}", merged.join(", "), file.display());
+    io::stderr_line(&format!(
+        "merged {} into {}",
+        merged.join(", "),
+        file.display()
+    ));
     Ok(())
 }
