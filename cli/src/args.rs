@@ -60,7 +60,7 @@ pub struct KeygenArgs {
     /// Certificate common name.
     #[arg(long, value_name = "NAME", default_value = "")]
     pub cn: String,
-    /// How many days the certificate is valid.
+    /// How many days the certificate is valid (1 to 36500).
     #[arg(long, value_name = "DAYS", default_value_t = 3650)]
     pub validity_days: u32,
     /// Overwrite existing tls.key and tls.crt. A replaced key cannot open what it sealed.

@@ -126,16 +126,23 @@ impl Config {
     }
 }
 
+/// The longest certificate `seal keygen` makes: a hundred years, well before X.509's year 9999.
+const MAX_VALIDITY_DAYS: u32 = 36_500;
+
 fn keygen(args: KeygenArgs) -> Result<Config, CliError> {
     let bits = match args.bits.as_str() {
         "2048" => KeyBits::Rsa2048,
         "3072" => KeyBits::Rsa3072,
         _ => KeyBits::Rsa4096,
     };
-    if args.validity_days == 0 {
+    if args.validity_days == 0 || args.validity_days > MAX_VALIDITY_DAYS {
         return Err(CliError::usage(
-            "--validity-days must be at least 1",
-            "the default is 3650 days (ten years), as Bitnami's controller uses",
+            format!(
+                "--validity-days must be between 1 and {MAX_VALIDITY_DAYS}, not {}",
+                args.validity_days
+            ),
+            "the default is 3650 days (ten years), as Bitnami's controller uses; rotate keys \
+             rather than making one last a century",
         ));
     }
     Ok(Config::Keygen {

@@ -339,6 +339,9 @@ impl CliError {
             CliError::KeyExists { .. } => {
                 "choose another --out-dir, or pass --force (values sealed to the old key then only open with a copy of it)".into()
             }
+            CliError::Keygen { source: KeyError::ValidityTooLong { .. } } => {
+                "choose a shorter --validity-days".into()
+            }
             CliError::Keygen { .. } => "retry; if it persists, report a bug".into(),
         }
     }

@@ -239,6 +239,17 @@ fn cases() -> Vec<Case> {
             &["keygen", "--out-dir", "keys/existing"],
             "",
         ),
+        case(
+            "keygen_validity_too_long",
+            &[
+                "keygen",
+                "--out-dir",
+                "keys/new",
+                "--validity-days",
+                "4294967295",
+            ],
+            "",
+        ),
         env_case,
     ]
 }

@@ -48,6 +48,12 @@ pub enum KeyError {
     /// The certificate's public key is not a usable RSA key.
     #[error("the certificate does not hold an RSA public key of 2048 to 8192 bits")]
     NotRsa,
+    /// The validity period ends past what a certificate can express (the year 9999).
+    #[error("a certificate valid for {days} days from now would end past the year 9999")]
+    ValidityTooLong {
+        /// The requested validity, in whole days.
+        days: u64,
+    },
     /// Key generation or encoding failed inside the crypto library.
     #[error("key generation failed")]
     Generate,
@@ -387,8 +393,12 @@ pub fn self_signed(
             .push(rcgen::DnType::CommonName, options.common_name.clone());
     }
     let start = time::OffsetDateTime::from(not_before);
+    let too_long = || KeyError::ValidityTooLong {
+        days: options.validity.as_secs() / (24 * 60 * 60),
+    };
+    let validity = time::Duration::try_from(options.validity).map_err(|_| too_long())?;
     params.not_before = start;
-    params.not_after = start + options.validity;
+    params.not_after = start.checked_add(validity).ok_or_else(too_long)?;
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.key_usages = vec![
         rcgen::KeyUsagePurpose::KeyEncipherment,
@@ -449,6 +459,30 @@ mod tests {
         assert_eq!(span.as_secs(), 3600);
         assert!(!cert.is_expired_at(SystemTime::now()));
         assert!(cert.is_expired_at(SystemTime::now() + Duration::from_secs(7200)));
+    }
+
+    #[test]
+    fn a_validity_past_the_year_9999_is_an_error_not_a_panic() {
+        let key = PrivateKey::generate(KeyBits::Rsa2048).unwrap();
+        for days in [u64::from(u32::MAX), 3_000_000] {
+            let options = KeyGenOptions {
+                validity: Duration::from_secs(days * 24 * 60 * 60),
+                ..small()
+            };
+            let err = self_signed(&key, &options, SystemTime::now());
+            assert!(
+                matches!(err, Err(KeyError::ValidityTooLong { days: d }) if d == days),
+                "{days}"
+            );
+        }
+        let max = KeyGenOptions {
+            validity: Duration::MAX,
+            ..small()
+        };
+        assert!(matches!(
+            self_signed(&key, &max, SystemTime::now()),
+            Err(KeyError::ValidityTooLong { .. })
+        ));
     }
 
     #[test]
