@@ -47,11 +47,13 @@ pub enum CliError {
         /// The file, or "stdin".
         what: String,
     },
-    /// The input is not YAML or JSON.
+    /// The input is not YAML or JSON, or holds no object.
     #[error("cannot parse {what}")]
     Parse {
         /// The file, or "stdin".
         what: String,
+        /// The kind of object this mode reads: "Secret" or "SealedSecret".
+        expected: &'static str,
         /// Where it broke.
         #[source]
         source: DocError,
@@ -257,9 +259,7 @@ impl CliError {
             CliError::BadEnv { var, .. } => format!("unset {var} or fix its value"),
             CliError::ReadInput { .. } => "check the path given to -f, or pipe the input on stdin".into(),
             CliError::InputNotText { .. } => "give a Secret as YAML or JSON text".into(),
-            CliError::Parse { .. } => {
-                "the input must be YAML or JSON, e.g. from `kubectl create secret … --dry-run=client -o yaml`".into()
-            }
+            CliError::Parse { expected, source, .. } => parse_hint(expected, source),
             CliError::NotASecret { source, .. } => match source {
                 SecretError::NotASecret { .. } => {
                     "seal reads `kind: Secret` objects; to decrypt a SealedSecret use --recovery-unseal".into()
@@ -344,6 +344,23 @@ impl CliError {
             }
             CliError::Keygen { .. } => "retry; if it persists, report a bug".into(),
         }
+    }
+}
+
+fn parse_hint(expected: &str, source: &DocError) -> String {
+    let example = if expected == "Secret" {
+        "e.g. from `kubectl create secret … --dry-run=client -o yaml`"
+    } else {
+        "e.g. a file `seal` wrote"
+    };
+    match source {
+        DocError::Empty | DocError::EmptyList => {
+            format!("give at least one {expected} on stdin or with -f FILE, {example}")
+        }
+        DocError::ListItemsNotArray { .. } => {
+            format!("a List's items must be an array of {expected} objects")
+        }
+        _ => format!("the input must be YAML or JSON, {example}"),
     }
 }
 

@@ -58,8 +58,11 @@ fn prepare(fx: &Fixture) {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
     );
     fx.write("keys/existing/tls.key", "placeholder");
+    fx.write("empty-list.yaml", EMPTY_LIST);
     fx.write("out.yaml", "ORIGINAL CONTENT\n");
 }
+
+const EMPTY_LIST: &str = "apiVersion: v1\nkind: List\nitems: []\n";
 
 fn cases() -> Vec<Case> {
     let cert = "--cert=keys/tls.crt";
@@ -78,6 +81,31 @@ fn cases() -> Vec<Case> {
             "{\"kind\": \"Secret\", \"stringData\": {\"password\": s3cr3t-Passw0rd}}",
         ),
         case("empty_input", &[cert], ""),
+        case(
+            "empty_list",
+            &[cert],
+            "apiVersion: v1\nkind: List\nitems: []\n",
+        ),
+        case(
+            "list_without_items",
+            &[cert],
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\"}",
+        ),
+        case(
+            "list_items_not_an_array",
+            &[cert],
+            "apiVersion: v1\nkind: List\nitems:\n  kind: Secret\n",
+        ),
+        case(
+            "validate_empty_list",
+            &["--validate", key, "-f", "empty-list.yaml"],
+            "",
+        ),
+        case(
+            "unseal_empty_list",
+            &["--recovery-unseal", key, "-f", "empty-list.yaml"],
+            "",
+        ),
         case(
             "not_a_secret",
             &[cert],
@@ -322,4 +350,42 @@ fn the_output_file_is_replaced_only_on_success() {
         .success()
         .stdout("");
     assert_eq!(sealed_docs(&fx.read("out.yaml")).len(), 1);
+}
+
+#[test]
+fn an_empty_list_never_rewrites_a_file() {
+    let fx = Fixture::new();
+    let cert = fx.cert();
+    let key = fx.key_file();
+    fx.write("empty-list.yaml", EMPTY_LIST);
+    fx.write("target.yaml", &fx.seal_ok(SECRET_YAML, &[]));
+    let target_before = fx.read("target.yaml");
+    let runs: Vec<Vec<std::ffi::OsString>> = vec![
+        // --re-encrypt with only -f rewrites the input file in place.
+        vec![
+            "--re-encrypt".into(),
+            "--recovery-private-key".into(),
+            key.clone().into(),
+            "--cert".into(),
+            cert.clone().into(),
+            "-f".into(),
+            "empty-list.yaml".into(),
+        ],
+        vec![
+            "--cert".into(),
+            cert.clone().into(),
+            "--merge-into".into(),
+            "target.yaml".into(),
+            "-f".into(),
+            "empty-list.yaml".into(),
+        ],
+    ];
+    for args in runs {
+        let out = fx.seal().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("no objects"), "{args:?}: {stderr}");
+        assert_eq!(fx.read("empty-list.yaml"), EMPTY_LIST, "{args:?}");
+        assert_eq!(fx.read("target.yaml"), target_before, "{args:?}");
+    }
 }

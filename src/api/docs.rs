@@ -61,6 +61,15 @@ pub enum DocError {
     /// The stream holds no document.
     #[error("the input is empty: no document found")]
     Empty,
+    /// Every document is a `List` with no items: there is no object to work on.
+    #[error("the input holds no objects: its List has no items")]
+    EmptyList,
+    /// A `List` whose `items` is not an array.
+    #[error("document {index} is a List whose items is not an array")]
+    ListItemsNotArray {
+        /// 1-based number of the top-level document.
+        index: usize,
+    },
     /// A value could not be written as YAML.
     #[error("could not write YAML")]
     WriteYaml {
@@ -124,21 +133,36 @@ fn parse_yaml(text: &str) -> Result<Vec<Value>, DocError> {
     })
 }
 
-/// Replaces each `kind: List` document by its items, as kubectl reads `kubectl get -o yaml`.
-pub fn flatten_lists(documents: Vec<Value>) -> Vec<Value> {
-    documents
-        .into_iter()
-        .flat_map(|doc| {
-            let is_list = doc.get("kind").and_then(Value::as_str) == Some("List");
-            match (is_list, doc) {
-                (true, Value::Object(mut map)) => match map.remove("items") {
-                    Some(Value::Array(items)) => flatten_lists(items),
-                    _ => Vec::new(),
-                },
-                (_, doc) => vec![doc],
-            }
-        })
-        .collect()
+/// Replaces each `kind: List` document by its items, as kubectl reads `kubectl get -o yaml`. A
+/// List with `items` missing or empty adds nothing; `items` that is not an array is an error, and
+/// so is a result with no object at all: doing nothing would look like success (and rewrite an
+/// output file as empty).
+pub fn flatten_lists(documents: Vec<Value>) -> Result<Vec<Value>, DocError> {
+    let mut out = Vec::new();
+    for (i, doc) in documents.into_iter().enumerate() {
+        flatten_into(doc, i + 1, &mut out)?;
+    }
+    if out.is_empty() {
+        return Err(DocError::EmptyList);
+    }
+    Ok(out)
+}
+
+fn flatten_into(doc: Value, index: usize, out: &mut Vec<Value>) -> Result<(), DocError> {
+    let is_list = doc.get("kind").and_then(Value::as_str) == Some("List");
+    match (is_list, doc) {
+        (true, Value::Object(mut map)) => match map.remove("items") {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .try_for_each(|item| flatten_into(item, index, out)),
+            None | Some(Value::Null) => Ok(()),
+            Some(_) => Err(DocError::ListItemsNotArray { index }),
+        },
+        (_, doc) => {
+            out.push(doc);
+            Ok(())
+        }
+    }
 }
 
 /// Writes one document: YAML starts with `---`, JSON is pretty-printed; both end in a newline.
@@ -223,10 +247,41 @@ mod tests {
             json!({"kind": "C"}),
         ];
         let kinds: Vec<_> = flatten_lists(docs)
+            .unwrap()
             .iter()
             .map(|d| d["kind"].as_str().unwrap().to_owned())
             .collect();
         assert_eq!(kinds, ["A", "B", "C"]);
+    }
+
+    #[test]
+    fn lists_with_no_items_or_bad_items_are_errors() {
+        for docs in [
+            vec![json!({"kind": "List", "items": []})],
+            vec![json!({"kind": "List"})],
+            vec![json!({"kind": "List", "items": null})],
+            vec![
+                json!({"kind": "List", "items": []}),
+                json!({"kind": "List", "items": [{"kind": "List", "items": []}]}),
+            ],
+        ] {
+            assert!(
+                matches!(flatten_lists(docs.clone()), Err(DocError::EmptyList)),
+                "{docs:?}"
+            );
+        }
+        for items in [json!({"kind": "Secret"}), json!("x"), json!(3)] {
+            let docs = vec![
+                json!({"kind": "A"}),
+                json!({"kind": "List", "items": items}),
+            ];
+            assert!(matches!(
+                flatten_lists(docs),
+                Err(DocError::ListItemsNotArray { index: 2 })
+            ));
+        }
+        let one = vec![json!({"kind": "List", "items": []}), json!({"kind": "A"})];
+        assert_eq!(flatten_lists(one).unwrap().len(), 1);
     }
 
     #[test]

@@ -63,13 +63,20 @@ pub fn run(config: Config) -> Result<(), CliError> {
 }
 
 /// Reads and parses every document of the input, with the format it was written in. A `List`
-/// (as `kubectl get … -o yaml` writes several objects) counts as its items.
-fn read_documents(input: &Input) -> Result<(Vec<Value>, docs::Format), CliError> {
+/// (as `kubectl get … -o yaml` writes several objects) counts as its items. No object at all
+/// (an empty stream, or only empty Lists) is an error: `expected` names what was wanted.
+fn read_documents(
+    input: &Input,
+    expected: &'static str,
+) -> Result<(Vec<Value>, docs::Format), CliError> {
     let text = input.read_text()?;
     let format = docs::Format::sniff(&text);
-    let documents = docs::parse_documents(&text).map_err(|source| CliError::Parse {
+    let parse_error = |source| CliError::Parse {
         what: input.describe(),
+        expected,
         source,
-    })?;
-    Ok((docs::flatten_lists(documents), format))
+    };
+    let documents = docs::parse_documents(&text).map_err(parse_error)?;
+    let objects = docs::flatten_lists(documents).map_err(parse_error)?;
+    Ok((objects, format))
 }

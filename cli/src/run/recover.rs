@@ -15,7 +15,7 @@ use crate::io::{self, Input};
 /// Reads every SealedSecret of the input, filling in a missing name or namespace from the
 /// command line; also returns the input's format.
 fn read_sealed(input: &Input, fill: &Overrides) -> Result<(Vec<SealedSecret>, Format), CliError> {
-    let (documents, format) = read_documents(input)?;
+    let (documents, format) = read_documents(input, "SealedSecret")?;
     let sealed = documents
         .into_iter()
         .enumerate()

@@ -13,7 +13,7 @@ use crate::io::{self, Input};
 
 /// Reads every Secret of the input.
 fn read_secrets(input: &Input) -> Result<Vec<Secret>, CliError> {
-    let (documents, _) = read_documents(input)?;
+    let (documents, _) = read_documents(input, "Secret")?;
     documents
         .into_iter()
         .enumerate()
@@ -75,7 +75,7 @@ pub fn merge(
         });
     }
     let target = Input::new(Some(file.to_path_buf()));
-    let (mut documents, file_format) = read_documents(&target)?;
+    let (mut documents, file_format) = read_documents(&target, "SealedSecret")?;
     if documents.len() != 1 {
         return Err(CliError::MergeTargetNotOne {
             path: file.to_path_buf(),
