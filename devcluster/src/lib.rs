@@ -8,6 +8,7 @@
 //! ```
 
 pub mod cli;
+mod decode_check;
 mod discovery;
 mod faults;
 mod http;

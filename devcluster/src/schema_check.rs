@@ -6,7 +6,7 @@
 //!   map values.
 //! - Built-ins: the object is decoded into its k8s-openapi type and encoded again; a field of
 //!   the request that does not survive the round trip is unknown. Objects the typed decoder
-//!   refuses (a value of the wrong type, say) are not checked.
+//!   refuses (a value of the wrong type, say) are refused by the store (`decode_check`).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -34,9 +34,9 @@ impl FieldValidation {
     }
 }
 
-fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Option<Value> {
-    let typed: T = serde_json::from_value(obj.clone()).ok()?;
-    serde_json::to_value(&typed).ok()
+fn round_trip<T: DeserializeOwned + Serialize>(text: &str) -> Result<Value, serde_json::Error> {
+    let typed: T = serde_json::from_str(text)?;
+    serde_json::to_value(&typed)
 }
 
 /// Fields of `input` missing from `output` (null inputs are not fields); removed with `prune`.
@@ -77,31 +77,43 @@ fn finish(
     }
 }
 
+/// Decodes `text` as the built-in `group`/`kind` and encodes it again; None when the kind is
+/// not a built-in.
+pub fn decode_typed(
+    group: &str,
+    kind: &str,
+    text: &str,
+) -> Option<Result<Value, serde_json::Error>> {
+    use k8s_openapi::api::{apps, coordination, core, events};
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
+    Some(match (group, kind) {
+        ("", "Namespace") => round_trip::<core::v1::Namespace>(text),
+        ("", "Secret") => round_trip::<core::v1::Secret>(text),
+        ("", "ConfigMap") => round_trip::<core::v1::ConfigMap>(text),
+        ("", "ServiceAccount") => round_trip::<core::v1::ServiceAccount>(text),
+        ("", "Service") => round_trip::<core::v1::Service>(text),
+        ("", "Event") => round_trip::<core::v1::Event>(text),
+        ("events.k8s.io", "Event") => round_trip::<events::v1::Event>(text),
+        ("coordination.k8s.io", "Lease") => round_trip::<coordination::v1::Lease>(text),
+        ("apps", "Deployment") => round_trip::<apps::v1::Deployment>(text),
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+            round_trip::<apiext::CustomResourceDefinition>(text)
+        }
+        _ => return None,
+    })
+}
+
 /// The unknown fields of a built-in object (removed with `prune`, as decoding into kube's Go
-/// types drops them), or None when its type is not known or it does not decode as that type.
+/// types drops them), or None when its type is not known or it does not decode as that type
+/// (the store refuses those: `decode_check`).
 pub fn unknown_builtin_fields(
     group: &str,
     kind: &str,
     obj: &mut Value,
     prune: bool,
 ) -> Option<Vec<String>> {
-    use k8s_openapi::api::{apps, coordination, core, events};
-    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
-    let typed = match (group, kind) {
-        ("", "Namespace") => round_trip::<core::v1::Namespace>(obj),
-        ("", "Secret") => round_trip::<core::v1::Secret>(obj),
-        ("", "ConfigMap") => round_trip::<core::v1::ConfigMap>(obj),
-        ("", "ServiceAccount") => round_trip::<core::v1::ServiceAccount>(obj),
-        ("", "Service") => round_trip::<core::v1::Service>(obj),
-        ("", "Event") => round_trip::<core::v1::Event>(obj),
-        ("events.k8s.io", "Event") => round_trip::<events::v1::Event>(obj),
-        ("coordination.k8s.io", "Lease") => round_trip::<coordination::v1::Lease>(obj),
-        ("apps", "Deployment") => round_trip::<apps::v1::Deployment>(obj),
-        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
-            round_trip::<apiext::CustomResourceDefinition>(obj)
-        }
-        _ => None,
-    }?;
+    let text = serde_json::to_string(obj).ok()?;
+    let typed = decode_typed(group, kind, &text)?.ok()?;
     let mut out = Vec::new();
     lost(obj, &typed, "", &mut out, prune);
     out.sort();

@@ -226,6 +226,7 @@ impl State {
             o.remove("status");
         }
         crd_defaults(rt, version, &mut obj);
+        check_decodes(rt, version, &obj)?;
         admission::on_create(rt, &mut obj, &ctx.now)?;
         record_manager(ctx, rt, version, None, &mut obj);
         if ctx.dry_run {
@@ -288,6 +289,7 @@ impl State {
         isolate_status(ctx, rt, &cur, &mut new);
         keep_server_metadata(&cur, &mut new);
         crd_defaults(rt, version, &mut new);
+        check_decodes(rt, version, &new)?;
         admission::on_update(rt, &cur, &mut new)?;
         let generation = cur
             .pointer("/metadata/generation")
@@ -328,6 +330,20 @@ impl State {
         self.simulate_workload(&r);
         self.collect_if_orphaned(&r);
         Ok((stored, false))
+    }
+}
+
+/// A built-in object must decode as its Go type (400, kube-apiserver's message).
+fn check_decodes(rt: &ResourceType, version: &str, obj: &Value) -> Result<(), ApiError> {
+    if !rt.builtin {
+        return Ok(());
+    }
+    match crate::decode_check::decode_error(&rt.group, &rt.kind, obj) {
+        None => Ok(()),
+        Some(why) => Err(bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: {why}",
+            kind = rt.kind
+        ))),
     }
 }
 
