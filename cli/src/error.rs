@@ -303,15 +303,10 @@ impl CliError {
             }
             CliError::MergeTargetNotOne { .. } => "merge into a file holding a single SealedSecret".into(),
             CliError::Merge { source, .. } => match source {
-                MergeError::Target { source, .. } => match source {
-                    T::NameMismatch { .. } | T::NamespaceMismatch { .. } => {
-                        "the input must be for the same Secret as the file; fix its metadata or drop it".into()
-                    }
-                    other => target_hint(other).into(),
-                },
-                MergeError::ScopeMismatch { .. } => {
-                    "the file's scope is kept: drop --scope or the input's scope annotation".into()
+                MergeError::Target { .. } => {
+                    "the file's metadata must hold the name and namespace its scope needs; fix the file".into()
                 }
+                MergeError::ScopeMismatch { .. } => "the file's scope is kept: drop --scope".into(),
                 MergeError::EmptyData => "add data or stringData, or pass --allow-empty-data".into(),
                 _ => "check the input Secret".into(),
             },

@@ -238,11 +238,6 @@ fn cases() -> Vec<Case> {
             SECRET_YAML,
         ),
         case(
-            "merge_into_other_namespace",
-            &[cert, "--merge-into", "sealed.yaml"],
-            &SECRET_YAML.replace("namespace: prod", "namespace: dev"),
-        ),
-        case(
             "merge_into_other_scope",
             &[
                 cert,

@@ -233,6 +233,46 @@ fn merge_into_adds_and_replaces_keeping_everything_else() {
 }
 
 #[test]
+fn merge_into_seals_for_the_file_identity_as_kubeseal_does() {
+    let fx = Fixture::new();
+    fx.write("db.yaml", &fx.seal_ok(SECRET_YAML, &[]));
+    let update = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web\n  namespace: dev\nstringData:\n  extra: more\n";
+    let out = fx
+        .seal()
+        .arg("--cert")
+        .arg(fx.cert())
+        .args(["--merge-into", "db.yaml"])
+        .write_stdin(update)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("note: sealed for db.yaml's identity, not the input's: name \"web\" → \"db\", namespace \"dev\" → \"prod\""),
+        "{stderr}"
+    );
+    let merged = sealed_docs(&fx.read("db.yaml")).remove(0);
+    assert_eq!(merged.metadata.name.as_deref(), Some("db"));
+    assert_eq!(merged.metadata.namespace.as_deref(), Some("prod"));
+    let values = open_all(&merged, &fx.key);
+    assert_eq!(values["extra"], b"more");
+    assert_eq!(values["token"], b"hunter2-token");
+
+    // The same identity, or none: no note.
+    let quiet = "apiVersion: v1\nkind: Secret\nstringData:\n  more: yes\n";
+    let out = fx
+        .seal()
+        .arg("--cert")
+        .arg(fx.cert())
+        .args(["--merge-into", "db.yaml"])
+        .write_stdin(quiet)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"));
+}
+
+#[test]
 fn certificates_from_file_urls_http_and_the_controller() {
     let fx = Fixture::new();
     let pem = fx.read("keys/tls.crt");

@@ -1,10 +1,12 @@
 //! `--merge-into`: seal a Secret's values into an existing SealedSecret, adding or replacing
 //! keys and keeping every other key and field.
 //!
-//! The existing object decides the identity: its top-level name, namespace and scope make the
-//! label, so merged values open together with the ones already there. An input that names a
-//! different name or namespace, or a `--scope` that differs, is an error rather than a value that
-//! would never open.
+//! The existing object decides the identity, as kubeseal's `--merge-into` does (it seals the
+//! input with the file's name and namespace as overrides): the file's top-level name, namespace
+//! and scope make the label, so merged values open together with the ones already there. An input
+//! that names another name, namespace or scope is merged under the file's identity, and the
+//! differences are reported in [`Merged::overridden`]. Only an explicit `--scope` that contradicts
+//! the file is an error.
 
 use crate::api::{SealedSecret, Secret};
 use crate::crypto::scope::{CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
@@ -23,13 +25,22 @@ pub struct MergeOptions {
     pub allow_empty_data: bool,
 }
 
+/// What a merge did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// The keys that were added or replaced.
+    pub keys: Vec<String>,
+    /// Where the input's own identity differed from the file's, which won: e.g.
+    /// `name "web" → "db"`. Empty when they agreed or the input left them unset.
+    pub overridden: Vec<String>,
+}
+
 /// Why a merge failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MergeError {
-    /// The input disagrees with the existing object about name or namespace, or the existing
-    /// object lacks what its scope needs.
-    #[error("the input does not fit SealedSecret {existing:?}")]
+    /// The existing object lacks the name or namespace its scope needs.
+    #[error("SealedSecret {existing:?} cannot take new values")]
     Target {
         /// The existing object's `namespace/name`.
         existing: String,
@@ -37,8 +48,8 @@ pub enum MergeError {
         #[source]
         source: TargetError,
     },
-    /// `--scope`, or the input's scope annotation, differs from the existing object's scope.
-    #[error("scope mismatch: the input asks for {given} but {existing:?} is {found}")]
+    /// `--scope` differs from the existing object's scope.
+    #[error("scope mismatch: --scope {given} was given but {existing:?} is {found}")]
     ScopeMismatch {
         /// From the command line.
         given: Scope,
@@ -59,40 +70,34 @@ pub enum MergeError {
     },
 }
 
-/// Seals `secret`'s values into `existing`. Returns the keys that were added or replaced.
+/// Seals `secret`'s values into `existing`, under `existing`'s name, namespace and scope.
 pub fn merge_into(
     existing: &mut SealedSecret,
     secret: &Secret,
     key: &PublicKey,
     options: &MergeOptions,
-) -> Result<Vec<String>, MergeError> {
+) -> Result<Merged, MergeError> {
     let existing_name = display_name(&existing.metadata);
     let found = Scope::from_annotations(&existing.metadata.annotations);
-    let declared = declares_scope(&secret.metadata.annotations)
-        .then(|| Scope::from_annotations(&secret.metadata.annotations));
-    if let Some(given) = options.scope.or(declared).filter(|s| *s != found) {
+    if let Some(given) = options.scope.filter(|s| *s != found) {
         return Err(MergeError::ScopeMismatch {
             given,
             found,
             existing: existing_name,
         });
     }
-    let overrides = Overrides {
-        name: secret.metadata.name.clone(),
-        namespace: secret.metadata.namespace.clone(),
-        scope: None,
-    };
     let target = Target::resolve(
         existing.metadata.name(),
         existing.metadata.namespace(),
         found,
-        &overrides,
+        &Overrides::default(),
         NameRule::WhenStrict,
     )
     .map_err(|source| MergeError::Target {
         existing: existing_name,
         source,
     })?;
+    let overridden = overridden(secret, &target);
     let values = secret.values().map_err(|source| MergeError::Seal {
         source: SealSecretError::ReadValues {
             name: secret.metadata.name().unwrap_or_default().to_owned(),
@@ -104,7 +109,7 @@ pub fn merge_into(
     }
     let sealed =
         seal_values(key, &target, &values).map_err(|source| MergeError::Seal { source })?;
-    let merged: Vec<String> = sealed.keys().cloned().collect();
+    let keys: Vec<String> = sealed.keys().cloned().collect();
     existing.spec.encrypted_data.extend(sealed);
 
     let mut incoming = secret.metadata.clone();
@@ -117,7 +122,31 @@ pub fn merge_into(
     if template.type_.is_none() {
         template.type_ = secret.type_.clone();
     }
-    Ok(merged)
+    Ok(Merged { keys, overridden })
+}
+
+/// The parts of the input's identity that differ from `target`, the file's.
+fn overridden(secret: &Secret, target: &Target) -> Vec<String> {
+    let mut out = Vec::new();
+    let pairs = [
+        ("name", secret.metadata.name(), target.name.as_deref()),
+        (
+            "namespace",
+            secret.metadata.namespace(),
+            target.namespace.as_deref(),
+        ),
+    ];
+    for (what, input, file) in pairs {
+        if let Some(input) = input.filter(|i| Some(*i) != file) {
+            out.push(format!("{what} {input:?} → {:?}", file.unwrap_or_default()));
+        }
+    }
+    let annotations = &secret.metadata.annotations;
+    let declared = declares_scope(annotations).then(|| Scope::from_annotations(annotations));
+    if let Some(scope) = declared.filter(|s| *s != target.scope) {
+        out.push(format!("scope {scope} → {}", target.scope));
+    }
+    out
 }
 
 /// Whether the annotations carry a scope annotation set to `"true"`.
@@ -166,7 +195,8 @@ mod tests {
             &MergeOptions::default(),
         )
         .unwrap();
-        assert_eq!(merged, ["password", "token"]);
+        assert_eq!(merged.keys, ["password", "token"]);
+        assert!(merged.overridden.is_empty(), "{:?}", merged.overridden);
         assert_eq!(target.spec.encrypted_data["user"], user_before);
         assert_eq!(target.other["status"], json!({"kept": true}));
         let labels = &target.spec.template.as_ref().unwrap().metadata.labels;
@@ -183,17 +213,41 @@ mod tests {
     }
 
     #[test]
-    fn contradictions_are_errors() {
-        let update = secret(json!({
-            "kind": "Secret", "metadata": {"namespace": "dev"}, "stringData": {"k": "v"}
+    fn the_file_identity_wins_over_the_input() {
+        let mut target = existing();
+        let other = secret(json!({
+            "kind": "Secret",
+            "metadata": {"name": "web", "namespace": "dev",
+                         "annotations": {"sealedsecrets.bitnami.com/cluster-wide": "true"}},
+            "stringData": {"k": "v"}
         }));
-        let err = merge_into(
-            &mut existing(),
-            &update,
+        let merged = merge_into(
+            &mut target,
+            &other,
             key().public_key(),
             &MergeOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            merged.overridden,
+            [
+                "name \"web\" → \"db\"",
+                "namespace \"dev\" → \"prod\"",
+                "scope cluster-wide → namespace-wide"
+            ]
         );
-        assert!(matches!(err, Err(MergeError::Target { .. })));
+        assert_eq!(target.metadata.name(), Some("db"));
+        assert_eq!(target.metadata.namespace(), Some("prod"));
+        let out = unseal(&target, std::slice::from_ref(key())).unwrap();
+        assert_eq!(&out.secret.values().unwrap()["k"][..], b"v");
+        assert_eq!(
+            Scope::from_annotations(&out.secret.metadata.annotations),
+            Scope::NamespaceWide
+        );
+    }
+
+    #[test]
+    fn contradictions_are_errors() {
         let ok = secret(json!({"kind": "Secret", "stringData": {"k": "v"}}));
         let options = MergeOptions {
             scope: Some(Scope::ClusterWide),
@@ -201,17 +255,21 @@ mod tests {
         };
         let err = merge_into(&mut existing(), &ok, key().public_key(), &options);
         assert!(matches!(err, Err(MergeError::ScopeMismatch { .. })));
-        let wider = secret(json!({
-            "kind": "Secret", "stringData": {"k": "v"},
-            "metadata": {"annotations": {"sealedsecrets.bitnami.com/cluster-wide": "true"}}
-        }));
+        let mut nameless = existing();
+        nameless.metadata.namespace = None;
         let err = merge_into(
-            &mut existing(),
-            &wider,
+            &mut nameless,
+            &ok,
             key().public_key(),
             &MergeOptions::default(),
         );
-        assert!(matches!(err, Err(MergeError::ScopeMismatch { .. })));
+        assert!(matches!(
+            err,
+            Err(MergeError::Target {
+                source: TargetError::MissingNamespace { .. },
+                ..
+            })
+        ));
         let empty = secret(json!({"kind": "Secret"}));
         let err = merge_into(
             &mut existing(),

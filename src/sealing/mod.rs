@@ -16,7 +16,7 @@ pub mod target;
 pub mod unseal;
 
 pub use keyfile::{KeyFileError, read_private_keys};
-pub use merge::{MergeError, MergeOptions, merge_into};
+pub use merge::{MergeError, MergeOptions, Merged, merge_into};
 pub use reencrypt::{ReEncryptError, re_encrypt};
 pub use seal::{SealOptions, SealSecretError, seal_raw, seal_secret};
 pub use target::{Overrides, Target, TargetError};

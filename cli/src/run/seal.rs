@@ -96,13 +96,24 @@ pub fn merge(
             count: 0,
         })?;
     let mut merged = Vec::new();
+    let mut notes = Vec::new();
     for secret in read_secrets(input)? {
-        let keys = sealing::merge_into(&mut existing, &secret, cert.public_key(), options)
+        let outcome = sealing::merge_into(&mut existing, &secret, cert.public_key(), options)
             .map_err(|source| CliError::Merge {
                 path: file.to_path_buf(),
                 source,
             })?;
-        merged.extend(keys);
+        merged.extend(outcome.keys);
+        notes.extend(outcome.overridden);
+    }
+    notes.dedup();
+    if !notes.is_empty() {
+        // kubeseal seals a merge for the file's name and namespace whatever the input says.
+        io::stderr_line(&format!(
+            "note: sealed for {}'s identity, not the input's: {}",
+            file.display(),
+            notes.join(", ")
+        ));
     }
     let text = docs::render(&existing, format.unwrap_or(file_format))
         .map_err(|source| CliError::Render { source })?;
