@@ -1,6 +1,9 @@
 //! Conformance: the real `kubectl` (found on PATH) against the `devcluster` binary. Each test
 //! starts its own server and uses its own `--cache-dir`, so discovery runs every time.
 
+#[path = "kubectl/fidelity.rs"]
+mod fidelity;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;

@@ -311,6 +311,12 @@ fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
 
 async fn create(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
     let mut obj = request::object_body(req.headers, body)?;
+    if !crate::meta::resource_version(&obj).is_empty() {
+        // kube-apiserver's answer (a 500: the storage layer refuses it).
+        return Err(ApiError::internal(
+            "Internal error occurred: resourceVersion should not be set on objects to be created",
+        ));
+    }
     let warnings = Warnings::default();
     req.check_fields(&mut obj, &warnings)?;
     let ctx = req.write_ctx(ManagerOp::Update)?;

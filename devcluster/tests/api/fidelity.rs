@@ -102,3 +102,24 @@ async fn wrong_json_types_are_400_and_nothing_is_stored() {
         .expect("typed list decodes");
     assert_eq!(list.items.len(), 1);
 }
+
+#[tokio::test]
+async fn create_with_resource_version_is_an_internal_error() {
+    let (_cluster, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let mut obj = cm("rv", json!({"a": "1"}));
+    obj.metadata.resource_version = Some("5".into());
+    let e = api
+        .create(&PostParams::default(), &obj)
+        .await
+        .expect_err("refused");
+    assert_eq!(code(&e), (500, "InternalError".into()));
+    assert_eq!(
+        message(&e),
+        "Internal error occurred: resourceVersion should not be set on objects to be created"
+    );
+    obj.metadata.resource_version = None;
+    api.create(&PostParams::default(), &obj)
+        .await
+        .expect("created without one");
+}
