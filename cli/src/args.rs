@@ -106,10 +106,10 @@ pub struct SealArgs {
     /// Sealing scope [default: from the input's annotations, else strict].
     #[arg(long, value_name = "SCOPE", value_parser = ["strict", "namespace-wide", "cluster-wide"])]
     pub scope: Option<String>,
-    /// Name to seal for, when the input has none (required with --raw for strict scope).
+    /// Name to seal for: replaces the input's metadata.name, as kubeseal's --name (required with --raw for strict scope).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Namespace to seal for, when the input has none.
+    /// Namespace to seal for, when the input has none; it must match one the input has.
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
     /// Seal one value (from --from-file or stdin) and print bare base64 with no newline.

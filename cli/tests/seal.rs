@@ -142,6 +142,18 @@ fn name_and_namespace_fill_in_what_the_input_lacks() {
 }
 
 #[test]
+fn name_replaces_the_input_name_as_kubeseal_does() {
+    let fx = Fixture::new();
+    let out = fx.seal_ok(SECRET_YAML, &["--name", "db-copy"]);
+    let sealed = &sealed_docs(&out)[0];
+    assert_eq!(sealed.metadata.name(), Some("db-copy"));
+    let template = sealed.spec.template.as_ref().unwrap();
+    assert_eq!(template.metadata.name(), Some("db-copy"));
+    assert_eq!(label_of(sealed), b"prod/db-copy");
+    assert_eq!(open_all(sealed, &fx.key)["token"], b"hunter2-token");
+}
+
+#[test]
 fn api_flag_chooses_the_group() {
     let fx = Fixture::new();
     for api in Api::ALL {

@@ -1,6 +1,8 @@
 //! Secret → SealedSecret, as kubeseal does it:
 //!
 //! - the scope comes from `--scope`, else the input's scope annotations, else strict;
+//! - `--name` replaces the input's name; `--namespace` fills in a missing namespace and must
+//!   match one that is there ("namespace mismatch", as kubeseal);
 //! - the top-level metadata carries the name, the namespace and the scope annotation only;
 //! - the template carries the input's labels, annotations (minus last-applied copies, which hold
 //!   plaintext), type and immutability, plus the scope annotation;
@@ -73,18 +75,25 @@ fn describe(name: &str) -> String {
     }
 }
 
-/// Seals every value of `secret` to `key`.
+/// Seals every value of `secret` to `key`. `--name` replaces the Secret's name, as kubeseal's
+/// does; `--namespace` only fills in a missing namespace and must otherwise match.
 pub fn seal_secret(
     secret: &Secret,
     key: &PublicKey,
     options: &SealOptions,
 ) -> Result<SealedSecret, SealSecretError> {
-    let shown_name = secret.metadata.name().unwrap_or_default().to_owned();
+    let renamed = options.overrides.name.as_deref().filter(|n| !n.is_empty());
+    let name = renamed.or(secret.metadata.name());
+    let shown_name = name.unwrap_or_default().to_owned();
+    let overrides = Overrides {
+        name: None,
+        ..options.overrides.clone()
+    };
     let target = Target::resolve(
-        secret.metadata.name(),
+        name,
         secret.metadata.namespace(),
         Scope::from_annotations(&secret.metadata.annotations),
-        &options.overrides,
+        &overrides,
         NameRule::Always,
     )
     .map_err(|source| SealSecretError::Target {
@@ -252,6 +261,39 @@ mod tests {
         annotated.metadata.namespace = None;
         let sealed = seal_secret(&annotated, key().public_key(), &SealOptions::default()).unwrap();
         assert!(open_base64(keys, &sealed.spec.encrypted_data["user"], b"").is_ok());
+    }
+
+    #[test]
+    fn name_override_renames_and_namespace_must_match() {
+        let options = SealOptions {
+            overrides: Overrides {
+                name: Some("web".into()),
+                ..Overrides::default()
+            },
+            ..SealOptions::default()
+        };
+        let sealed = seal_secret(&input(), key().public_key(), &options).unwrap();
+        assert_eq!(sealed.metadata.name(), Some("web"));
+        let template = sealed.spec.template.as_ref().unwrap();
+        assert_eq!(template.metadata.name(), Some("web"));
+        let keys = std::slice::from_ref(key());
+        let opened = open_base64(keys, &sealed.spec.encrypted_data["user"], b"prod/web");
+        assert!(opened.is_ok());
+        let options = SealOptions {
+            overrides: Overrides {
+                namespace: Some("dev".into()),
+                ..Overrides::default()
+            },
+            ..SealOptions::default()
+        };
+        let err = seal_secret(&input(), key().public_key(), &options);
+        assert!(matches!(
+            err,
+            Err(SealSecretError::Target {
+                source: TargetError::NamespaceMismatch { .. },
+                ..
+            })
+        ));
     }
 
     #[test]
