@@ -10,6 +10,7 @@
 pub mod cli;
 mod decode_check;
 mod discovery;
+mod events_view;
 mod faults;
 mod http;
 mod kubeconfig;

@@ -27,8 +27,14 @@ type Warnings = std::sync::Mutex<Vec<String>>;
 
 /// One resource request, resolved.
 struct Req<'a> {
+    /// The resource as requested (the view).
     rt: Arc<ResourceType>,
     version: String,
+    /// Where its objects are stored: `rt` itself, except for events.k8s.io Events, which live
+    /// in the core Event store (`events_view`).
+    store_rt: Arc<ResourceType>,
+    store_version: String,
+    events_view: bool,
     namespace: Option<String>,
     name: Option<String>,
     subresource: Option<String>,
@@ -49,12 +55,44 @@ impl Req<'_> {
         self.subresource.as_deref() == Some("scale")
     }
 
+    /// A stored object as this request's resource serves it.
+    fn view(&self, obj: &Value) -> Value {
+        if self.events_view {
+            crate::events_view::to_events(obj)
+        } else {
+            obj.clone()
+        }
+    }
+
+    fn view_arc(&self, obj: Arc<Value>) -> Arc<Value> {
+        if self.events_view {
+            Arc::new(crate::events_view::to_events(&obj))
+        } else {
+            obj
+        }
+    }
+
+    /// An object of this request's resource as it is stored.
+    fn to_store(&self, obj: Value) -> Value {
+        if self.events_view {
+            crate::events_view::to_core(&obj)
+        } else {
+            obj
+        }
+    }
+
     /// The answer to a write: the object (or its Scale) plus any warnings.
     fn answer(&self, code: u16, obj: &Value, warnings: Warnings) -> Result<Response, ApiError> {
         let resp = if self.is_scale() {
             json(code, &scale::to_scale(&self.rt, obj)?)
         } else {
-            output::object(code, &self.rt, &self.version, obj, request::Shape::Full)
+            output::object(
+                code,
+                &self.rt,
+                &self.version,
+                &self.view(obj),
+                request::Shape::Full,
+            )
         };
         let warnings = warnings.into_inner().unwrap_or_else(|p| p.into_inner());
         Ok(output::with_warnings(resp, &warnings))
@@ -118,11 +156,16 @@ impl Req<'_> {
     fn query(&self) -> Result<Query, ApiError> {
         let labels = LabelSelector::parse(self.params.get("labelSelector").unwrap_or_default())
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
-        let fields = FieldSelector::parse(
-            self.params.get("fieldSelector").unwrap_or_default(),
-            &self.rt.kind,
-        )
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let mut field_selector = self
+            .params
+            .get("fieldSelector")
+            .unwrap_or_default()
+            .to_string();
+        if self.events_view {
+            field_selector = crate::events_view::selector_to_core(&field_selector);
+        }
+        let fields = FieldSelector::parse(&field_selector, &self.rt.kind)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
         Ok(Query {
             namespace: self.namespace.clone(),
             labels,
@@ -196,16 +239,30 @@ pub async fn handle(
     if let Some(err) = shared.faults.check(verb, &rt.plural) {
         return Err(err);
     }
+    let events_view = crate::events_view::is_events_view(&rt);
+    let (store_rt, store_version) = match events_view {
+        true => (
+            shared
+                .store
+                .resource("", "v1", "events")
+                .ok_or_else(ApiError::no_route)?,
+            "v1".to_string(),
+        ),
+        false => (rt.clone(), p.version.clone()),
+    };
     let req = Req {
         rt,
         version: p.version,
+        store_rt,
+        store_version,
+        events_view,
         namespace: p.namespace,
         name: p.name,
         subresource: p.subresource,
         params,
         headers,
     };
-    match verb {
+    let result = match verb {
         "get" => get(shared, &req),
         "list" => list(shared, &req),
         "watch" => watch(shared, &req),
@@ -214,6 +271,27 @@ pub async fn handle(
         "patch" => patch(shared, &req, &body).await,
         "delete" => delete(shared, &req, &body).await,
         _ => delete_collection(shared, &req, &body).await,
+    };
+    result.map_err(|e| match req.events_view {
+        true => events_view_error(e, req.name()),
+        false => e,
+    })
+}
+
+/// Errors of the shared Event store name the events.k8s.io resource when it was asked for.
+fn events_view_error(e: ApiError, name: &str) -> ApiError {
+    match e.reason {
+        "NotFound" if e.details.as_ref().is_some_and(|d| d.get("name").is_some()) => {
+            ApiError::not_found("events.k8s.io", "events", name)
+        }
+        "AlreadyExists" => ApiError::already_exists("events.k8s.io", "events", name),
+        "Conflict"
+            if e.message
+                .starts_with("Operation cannot be fulfilled on events ") =>
+        {
+            ApiError::conflict("events.k8s.io", "events", name)
+        }
+        _ => e,
     }
 }
 
@@ -221,9 +299,14 @@ fn get(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
     let obj = shared
         .store
         .lock()
-        .get(&req.rt.key(), req.ns().unwrap_or_default(), req.name())
+        .get(
+            &req.store_rt.key(),
+            req.ns().unwrap_or_default(),
+            req.name(),
+        )
         .cloned()
         .ok_or_else(|| ApiError::not_found(&req.rt.group, &req.rt.plural, req.name()))?;
+    let obj = req.view_arc(obj);
     if req.is_scale() {
         return Ok(json(200, &scale::to_scale(&req.rt, &obj)?));
     }
@@ -251,11 +334,15 @@ fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
         .get("continue")
         .map(decode_continue)
         .transpose()?;
-    let page = shared.store.lock().list(&req.rt.key(), &q, limit, after);
+    let page = shared
+        .store
+        .lock()
+        .list(&req.store_rt.key(), &q, limit, after);
+    let items: Vec<Arc<Value>> = page.items.into_iter().map(|o| req.view_arc(o)).collect();
     Ok(output::list(
         &req.rt,
         &req.version,
-        &page.items,
+        &items,
         page.resource_version,
         page.continue_token.as_deref(),
         page.remaining,
@@ -287,7 +374,7 @@ fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
     let started = {
         let mut st = shared.store.lock();
         let current = st.resource_version();
-        st.watch(&req.rt.key(), &q, rv, bookmarks)
+        st.watch(&req.store_rt.key(), &q, rv, bookmarks)
             .map(|(mut initial, rx)| {
                 if initial_events {
                     initial.push(Delivery::InitialEventsEnd(current));
@@ -303,6 +390,8 @@ fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
             rx,
             timeout,
             req.shape(),
+            req.events_view
+                .then_some(crate::events_view::to_events as fn(&Value) -> Value),
         )),
         Err(e) if e.code == 410 => Ok(stream::expired_response(&e)),
         Err(e) => Err(e),
@@ -319,8 +408,13 @@ async fn create(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
     }
     let warnings = Warnings::default();
     req.check_fields(&mut obj, &warnings)?;
+    let obj = req.to_store(obj);
     let ctx = req.write_ctx(ManagerOp::Update)?;
-    let (rt, version, ns) = (req.rt.clone(), req.version.clone(), req.namespace.clone());
+    let (rt, version, ns) = (
+        req.store_rt.clone(),
+        req.store_version.clone(),
+        req.namespace.clone(),
+    );
     let created = shared
         .store
         .write(|st| st.create(&ctx, &rt, &version, ns.as_deref(), obj))
@@ -332,8 +426,9 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
     let mut obj = request::object_body(req.headers, body)?;
     let warnings = Warnings::default();
     req.check_fields(&mut obj, &warnings)?;
+    let obj = req.to_store(obj);
     let ctx = req.write_ctx(ManagerOp::Update)?;
-    let rt = req.rt.clone();
+    let rt = req.store_rt.clone();
     let (group, plural, name) = (rt.group.clone(), rt.plural.clone(), req.name().to_string());
     let (is_scale, scale_rt) = (req.is_scale(), rt.clone());
     let mutate = Box::new(move |cur: Option<&Value>| match cur {
@@ -343,7 +438,7 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
     });
     let (updated, _) = shared
         .store
-        .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
+        .write(|st| st.update(&ctx, &rt, &req.store_version, req.ns(), req.name(), mutate))
         .await?;
     req.answer(200, &updated, warnings)
 }
@@ -386,9 +481,9 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
     let patch_body: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("the patch body is not valid JSON: {e}")))?;
     let ctx = req.write_ctx(ManagerOp::Update)?;
-    let rt = req.rt.clone();
+    let rt = req.store_rt.clone();
     let (group, plural, name) = (rt.group.clone(), rt.plural.clone(), req.name().to_string());
-    let gv = rt.group_version(&req.version);
+    let gv = req.rt.group_version(&req.version);
     let warnings: Warnings = Warnings::default();
     let warnings_ref = &warnings;
     let kind_name = rt.kind.clone();
@@ -398,7 +493,7 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         let mut obj = if is_scale {
             scale::to_scale(&scale_rt, cur)?
         } else {
-            cur.clone()
+            req.view(cur)
         };
         match kind {
             PatchKind::Merge => crate::patch::merge_patch(&mut obj, &patch_body),
@@ -416,11 +511,11 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
             return scale::from_scale(&scale_rt, cur, &obj);
         }
         req.check_fields(&mut obj, warnings_ref)?;
-        Ok(obj)
+        Ok(req.to_store(obj))
     });
     let (patched, created) = shared
         .store
-        .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
+        .write(|st| st.update(&ctx, &rt, &req.store_version, req.ns(), req.name(), mutate))
         .await?;
     req.answer(if created { 201 } else { 200 }, &patched, warnings)
 }
@@ -456,7 +551,7 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
     req.check_fields(&mut applied, &warnings)?;
     let ctx = req.write_ctx(ManagerOp::Apply)?;
     let force = req.params.flag("force");
-    let rt = req.rt.clone();
+    let rt = req.store_rt.clone();
     let api_version = applied
         .get("apiVersion")
         .and_then(Value::as_str)
@@ -474,11 +569,14 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
             now: &now,
             subresource: subresource.as_deref(),
         };
-        crate::ssa::apply(cur, &applied, &params).map_err(|e| apply_error(e, &rt_for_err, &name))
+        let cur = cur.map(|c| req.view(c));
+        crate::ssa::apply(cur.as_ref(), &applied, &params)
+            .map(|o| req.to_store(o))
+            .map_err(|e| apply_error(e, &rt_for_err, &name))
     });
     let (obj, created) = shared
         .store
-        .write(|st| st.update(&ctx, &rt, &req.version, req.ns(), req.name(), mutate))
+        .write(|st| st.update(&ctx, &rt, &req.store_version, req.ns(), req.name(), mutate))
         .await?;
     req.answer(if created { 201 } else { 200 }, &obj, warnings)
 }
@@ -531,15 +629,19 @@ async fn delete(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
     let (opts, dry_run) = delete_options(req, body)?;
     let mut ctx = req.write_ctx(ManagerOp::Update)?;
     ctx.dry_run = dry_run;
-    let rt = req.rt.clone();
+    let rt = req.store_rt.clone();
     let outcome = shared
         .store
         .write(|st| st.delete(&ctx, &rt, req.ns(), req.name(), &opts))
         .await?;
     Ok(match outcome {
-        DeleteOutcome::Pending(obj) => {
-            output::object(200, &req.rt, &req.version, &obj, request::Shape::Full)
-        }
+        DeleteOutcome::Pending(obj) => output::object(
+            200,
+            &req.rt,
+            &req.version,
+            &req.view(&obj),
+            request::Shape::Full,
+        ),
         DeleteOutcome::Gone(obj) if obj.is_null() => json(
             200,
             &success_status(&req.rt, &json!({"metadata": {"name": req.name()}})),
@@ -557,7 +659,7 @@ async fn delete_collection(
     let mut ctx = req.write_ctx(ManagerOp::Update)?;
     ctx.dry_run = dry_run;
     let q = req.query()?;
-    let rt = req.rt.clone();
+    let rt = req.store_rt.clone();
     let deleted = shared
         .store
         .write(|st| {
@@ -576,6 +678,7 @@ async fn delete_collection(
             Ok(out)
         })
         .await?;
+    let deleted: Vec<Arc<Value>> = deleted.into_iter().map(|o| req.view_arc(o)).collect();
     let rv = shared.store.lock().resource_version();
     Ok(output::list(
         &req.rt,

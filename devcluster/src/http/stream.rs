@@ -24,6 +24,8 @@ struct Render {
     table: Option<Vec<crate::table::Column>>,
     metadata_only: bool,
     sent: usize,
+    /// Converts stored objects into the watched resource's shape (events.k8s.io Events).
+    convert: Option<fn(&Value) -> Value>,
 }
 
 impl Render {
@@ -61,11 +63,17 @@ impl Render {
 
     fn render(&mut self, d: Delivery) -> Bytes {
         match d {
-            Delivery::Initial(obj) => self.line("ADDED", &obj, None),
-            Delivery::Event { kind, event } => {
-                let pre = event.object_json();
-                self.line(kind.as_str(), &event.object, Some(pre))
-            }
+            Delivery::Initial(obj) => match self.convert {
+                Some(f) => self.line("ADDED", &f(&obj), None),
+                None => self.line("ADDED", &obj, None),
+            },
+            Delivery::Event { kind, event } => match self.convert {
+                Some(f) => self.line(kind.as_str(), &f(&event.object), None),
+                None => {
+                    let pre = event.object_json();
+                    self.line(kind.as_str(), &event.object, Some(pre))
+                }
+            },
             Delivery::Bookmark(rv) => {
                 let obj = json!({
                     "kind": self.rt.kind, "apiVersion": self.gv,
@@ -104,6 +112,7 @@ pub fn watch_response(
     rx: mpsc::Receiver<Delivery>,
     timeout: Option<Duration>,
     shape: Shape,
+    convert: Option<fn(&Value) -> Value>,
 ) -> Response {
     let table = (shape == Shape::Table).then(|| columns(&rt, version));
     let gv = rt.group_version(version);
@@ -113,6 +122,7 @@ pub fn watch_response(
         table,
         metadata_only: shape == Shape::Metadata,
         sent: 0,
+        convert,
     };
     let live =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|d| (d, rx)) });

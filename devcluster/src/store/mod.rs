@@ -117,7 +117,13 @@ impl State {
 
     /// Replays persisted records (CRDs register as they are replayed).
     pub fn replay(&mut self, loaded: Loaded) {
-        for rec in loaded.records {
+        for mut rec in loaded.records {
+            if rec.group == "events.k8s.io" && rec.plural == "events" {
+                // Older data directories kept events.k8s.io Events apart; they join the one
+                // Event store now.
+                rec.group = String::new();
+                rec.object = rec.object.map(|o| crate::events_view::to_core(&o));
+            }
             let key = ResourceKey {
                 group: rec.group,
                 plural: rec.plural,

@@ -123,3 +123,194 @@ async fn create_with_resource_version_is_an_internal_error() {
         .await
         .expect("created without one");
 }
+
+#[tokio::test]
+async fn core_and_events_k8s_io_events_are_one_store() {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    use k8s_openapi::api::events::v1::Event as NewEvent;
+    let (_cluster, client) = start().await;
+    let core: Api<CoreEvent> = Api::default_namespaced(client.clone());
+    let modern: Api<NewEvent> = Api::default_namespaced(client.clone());
+    let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
+    let target = cms
+        .create(&PostParams::default(), &cm("target", json!({})))
+        .await
+        .expect("cm");
+    let uid = target.metadata.uid.clone().expect("uid");
+
+    let mut core_watch = core
+        .watch(&kube::api::WatchParams::default(), "0")
+        .await
+        .expect("core watch")
+        .boxed();
+    let mut modern_watch = modern
+        .watch(&kube::api::WatchParams::default(), "0")
+        .await
+        .expect("modern watch")
+        .boxed();
+
+    let ev: NewEvent = serde_json::from_value(json!({"metadata": {"name": "target.1"},
+        "eventTime": "2026-01-01T00:00:00.000000Z", "reportingController": "example.com/ctl",
+        "reportingInstance": "ctl-0", "action": "Reconcile", "reason": "Synced", "type": "Normal",
+        "note": "all good", "regarding": {"apiVersion": "v1", "kind": "ConfigMap", "name": "target", "namespace": "default", "uid": uid}}))
+    .expect("event");
+    let created = modern
+        .create(&PostParams::default(), &ev)
+        .await
+        .expect("events.k8s.io create");
+    let read = core.get("target.1").await.expect("read through /api/v1");
+    assert_eq!(read.message.as_deref(), Some("all good"));
+    assert_eq!(read.reporting_component.as_deref(), Some("example.com/ctl"));
+    assert_eq!(read.involved_object.uid.as_deref(), Some(uid.as_str()));
+    assert_eq!(
+        read.metadata.resource_version,
+        created.metadata.resource_version
+    );
+    for selector in [
+        format!("involvedObject.uid={uid}"),
+        "involvedObject.name=target,involvedObject.kind=ConfigMap".into(),
+    ] {
+        let found = core
+            .list(&ListParams::default().fields(&selector))
+            .await
+            .expect("field selector");
+        assert_eq!(found.items.len(), 1, "{selector}");
+    }
+    let by_regarding = modern
+        .list(&ListParams::default().fields("regarding.name=target"))
+        .await
+        .expect("list");
+    assert_eq!(by_regarding.items.len(), 1);
+
+    let old: CoreEvent = serde_json::from_value(json!({"metadata": {"name": "target.2"},
+        "involvedObject": {"kind": "ConfigMap", "name": "target", "namespace": "default"},
+        "reason": "Old", "message": "from a core client", "type": "Warning", "count": 3,
+        "source": {"component": "legacy"}, "firstTimestamp": "2026-01-01T00:00:00Z", "lastTimestamp": "2026-01-01T00:00:05Z"}))
+    .expect("core event");
+    core.create(&PostParams::default(), &old)
+        .await
+        .expect("core create");
+    let read = modern
+        .get("target.2")
+        .await
+        .expect("read through events.k8s.io");
+    assert_eq!(read.note.as_deref(), Some("from a core client"));
+    assert_eq!(read.deprecated_count, Some(3));
+    assert_eq!(
+        read.deprecated_source.and_then(|s| s.component).as_deref(),
+        Some("legacy")
+    );
+    assert_eq!(
+        read.regarding.and_then(|r| r.name).as_deref(),
+        Some("target")
+    );
+    modern
+        .patch(
+            "target.2",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"note": "patched"})),
+        )
+        .await
+        .expect("merge patch through events.k8s.io");
+    assert_eq!(
+        core.get("target.2").await.expect("get").message.as_deref(),
+        Some("patched")
+    );
+
+    let mut seen_core = Vec::new();
+    while seen_core.len() < 3 {
+        match core_watch.next().await.expect("core event").expect("ok") {
+            kube::api::WatchEvent::Added(e) | kube::api::WatchEvent::Modified(e) => {
+                seen_core.push(format!(
+                    "{}:{}",
+                    e.metadata.name.unwrap_or_default(),
+                    e.message.unwrap_or_default()
+                ))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        seen_core,
+        [
+            "target.1:all good",
+            "target.2:from a core client",
+            "target.2:patched"
+        ]
+    );
+    let mut seen_modern = Vec::new();
+    while seen_modern.len() < 3 {
+        match modern_watch
+            .next()
+            .await
+            .expect("modern event")
+            .expect("ok")
+        {
+            kube::api::WatchEvent::Added(e) | kube::api::WatchEvent::Modified(e) => seen_modern
+                .push(format!(
+                    "{}:{}",
+                    e.metadata.name.unwrap_or_default(),
+                    e.note.unwrap_or_default()
+                )),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(seen_modern, seen_core);
+    modern
+        .delete("target.1", &DeleteParams::default())
+        .await
+        .expect("delete");
+    assert_eq!(code(&core.get("target.1").await.expect_err("gone")).0, 404);
+    let e = modern.get("target.1").await.expect_err("gone");
+    assert!(
+        message(&e).starts_with("events.events.k8s.io \"target.1\" not found"),
+        "{}",
+        message(&e)
+    );
+}
+
+#[tokio::test]
+async fn recorder_events_are_core_events() {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+    let (_cluster, client) = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(client.clone());
+    let target = cms
+        .create(&PostParams::default(), &cm("target", json!({})))
+        .await
+        .expect("cm");
+    let reporter = Reporter {
+        controller: "sealsync".into(),
+        instance: Some("pod-0".into()),
+    };
+    let recorder = Recorder::new(client.clone(), reporter);
+    let ev = Event {
+        type_: EventType::Normal,
+        reason: "Unsealed".into(),
+        note: Some("secret written".into()),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    let reference = kube::Resource::object_ref(&target, &());
+    recorder
+        .publish(&ev, &reference)
+        .await
+        .expect("first publish creates");
+    recorder
+        .publish(&ev, &reference)
+        .await
+        .expect("second publish patches the series");
+    let core: Api<CoreEvent> = Api::default_namespaced(client);
+    let uid = target.metadata.uid.clone().expect("uid");
+    let found = core
+        .list(&ListParams::default().fields(&format!(
+            "involvedObject.name=target,involvedObject.uid={uid}"
+        )))
+        .await
+        .expect("core list");
+    assert_eq!(found.items.len(), 1);
+    let e = &found.items[0];
+    assert_eq!(e.message.as_deref(), Some("secret written"));
+    assert_eq!(e.reporting_component.as_deref(), Some("sealsync"));
+    assert_eq!(e.series.as_ref().and_then(|s| s.count), Some(2));
+}

@@ -19,3 +19,31 @@ fn create_and_replace_force_of_exported_yaml() {
     assert!(c.ok(&["create", "-f", &file]).contains("created"));
     assert_eq!(c.json(&["get", "cm", "exported"])["data"]["a"], "1");
 }
+
+#[test]
+fn events_k8s_io_events_show_in_describe_and_get_events() {
+    let c = Cluster::start();
+    c.ok(&["create", "configmap", "target"]);
+    let uid = c.json(&["get", "cm", "target"])["metadata"]["uid"]
+        .as_str()
+        .expect("uid")
+        .to_string();
+    let event = format!(
+        "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata:\n  name: target.1\n  namespace: default\n\
+         eventTime: \"2026-01-01T00:00:00.000000Z\"\nreportingController: example.com/ctl\n\
+         reportingInstance: ctl-0\naction: Reconcile\nreason: Synced\ntype: Normal\nnote: all good here\n\
+         regarding:\n  apiVersion: v1\n  kind: ConfigMap\n  name: target\n  namespace: default\n  uid: {uid}\n"
+    );
+    c.ok_with(&["create", "-f", "-"], Some(&event));
+    let described = c.ok(&["describe", "cm", "target"]);
+    assert!(
+        described.contains("Synced") && described.contains("all good here"),
+        "{described}"
+    );
+    let events = c.ok(&["get", "events"]);
+    assert!(events.contains("all good here"), "{events}");
+    let events = c.ok(&["events", "--for", "configmap/target"]);
+    assert!(events.contains("all good here"), "{events}");
+    let modern = c.json(&["get", "events.v1.events.k8s.io", "target.1"]);
+    assert_eq!(modern["note"], "all good here");
+}
