@@ -91,15 +91,6 @@ pub struct SealArgs {
     /// Controller base URL; the certificate is fetched from URL/v1/cert.pem.
     #[arg(long, value_name = "URL")]
     pub controller_url: Option<String>,
-    /// Namespace of the controller (for fetching through the cluster, not available yet).
-    #[arg(long, value_name = "NAMESPACE")]
-    pub controller_namespace: Option<String>,
-    /// Name of the controller (for fetching through the cluster, not available yet).
-    #[arg(long, value_name = "NAME")]
-    pub controller_name: Option<String>,
-    /// Kubeconfig (for fetching through the cluster, not available yet).
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
     /// Print the certificate (from --cert or --controller-url) instead of sealing.
     #[arg(long)]
     pub fetch_cert: bool,
@@ -139,4 +130,114 @@ pub struct SealArgs {
     /// Accept a Secret with no data and no stringData.
     #[arg(long)]
     pub allow_empty_data: bool,
+    /// Where the cluster is, for fetching the certificate through it.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// kubectl's connection flags, which kubeseal inherits. They only matter when fetching the
+/// certificate through the cluster's API server, which is not built yet: with `--cert` or
+/// `--controller-url` they are unused, as in kubeseal; without, the "not available yet" error
+/// applies. Accepting them keeps kubeseal scripts from failing at parse time.
+#[derive(Debug, Args)]
+#[command(
+    next_help_heading = "Cluster connection (fetching from the cluster is not available yet)"
+)]
+pub struct ClusterArgs {
+    /// Namespace of the controller [default: kube-system].
+    #[arg(long, value_name = "NAMESPACE")]
+    pub controller_namespace: Option<String>,
+    /// Name of the controller [default: sealed-secrets-controller].
+    #[arg(long, value_name = "NAME")]
+    pub controller_name: Option<String>,
+    /// Path to the kubeconfig file.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The kubeconfig cluster to use.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// The address and port of the Kubernetes API server.
+    #[arg(short = 's', long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Bearer token for the API server.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<Redacted>,
+    /// User to impersonate.
+    #[arg(long = "as", value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Group to impersonate (repeatable).
+    #[arg(long, value_name = "GROUP")]
+    pub as_group: Vec<String>,
+    /// UID to impersonate.
+    #[arg(long, value_name = "UID")]
+    pub as_uid: Option<String>,
+    /// Do not check the API server's certificate.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub insecure_skip_tls_verify: Option<bool>,
+    /// Server name to check the API server's certificate against.
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+    /// How long to wait for one request to the API server (e.g. 30s; 0 waits forever).
+    #[arg(long, value_name = "DURATION")]
+    pub request_timeout: Option<String>,
+    /// A CA certificate file for the API server.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_authority: Option<PathBuf>,
+    /// A client certificate file for TLS.
+    #[arg(long, value_name = "FILE")]
+    pub client_certificate: Option<PathBuf>,
+    /// A client key file for TLS.
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
+}
+
+/// A credential from the command line: its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Redacted(
+    /// The value.
+    #[allow(
+        dead_code,
+        reason = "read once fetching the certificate through the cluster is built"
+    )]
+    pub String,
+);
+
+impl std::str::FromStr for Redacted {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Redacted(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Redacted(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_never_shows_in_debug() {
+        let cli = Cli::try_parse_from(["seal", "--token", "hunter2-token", "--cert", "c"]).unwrap();
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("Redacted(***)"), "{debug}");
+    }
 }

@@ -364,10 +364,12 @@ fn cert_source(args: &SealArgs, env: Env<'_>) -> CertSource {
     }
     CertSource::Cluster {
         namespace: args
+            .cluster
             .controller_namespace
             .clone()
             .unwrap_or_else(|| "kube-system".to_owned()),
         name: args
+            .cluster
             .controller_name
             .clone()
             .unwrap_or_else(|| "sealed-secrets-controller".to_owned()),

@@ -284,6 +284,55 @@ fn merge_into_seals_for_the_file_identity_as_kubeseal_does() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"));
 }
 
+/// kubectl's connection flags as kubeseal scripts pass them.
+const CLUSTER_FLAGS: [&str; 20] = [
+    "--kubeconfig=/nonexistent/kubeconfig",
+    "--context=prod",
+    "--cluster",
+    "prod-cluster",
+    "--user=admin",
+    "-s",
+    "https://127.0.0.1:6443",
+    "--token=not-a-real-token",
+    "--as=jane",
+    "--as-group=devs",
+    "--as-group=ops",
+    "--insecure-skip-tls-verify",
+    "--request-timeout=30s",
+    "--certificate-authority=ca.crt",
+    "--client-certificate=client.crt",
+    "--client-key=client.key",
+    "--controller-namespace=sealed-secrets",
+    "--controller-name=sealed-secrets",
+    "--tls-server-name=api.example",
+    "--as-uid=1000",
+];
+
+#[test]
+fn kubectl_connection_flags_are_accepted_and_unused_with_a_cert() {
+    let fx = Fixture::new();
+    let out = fx.seal_ok(SECRET_YAML, &CLUSTER_FLAGS);
+    assert_eq!(
+        open_all(&sealed_docs(&out)[0], &fx.key)["token"],
+        b"hunter2-token"
+    );
+
+    // Without --cert or --controller-url they would pick the cluster: not available yet.
+    let out = fx
+        .seal()
+        .args(CLUSTER_FLAGS)
+        .write_stdin(SECRET_YAML)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("service sealed-secrets/sealed-secrets) is not available yet"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-a-real-token"), "{stderr}");
+}
+
 #[test]
 fn certificates_from_file_urls_http_and_the_controller() {
     let fx = Fixture::new();
