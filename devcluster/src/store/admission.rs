@@ -36,6 +36,9 @@ fn defaults(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) {
     if rt.builtin && rt.group == "apps" && rt.kind == "Deployment" {
         super::defaults::deployment(obj);
     }
+    if rt.is_namespace() {
+        super::defaults::namespace(obj);
+    }
 }
 
 fn check_metadata(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {

@@ -1,6 +1,7 @@
 //! Defaults kube-apiserver fills in for the built-in kinds whose controllers and clients rely on
 //! them: Services (type, an allocated cluster IP, port protocol and targetPort, affinity and
-//! policies) and Deployments (replicas, strategy, history limit, pod template defaults).
+//! policies), Namespaces (the `kubernetes.io/metadata.name` label) and Deployments (replicas,
+//! strategy, history limit, pod template defaults).
 
 use serde_json::{Map, Value, json};
 
@@ -56,6 +57,19 @@ pub(super) fn service(obj: &mut Value, old: Option<&Value>) {
                 set_missing(port, "targetPort", p);
             }
         }
+    }
+}
+
+/// Namespaces always carry `kubernetes.io/metadata.name=<name>` (set again if removed or
+/// changed), as kube-apiserver's namespace strategy does.
+pub(super) fn namespace(obj: &mut Value) {
+    let name = crate::meta::name(obj).to_string();
+    let meta = crate::meta::meta_mut(obj);
+    if !meta.get("labels").is_some_and(Value::is_object) {
+        meta.insert("labels".into(), json!({}));
+    }
+    if let Some(labels) = meta.get_mut("labels").and_then(Value::as_object_mut) {
+        labels.insert("kubernetes.io/metadata.name".into(), json!(name));
     }
 }
 

@@ -47,3 +47,46 @@ fn events_k8s_io_events_show_in_describe_and_get_events() {
     let modern = c.json(&["get", "events.v1.events.k8s.io", "target.1"]);
     assert_eq!(modern["note"], "all good here");
 }
+
+#[test]
+fn namespaces_carry_their_metadata_name_label() {
+    let c = Cluster::start();
+    c.ok(&["create", "namespace", "labelled"]);
+    let found = c.ok(&[
+        "get",
+        "ns",
+        "-l",
+        "kubernetes.io/metadata.name=labelled",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(found.trim(), "namespace/labelled");
+    let system = c.ok(&[
+        "get",
+        "ns",
+        "-l",
+        "kubernetes.io/metadata.name=kube-system",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(system.trim(), "namespace/kube-system");
+    // Removing or changing it sets it again.
+    c.ok(&["label", "ns", "labelled", "kubernetes.io/metadata.name-"]);
+    let ns = c.json(&["get", "ns", "labelled"]);
+    assert_eq!(
+        ns["metadata"]["labels"]["kubernetes.io/metadata.name"],
+        "labelled"
+    );
+    c.ok(&[
+        "label",
+        "--overwrite",
+        "ns",
+        "labelled",
+        "kubernetes.io/metadata.name=other",
+    ]);
+    let ns = c.json(&["get", "ns", "labelled"]);
+    assert_eq!(
+        ns["metadata"]["labels"]["kubernetes.io/metadata.name"],
+        "labelled"
+    );
+}
