@@ -26,14 +26,22 @@ pub(super) fn on_create(rt: &ResourceType, obj: &mut Value, now: &str) -> Result
         crd_status(obj, now);
     }
     defaults(rt, obj, None);
-    check_metadata(rt, obj)
+    check_metadata(rt, obj)?;
+    if is_deployment(rt) {
+        invalid_unless_empty(rt, obj, super::validate_spec::deployment(None, obj))?;
+    }
+    Ok(())
+}
+
+fn is_deployment(rt: &ResourceType) -> bool {
+    rt.builtin && rt.group == "apps" && rt.kind == "Deployment"
 }
 
 fn defaults(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) {
     if is_core(rt, "Service") {
         super::defaults::service(obj, old);
     }
-    if rt.builtin && rt.group == "apps" && rt.kind == "Deployment" {
+    if is_deployment(rt) {
         super::defaults::deployment(obj);
     }
     if rt.is_namespace() {
@@ -81,7 +89,15 @@ pub(super) fn on_update(rt: &ResourceType, old: &Value, new: &mut Value) -> Resu
         }
     }
     defaults(rt, new, Some(old));
-    check_metadata(rt, new)
+    check_metadata(rt, new)?;
+    let causes = if is_deployment(rt) {
+        super::validate_spec::deployment(Some(old), new)
+    } else if is_core(rt, "Service") {
+        super::validate_spec::service_update(old, new)
+    } else {
+        Vec::new()
+    };
+    invalid_unless_empty(rt, new, causes)
 }
 
 /// Secret: `stringData` merged into `data` (base64), `type` defaults to Opaque, data is base64.

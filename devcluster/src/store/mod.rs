@@ -7,6 +7,7 @@ mod admission;
 mod defaults;
 mod delete;
 mod validate;
+mod validate_spec;
 mod workloads;
 mod write;
 

@@ -314,3 +314,97 @@ async fn recorder_events_are_core_events() {
     assert_eq!(e.reporting_component.as_deref(), Some("sealsync"));
     assert_eq!(e.series.as_ref().and_then(|s| s.count), Some(2));
 }
+
+#[tokio::test]
+async fn immutable_service_ips_and_deployment_selectors() {
+    use k8s_openapi::api::core::v1::Service;
+    let (_cluster, client) = start().await;
+    let svcs: Api<Service> = Api::default_namespaced(client.clone());
+    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}))
+    .expect("service");
+    let created = svcs
+        .create(&PostParams::default(), &svc)
+        .await
+        .expect("service");
+    let ip = created
+        .spec
+        .as_ref()
+        .and_then(|s| s.cluster_ip.clone())
+        .expect("allocated");
+    let other = if ip == "10.96.200.200" {
+        "10.96.200.201"
+    } else {
+        "10.96.200.200"
+    };
+    let e = svcs
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"clusterIP": other}})),
+        )
+        .await
+        .expect_err("clusterIP is immutable");
+    assert_eq!(code(&e), (422, "Invalid".into()));
+    assert!(
+        message(&e).starts_with(&format!("Service \"web\" is invalid: spec.clusterIP: Invalid value: \"{other}\": field is immutable")),
+        "{}",
+        message(&e)
+    );
+    let e = svcs
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"clusterIPs": [other]}})),
+        )
+        .await
+        .expect_err("clusterIPs are immutable");
+    assert_eq!(code(&e), (422, "Invalid".into()));
+    // Leaving them out keeps them.
+    svcs.patch(
+        "web",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"ports": [{"port": 8080}]}})),
+    )
+    .await
+    .expect("other changes are fine");
+
+    let deps: Api<Deployment> = Api::default_namespaced(client);
+    let mut bad = deployment("mismatch");
+    bad["spec"]["template"]["metadata"]["labels"] = json!({"app": "other"});
+    let e = deps
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(bad).expect("deployment"),
+        )
+        .await
+        .expect_err("selector must match");
+    assert_eq!(code(&e), (422, "Invalid".into()));
+    assert_eq!(
+        message(&e),
+        "Deployment.apps \"mismatch\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`"
+    );
+    deps.create(
+        &PostParams::default(),
+        &serde_json::from_value(deployment("web")).expect("deployment"),
+    )
+    .await
+    .expect("created");
+    let e = deps
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {
+            "selector": {"matchLabels": {"app": "web2"}},
+            "template": {"metadata": {"labels": {"app": "web2"}}}}})),
+        )
+        .await
+        .expect_err("selector is immutable");
+    assert_eq!(code(&e), (422, "Invalid".into()));
+    assert!(message(&e).contains("spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}"), "{}", message(&e));
+    assert!(
+        message(&e).ends_with("field is immutable"),
+        "{}",
+        message(&e)
+    );
+}
