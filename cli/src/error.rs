@@ -326,6 +326,21 @@ impl CliError {
                 "pass --cert FILE|URL, or --controller-url URL to fetch URL/v1/cert.pem".into()
             }
             CliError::ReadKeyFile { .. } => "check the paths given to --recovery-private-key".into(),
+            CliError::BadKeyFile { path, source: KeyFileError::EncryptedPem { legacy, .. } } => {
+                let p = path.display();
+                let tool = if *legacy { "rsa" } else { "pkey" };
+                format!(
+                    "seal reads unencrypted keys only: decrypt it with `openssl {tool} -in {p} -out {p}.plain` \
+                     and pass {p}.plain (it then holds the bare key: keep it safe)"
+                )
+            }
+            CliError::BadKeyFile { source: KeyFileError::EncryptedTlsKey { legacy, .. }, .. } => {
+                let tool = if *legacy { "rsa" } else { "pkey" };
+                format!(
+                    "seal reads unencrypted keys only: decrypt data[\"tls.key\"] with `openssl {tool} -in KEY -out KEY.plain` \
+                     and pass KEY.plain"
+                )
+            }
             CliError::BadKeyFile { .. } => {
                 "--recovery-private-key takes PEM keys, a key Secret with data[\"tls.key\"], or a List of them".into()
             }

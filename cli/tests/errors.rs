@@ -59,6 +59,15 @@ fn prepare(fx: &Fixture) {
     );
     fx.write("keys/existing/tls.key", "placeholder");
     fx.write("empty-list.yaml", EMPTY_LIST);
+    // Encrypted keys as openssl writes them (bodies cut short: only the framing matters).
+    fx.write(
+        "encrypted.key",
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    );
+    fx.write(
+        "legacy-encrypted.key",
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,A5DF10ADA6D319B1CD3E1C8551319355\n\nMAA=\n-----END RSA PRIVATE KEY-----\n",
+    );
     fx.write("out.yaml", "ORIGINAL CONTENT\n");
 }
 
@@ -227,6 +236,28 @@ fn cases() -> Vec<Case> {
                 "--recovery-unseal",
                 "--recovery-private-key",
                 "configmap.yaml",
+                "-f",
+                "sealed.yaml",
+            ],
+            "",
+        ),
+        case(
+            "key_file_encrypted",
+            &[
+                "--recovery-unseal",
+                "--recovery-private-key",
+                "encrypted.key",
+                "-f",
+                "sealed.yaml",
+            ],
+            "",
+        ),
+        case(
+            "key_file_legacy_encrypted",
+            &[
+                "--validate",
+                "--recovery-private-key",
+                "legacy-encrypted.key",
                 "-f",
                 "sealed.yaml",
             ],

@@ -29,6 +29,22 @@ pub enum KeyFileError {
         #[source]
         source: KeyError,
     },
+    /// A PEM private key block is encrypted with a passphrase.
+    #[error("PEM private key block {index} is encrypted with a passphrase{}", legacy_note(*.legacy))]
+    EncryptedPem {
+        /// 1-based block number.
+        index: usize,
+        /// The legacy OpenSSL form (`Proc-Type: 4,ENCRYPTED`) rather than PKCS#8.
+        legacy: bool,
+    },
+    /// `data["tls.key"]` of a key Secret is encrypted with a passphrase.
+    #[error("Secret {name:?}: data[\"tls.key\"] is encrypted with a passphrase{}", legacy_note(*.legacy))]
+    EncryptedTlsKey {
+        /// The Secret's name, or empty.
+        name: String,
+        /// The legacy OpenSSL form (`Proc-Type: 4,ENCRYPTED`) rather than PKCS#8.
+        legacy: bool,
+    },
     /// The text has PEM markers but no private key block, or is broken PEM.
     #[error("no PEM private key found (expected RSA PRIVATE KEY or PRIVATE KEY)")]
     NoPemKey,
@@ -73,6 +89,30 @@ pub enum KeyFileError {
     Empty,
 }
 
+fn legacy_note(legacy: bool) -> &'static str {
+    if legacy {
+        " (legacy OpenSSL Proc-Type: 4,ENCRYPTED)"
+    } else {
+        " (ENCRYPTED PRIVATE KEY, PKCS#8)"
+    }
+}
+
+/// How a PEM block is encrypted, if it is: `Some(true)` for the legacy OpenSSL headers,
+/// `Some(false)` for PKCS#8 `ENCRYPTED PRIVATE KEY`.
+fn encryption(block: &pem::Pem) -> Option<bool> {
+    let legacy = block
+        .headers()
+        .get("Proc-Type")
+        .is_some_and(|v| v.contains("ENCRYPTED"));
+    if legacy {
+        Some(true)
+    } else if block.tag() == "ENCRYPTED PRIVATE KEY" {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Reads every private key in `bytes`.
 pub fn read_private_keys(bytes: &[u8]) -> Result<Vec<PrivateKey>, KeyFileError> {
     let keys = if looks_like_pem(bytes) {
@@ -106,6 +146,12 @@ fn read_pem_keys(bytes: &[u8]) -> Result<Vec<PrivateKey>, KeyFileError> {
     let blocks = pem::parse_many(bytes).map_err(|_| KeyFileError::NoPemKey)?;
     let mut keys = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
+        if let Some(legacy) = encryption(block) {
+            return Err(KeyFileError::EncryptedPem {
+                index: i + 1,
+                legacy,
+            });
+        }
         let der = Zeroizing::new(block.contents().to_vec());
         let key = match block.tag() {
             "RSA PRIVATE KEY" => PrivateKey::from_pkcs1_der(&der),
@@ -170,6 +216,12 @@ fn read_key_secret(doc: &Value) -> Result<PrivateKey, KeyFileError> {
             .decode(compact.as_bytes())
             .map_err(|_| KeyFileError::TlsKeyNotBase64 { name: name.clone() })?,
     );
+    let encrypted = pem::parse_many(pem_text.as_slice())
+        .ok()
+        .and_then(|blocks| blocks.iter().find_map(encryption));
+    if let Some(legacy) = encrypted {
+        return Err(KeyFileError::EncryptedTlsKey { name, legacy });
+    }
     PrivateKey::from_pem(&pem_text).map_err(|source| KeyFileError::TlsKey { name, source })
 }
 
@@ -219,6 +271,33 @@ mod tests {
             keys[0].public_key().fingerprint(),
             key().public_key().fingerprint()
         );
+    }
+
+    /// Fixed PEM from `openssl genrsa -aes128 -traditional` and `openssl genpkey … -aes128`,
+    /// cut short: only the headers and tags matter, the body is never decrypted.
+    const LEGACY_ENCRYPTED: &str = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,A5DF10ADA6D319B1CD3E1C8551319355\n\nMAA=\n-----END RSA PRIVATE KEY-----\n";
+    const PKCS8_ENCRYPTED: &str =
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n";
+
+    #[test]
+    fn encrypted_keys_are_named_as_encrypted() {
+        for (text, legacy) in [(LEGACY_ENCRYPTED, true), (PKCS8_ENCRYPTED, false)] {
+            let err = read_private_keys(text.as_bytes()).err();
+            assert!(
+                matches!(err, Some(KeyFileError::EncryptedPem { index: 1, legacy: l }) if l == legacy),
+                "{err:?}"
+            );
+            let secret = serde_json::json!({
+                "kind": "Secret", "metadata": {"name": "k"},
+                "data": {"tls.key": STANDARD.encode(text)}
+            })
+            .to_string();
+            let err = read_private_keys(secret.as_bytes()).err();
+            assert!(
+                matches!(err, Some(KeyFileError::EncryptedTlsKey { legacy: l, .. }) if l == legacy),
+                "{err:?}"
+            );
+        }
     }
 
     #[test]
