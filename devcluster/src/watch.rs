@@ -1,6 +1,9 @@
 //! Watch fan-out: the event history (for `resourceVersion=N` watches and 410 Gone) and the
-//! per-watcher bounded queues. Publishing never blocks: a watcher whose queue is full is closed,
-//! and its client re-watches (from history, or relists after a 410), as with kube-apiserver.
+//! per-watcher bounded queues. The events of one write (a deletecollection or namespace deletion
+//! may make thousands) are gathered and queued as one item when the write ends (`flush`), so the
+//! bound counts writes, and a burst from one write does not close a reader that keeps up.
+//! Publishing never blocks: a watcher whose queue is full is closed, and its client re-watches
+//! (from history, or relists after a 410), as with kube-apiserver.
 
 use crate::registry::ResourceKey;
 use crate::selector::{FieldSelector, LabelSelector};
@@ -77,6 +80,8 @@ pub enum Delivery {
     Bookmark(u64),
     /// The BOOKMARK that ends the initial events of a `sendInitialEvents=true` watch.
     InitialEventsEnd(u64),
+    /// The events one write produced, in order.
+    Batch(Vec<Delivery>),
 }
 
 /// Which objects a watcher wants.
@@ -118,6 +123,20 @@ struct Watcher {
     filter: WatchFilter,
     bookmarks: bool,
     tx: mpsc::Sender<Delivery>,
+    /// Events of the write in progress, queued at `flush`.
+    pending: Vec<Delivery>,
+}
+
+impl Watcher {
+    /// Queues the pending events as one item; false when the queue is full or closed.
+    fn flush(&mut self) -> bool {
+        let item = match self.pending.len() {
+            0 => return !self.tx.is_closed(),
+            1 => self.pending.pop(),
+            _ => Some(Delivery::Batch(std::mem::take(&mut self.pending))),
+        };
+        item.is_some_and(|d| self.tx.try_send(d).is_ok())
+    }
 }
 
 /// The resourceVersion asked for is older than the kept history.
@@ -154,20 +173,18 @@ impl WatchHub {
         self.compacted = rv;
     }
 
-    /// Records an event and hands it to every interested watcher without blocking.
+    /// Records an event and gives it to every interested watcher, to be queued at `flush`.
     pub fn publish(&mut self, event: Event) {
         let event = Arc::new(event);
         if let Some(list) = self.watchers.get_mut(&event.key) {
-            list.retain(|w| match w.filter.view(&event) {
-                None => !w.tx.is_closed(),
-                Some(kind) => {
-                    w.tx.try_send(Delivery::Event {
+            for w in list.iter_mut() {
+                if let Some(kind) = w.filter.view(&event) {
+                    w.pending.push(Delivery::Event {
                         kind,
                         event: event.clone(),
-                    })
-                    .is_ok()
+                    });
                 }
-            });
+            }
         }
         self.history.push_back(event);
         while self.history.len() > self.history_limit {
@@ -204,6 +221,15 @@ impl WatchHub {
             .collect())
     }
 
+    /// Ends a write: every watcher's events from it are queued as one item, without blocking;
+    /// a watcher whose queue is full (or whose client left) is closed.
+    pub fn flush(&mut self) {
+        for list in self.watchers.values_mut() {
+            list.retain_mut(Watcher::flush);
+        }
+        self.watchers.retain(|_, list| !list.is_empty());
+    }
+
     /// Registers a watcher; events published from now on reach the returned receiver.
     pub fn subscribe(
         &mut self,
@@ -216,12 +242,14 @@ impl WatchHub {
             filter,
             bookmarks,
             tx,
+            pending: Vec::new(),
         });
         rx
     }
 
     /// Sends a BOOKMARK at `rv` to every watcher that asked for them.
     pub fn bookmark_all(&mut self, rv: u64) {
+        self.flush();
         for list in self.watchers.values_mut() {
             list.retain(|w| !w.bookmarks || w.tx.try_send(Delivery::Bookmark(rv)).is_ok());
         }
@@ -229,12 +257,17 @@ impl WatchHub {
 
     /// Ends every open watch (their streams finish once drained).
     pub fn close_all(&mut self) {
+        self.flush();
         self.watchers.clear();
     }
 
-    /// Ends the watches on one resource (a CRD was deleted).
+    /// Ends the watches on one resource (a CRD was deleted), after the events already given.
     pub fn close_resource(&mut self, key: &ResourceKey) {
-        self.watchers.remove(key);
+        if let Some(mut list) = self.watchers.remove(key) {
+            for w in &mut list {
+                w.flush();
+            }
+        }
     }
 
     #[cfg(test)]
@@ -298,11 +331,33 @@ mod tests {
         let mut hub = WatchHub::new(100, 1);
         let mut slow = hub.subscribe(key(), WatchFilter::default(), false);
         hub.publish(ev(1, EventType::Added, json!({}), None));
+        hub.flush();
         let mut fast = hub.subscribe(key(), WatchFilter::default(), false);
         hub.publish(ev(2, EventType::Added, json!({}), None));
+        hub.flush();
         assert_eq!(hub.watcher_count(), 1);
         assert!(fast.try_recv().is_ok());
         assert!(slow.try_recv().is_ok());
         assert!(slow.try_recv().is_err());
+    }
+
+    #[test]
+    fn one_write_is_one_queue_item() {
+        let mut hub = WatchHub::new(100, 1);
+        let mut rx = hub.subscribe(key(), WatchFilter::default(), false);
+        for rv in 1..=10 {
+            hub.publish(ev(rv, EventType::Added, json!({}), None));
+        }
+        hub.flush();
+        assert_eq!(hub.watcher_count(), 1);
+        match rx.try_recv() {
+            Ok(Delivery::Batch(events)) => assert_eq!(events.len(), 10),
+            other => panic!("expected one batch, got {other:?}"),
+        }
+        hub.publish(ev(11, EventType::Added, json!({}), None));
+        hub.flush();
+        hub.publish(ev(12, EventType::Added, json!({}), None));
+        hub.flush();
+        assert_eq!(hub.watcher_count(), 0, "a second unread write overflows");
     }
 }

@@ -63,6 +63,13 @@ impl Render {
 
     fn render(&mut self, d: Delivery) -> Bytes {
         match d {
+            Delivery::Batch(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    out.extend_from_slice(&self.render(item));
+                }
+                Bytes::from(out)
+            }
             Delivery::Initial(obj) => match self.convert {
                 Some(f) => self.line("ADDED", &f(&obj), None),
                 None => self.line("ADDED", &obj, None),

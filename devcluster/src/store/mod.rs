@@ -458,6 +458,7 @@ impl Store {
         let (out, ack) = {
             let mut st = self.lock();
             let out = f(&mut st);
+            st.hub.flush();
             (out, st.pending_ack.take())
         };
         if let Some(ack) = ack {

@@ -408,3 +408,47 @@ async fn immutable_service_ips_and_deployment_selectors() {
         message(&e)
     );
 }
+
+#[tokio::test]
+async fn a_burst_from_one_write_reaches_a_reader_that_keeps_up() {
+    // More events from one deletecollection than the default watch queue (4096) holds.
+    const N: usize = 4200;
+    let (_cluster, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    futures_util::stream::iter(0..N)
+        .map(|i| {
+            let api = api.clone();
+            async move {
+                api.create(&PostParams::default(), &cm(&format!("b{i:05}"), json!({})))
+                    .await
+                    .expect("created")
+            }
+        })
+        .buffer_unordered(32)
+        .for_each(|_| async {})
+        .await;
+    let rv = api
+        .list_metadata(&ListParams::default().limit(1))
+        .await
+        .expect("list")
+        .metadata
+        .resource_version
+        .expect("rv");
+    let events = api
+        .watch(&kube::api::WatchParams::default(), &rv)
+        .await
+        .expect("watch");
+    let reader = tokio::spawn(
+        events
+            .take_while(|e| futures_util::future::ready(e.is_ok()))
+            .filter(|e| {
+                futures_util::future::ready(matches!(e, Ok(kube::api::WatchEvent::Deleted(_))))
+            })
+            .take(N)
+            .count(),
+    );
+    api.delete_collection(&DeleteParams::default(), &ListParams::default())
+        .await
+        .expect("deletecollection");
+    assert_eq!(reader.await.expect("reader"), N);
+}
