@@ -26,8 +26,10 @@ pub const SERVER_FIELDS: [&str; 9] = [
     "managedFields",
 ];
 
-/// `metadata` of an object. Fields this type does not model are kept in `other`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `metadata` of an object. Fields this type does not model are kept in `other`. Its `Debug`
+/// shows the name, the namespace and key names only: an annotation value can be a last-applied
+/// copy of the whole object, plaintext included.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
     /// `metadata.name`.
@@ -53,6 +55,18 @@ pub struct ObjectMeta {
     /// Every other metadata field, unchanged.
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
+}
+
+impl std::fmt::Debug for ObjectMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectMeta")
+            .field("name", &self.name)
+            .field("namespace", &self.namespace)
+            .field("labels", &self.labels.keys().collect::<Vec<_>>())
+            .field("annotations", &self.annotations.keys().collect::<Vec<_>>())
+            .field("other", &self.other.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl ObjectMeta {

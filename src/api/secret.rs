@@ -119,8 +119,10 @@ fn secret_kind() -> String {
     "Secret".to_owned()
 }
 
-/// A Kubernetes `v1 Secret`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A Kubernetes `v1 Secret`. Its `Debug` shows the name, namespace, type and key names only:
+/// values, and annotations such as `kubectl.kubernetes.io/last-applied-configuration` (a copy of
+/// the whole object, plaintext included), never appear.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Secret {
     /// Always `v1`.
@@ -152,6 +154,18 @@ pub struct Secret {
         skip_serializing_if = "SecretData::is_empty"
     )]
     pub string_data: SecretData,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secret")
+            .field("name", &self.metadata.name)
+            .field("namespace", &self.metadata.namespace)
+            .field("type", &self.type_)
+            .field("data", &self.data)
+            .field("string_data", &self.string_data)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Secret {
@@ -316,6 +330,37 @@ mod tests {
                 Err(SecretError::NotASecret { .. })
             ));
         }
+    }
+
+    #[test]
+    fn debug_hides_annotations_that_copy_the_plaintext() {
+        let secret = Secret::from_value(json!({
+            "kind": "Secret", "type": "Opaque",
+            "metadata": {
+                "name": "db", "namespace": "prod", "labels": {"app": "label-value"},
+                "annotations": {
+                    "kubectl.kubernetes.io/last-applied-configuration":
+                        "{\"stringData\":{\"password\":\"hunter2\"}}"
+                }
+            },
+            "stringData": {"password": "hunter2"}
+        }))
+        .unwrap();
+        let debug = format!("{secret:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("last-applied"), "{debug}");
+        for shown in ["db", "prod", "Opaque", "password"] {
+            assert!(debug.contains(shown), "{shown}: {debug}");
+        }
+        let meta = format!("{:?}", secret.metadata);
+        assert!(
+            !meta.contains("hunter2") && !meta.contains("label-value"),
+            "{meta}"
+        );
+        assert!(
+            meta.contains("last-applied-configuration"),
+            "key names stay: {meta}"
+        );
     }
 
     #[test]
