@@ -62,6 +62,17 @@ impl ResourceType {
     pub fn is_namespace(&self) -> bool {
         self.group.is_empty() && self.plural == "namespaces"
     }
+
+    /// Whether a DELETE that removes the object answers with it rather than a Status: custom
+    /// resources, and the built-ins whose kube-apiserver storage sets `ReturnDeletedObject`
+    /// (Services, ServiceAccounts) or answers with the object itself (Namespaces, CRDs).
+    pub fn returns_deleted_object(&self) -> bool {
+        !self.builtin
+            || self.is_namespace()
+            || self.is_crd()
+            || (self.group.is_empty()
+                && matches!(self.plural.as_str(), "services" | "serviceaccounts"))
+    }
 }
 
 /// Where the `scale` subresource reads and writes (JSON paths such as `.spec.replicas`).

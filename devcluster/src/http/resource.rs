@@ -646,6 +646,13 @@ async fn delete(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
             200,
             &success_status(&req.rt, &json!({"metadata": {"name": req.name()}})),
         ),
+        DeleteOutcome::Gone(obj) if req.store_rt.returns_deleted_object() => output::object(
+            200,
+            &req.rt,
+            &req.version,
+            &req.view(&obj),
+            request::Shape::Full,
+        ),
         DeleteOutcome::Gone(obj) => json(200, &success_status(&req.rt, &obj)),
     })
 }

@@ -147,12 +147,17 @@ impl State {
             meta::meta_mut(&mut obj).insert("deletionTimestamp".into(), json!(now));
             meta::meta_mut(&mut obj).insert("deletionGracePeriodSeconds".into(), json!(0));
             obj["status"] = json!({ "phase": "Terminating" });
-            self.commit_put(r, obj);
+            let terminating = self.commit_put(r, obj);
             for content in self.in_namespace(&r.name) {
                 self.delete_ref(&content, Propagation::Background, now);
             }
             self.try_finalize_namespace(&r.name);
-            return self.outcome(r);
+            // kube-apiserver answers with the Terminating namespace (its controller empties it
+            // later); here it may already be gone.
+            return match self.outcome(r) {
+                DeleteOutcome::Gone(_) => DeleteOutcome::Gone(terminating),
+                pending => pending,
+            };
         }
         let mut finalizers = meta::finalizers(&cur);
         match policy {

@@ -452,3 +452,75 @@ async fn a_burst_from_one_write_reaches_a_reader_that_keeps_up() {
         .expect("deletecollection");
     assert_eq!(reader.await.expect("reader"), N);
 }
+
+#[tokio::test]
+async fn delete_answers_like_kube_apiserver() {
+    use k8s_openapi::api::core::v1::{Service, ServiceAccount};
+    let (_cluster, client) = start().await;
+    // Namespaces answer with the (Terminating) namespace.
+    create_ns(&client, "gone").await;
+    let nss: Api<Namespace> = Api::all(client.clone());
+    let ns = nss
+        .delete("gone", &DeleteParams::default())
+        .await
+        .expect("delete ns")
+        .left()
+        .expect("the namespace, not a Status");
+    assert_eq!(ns.metadata.name.as_deref(), Some("gone"));
+    assert!(ns.metadata.uid.is_some_and(|u| !u.is_empty()));
+    assert!(ns.metadata.deletion_timestamp.is_some());
+    assert_eq!(
+        ns.status.and_then(|s| s.phase).as_deref(),
+        Some("Terminating")
+    );
+    // Custom resources, Services and ServiceAccounts answer with the deleted object.
+    let w = widgets(&client, "default").await;
+    w.create(&PostParams::default(), &widget("w1", json!({"size": 1})))
+        .await
+        .expect("widget");
+    let obj = w
+        .delete("w1", &DeleteParams::default())
+        .await
+        .expect("delete widget")
+        .left()
+        .expect("the widget, not a Status");
+    assert_eq!(obj.data["spec"]["size"], 1);
+    let svcs: Api<Service> = Api::default_namespaced(client.clone());
+    let svc: Service = serde_json::from_value(
+        json!({"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}}),
+    )
+    .expect("svc");
+    svcs.create(&PostParams::default(), &svc)
+        .await
+        .expect("svc");
+    assert!(
+        svcs.delete("s", &DeleteParams::default())
+            .await
+            .expect("delete svc")
+            .is_left()
+    );
+    let sas: Api<ServiceAccount> = Api::default_namespaced(client.clone());
+    let sa: ServiceAccount =
+        serde_json::from_value(json!({"metadata": {"name": "sa"}})).expect("sa");
+    sas.create(&PostParams::default(), &sa).await.expect("sa");
+    assert!(
+        sas.delete("sa", &DeleteParams::default())
+            .await
+            .expect("delete sa")
+            .is_left()
+    );
+    // ConfigMaps answer with a Success Status naming the object.
+    let cms: Api<ConfigMap> = Api::default_namespaced(client);
+    let created = cms
+        .create(&PostParams::default(), &cm("c", json!({})))
+        .await
+        .expect("cm");
+    let s = cms
+        .delete("c", &DeleteParams::default())
+        .await
+        .expect("delete cm")
+        .right()
+        .expect("a Status, not the object");
+    assert_eq!(s.status, Some(kube::core::response::StatusSummary::Success));
+    assert_eq!(s.details.map(|d| d.uid), created.metadata.uid);
+}
