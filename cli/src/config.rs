@@ -233,10 +233,10 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
         let source = cert_source(&args, env);
         let (pem, cert, location) = cert::fetch(&source)?;
         if cert.is_expired_at(SystemTime::now()) {
-            crate::io::stderr_line(&format!(
+            crate::io::stderr_line(&crate::redact::redact_urls(&format!(
                 "warning: the certificate {location} expired on {}",
                 cert::rfc3339(cert.not_after())
-            ));
+            )));
         }
         return Ok(Config::FetchCert {
             pem,

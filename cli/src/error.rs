@@ -113,6 +113,15 @@ pub enum CliError {
         /// The file.
         path: PathBuf,
     },
+    /// The `--merge-into` file could not be read (e.g. it is a directory).
+    #[error("cannot read the --merge-into file {}", path.display())]
+    ReadMergeTarget {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The `--merge-into` file holds not exactly one SealedSecret.
     #[error("the --merge-into file {} holds {count} documents; expected one SealedSecret", path.display())]
     MergeTargetNotOne {
@@ -345,7 +354,13 @@ impl CliError {
                 "--recovery-private-key takes PEM keys, a key Secret with data[\"tls.key\"], or a List of them".into()
             }
             CliError::Render { .. } => "report a bug: a sealed object could not be serialized".into(),
+            CliError::Write { what, .. } if what == "stdout" => {
+                "stdout could not be written (closed, or on a full disk); write to a file with -w FILE instead".into()
+            }
             CliError::Write { .. } => "check that the output directory exists and is writable".into(),
+            CliError::ReadMergeTarget { .. } => {
+                "--merge-into takes a SealedSecret file, such as one `seal -w FILE` wrote".into()
+            }
             CliError::KeyExists { .. } => {
                 "choose another --out-dir, or pass --force (values sealed to the old key then only open with a copy of it)".into()
             }
@@ -402,7 +417,8 @@ pub fn report(err: &CliError) -> ExitCode {
         message.push_str(&c.to_string());
         cause = c.source();
     }
-    crate::io::stderr_line(&format!("error: {message}\nhint: {}", err.hint()));
+    let text = format!("error: {message}\nhint: {}", err.hint());
+    crate::io::stderr_line(&crate::redact::redact_urls(&text));
     ExitCode::FAILURE
 }
 

@@ -12,6 +12,7 @@ mod cert;
 mod config;
 mod error;
 mod io;
+mod redact;
 mod run;
 
 use std::process::ExitCode;

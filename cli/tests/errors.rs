@@ -264,6 +264,21 @@ fn cases() -> Vec<Case> {
             "",
         ),
         case(
+            "merge_into_a_directory",
+            &[cert, "--merge-into", "keys"],
+            SECRET_YAML,
+        ),
+        case(
+            "cert_url_with_credentials",
+            &["--cert", "http://user:s3cr3t-Passw0rd@127.0.0.1:1/cert.pem"],
+            SECRET_YAML,
+        ),
+        case(
+            "controller_url_with_credentials",
+            &["--controller-url", "https://s3cr3t-Passw0rd@127.0.0.1:1"],
+            SECRET_YAML,
+        ),
+        case(
             "merge_into_missing_file",
             &[cert, "--merge-into", "absent.yaml"],
             SECRET_YAML,
@@ -414,4 +429,28 @@ fn an_empty_list_never_rewrites_a_file() {
         assert_eq!(fx.read("empty-list.yaml"), EMPTY_LIST, "{args:?}");
         assert_eq!(fx.read("target.yaml"), target_before, "{args:?}");
     }
+}
+
+#[test]
+fn a_stdout_that_cannot_be_written_gets_a_stdout_hint() {
+    let fx = Fixture::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = seal_bin_env(std::process::Command::new(env!("CARGO_BIN_EXE_seal")))
+        .current_dir(fx.dir.path())
+        .args(["--cert", "keys/tls.crt", "-f"])
+        .arg(fx.write("secret.yaml", SECRET_YAML))
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: cannot write stdout"), "{stderr}");
+    assert!(
+        stderr.contains("hint: stdout could not be written"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("output directory"), "{stderr}");
 }

@@ -75,7 +75,14 @@ pub fn merge(
         });
     }
     let target = Input::new(Some(file.to_path_buf()));
-    let (mut documents, file_format) = read_documents(&target, "SealedSecret")?;
+    let (mut documents, file_format) =
+        read_documents(&target, "SealedSecret").map_err(|e| match e {
+            CliError::ReadInput { source, .. } => CliError::ReadMergeTarget {
+                path: file.to_path_buf(),
+                source,
+            },
+            other => other,
+        })?;
     if documents.len() != 1 {
         return Err(CliError::MergeTargetNotOne {
             path: file.to_path_buf(),
