@@ -5,16 +5,6 @@
 use crate::registry::{Registry, ResourceType};
 use serde_json::{Value, json};
 
-const VERBS: [&str; 8] = [
-    "create",
-    "delete",
-    "deletecollection",
-    "get",
-    "list",
-    "patch",
-    "update",
-    "watch",
-];
 const STATUS_VERBS: [&str; 3] = ["get", "patch", "update"];
 
 /// `/version`: minor "32" makes the kubectl dispatcher run kubectl 1.32.
@@ -107,7 +97,7 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
     for rt in types {
         let mut r = json!({
             "name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
-            "kind": rt.kind, "verbs": VERBS,
+            "kind": rt.kind, "verbs": rt.verbs,
         });
         if !rt.short_names.is_empty() {
             r["shortNames"] = json!(rt.short_names);
@@ -138,7 +128,7 @@ fn aggregated_resource(rt: &ResourceType, version: &str) -> Value {
     let kind = json!({"group": rt.group, "version": version, "kind": rt.kind});
     let mut r = json!({
         "resource": rt.plural, "responseKind": kind, "scope": if rt.namespaced { "Namespaced" } else { "Cluster" },
-        "singularResource": rt.singular, "verbs": VERBS,
+        "singularResource": rt.singular, "verbs": rt.verbs,
     });
     if !rt.short_names.is_empty() {
         r["shortNames"] = json!(rt.short_names);

@@ -37,7 +37,28 @@ pub struct ResourceType {
     pub schemas: BTreeMap<String, Value>,
     /// True for built-ins, false for CRD-defined resources.
     pub builtin: bool,
+    /// The verbs served (and listed in discovery).
+    pub verbs: &'static [&'static str],
+    /// A review (`SelfSubjectAccessReview` and kin): create-only, answered at once, never stored.
+    pub review: bool,
 }
+
+/// The verbs of an ordinary resource.
+pub const ALL_VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+/// Namespaces: no deletecollection, as in kube-apiserver.
+const NAMESPACE_VERBS: &[&str] = &[
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
+const CREATE_ONLY: &[&str] = &["create"];
 
 impl ResourceType {
     pub fn key(&self) -> ResourceKey {
@@ -120,6 +141,8 @@ struct Builtin {
     scale: bool,
     name_rule: NameRule,
     categories: &'static [&'static str],
+    verbs: &'static [&'static str],
+    review: bool,
 }
 
 const fn builtin(
@@ -142,6 +165,17 @@ const fn builtin(
         scale: false,
         name_rule: NameRule::Subdomain,
         categories: &[],
+        verbs: ALL_VERBS,
+        review: false,
+    }
+}
+
+/// A create-only review resource (cluster-scoped).
+const fn review(group: &'static str, kind: &'static str, plural: &'static str) -> Builtin {
+    Builtin {
+        verbs: CREATE_ONLY,
+        review: true,
+        ..builtin(group, "v1", kind, plural, &[], false, false)
     }
 }
 
@@ -149,6 +183,7 @@ const fn builtin(
 const BUILTINS: &[Builtin] = &[
     Builtin {
         name_rule: NameRule::Label,
+        verbs: NAMESPACE_VERBS,
         ..builtin("", "v1", "Namespace", "namespaces", &["ns"], false, true)
     },
     builtin("", "v1", "Secret", "secrets", &[], true, false),
@@ -208,6 +243,21 @@ const BUILTINS: &[Builtin] = &[
         false,
         true,
     ),
+    review(
+        "authorization.k8s.io",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+    ),
+    review(
+        "authorization.k8s.io",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+    ),
+    review(
+        "authentication.k8s.io",
+        "SelfSubjectReview",
+        "selfsubjectreviews",
+    ),
 ];
 
 /// Why a CRD could not be registered.
@@ -257,6 +307,8 @@ impl Registry {
                     printer_columns: BTreeMap::new(),
                     schemas: BTreeMap::new(),
                     builtin: true,
+                    verbs: b.verbs,
+                    review: b.review,
                 };
                 (rt.key(), Arc::new(rt))
             })
@@ -437,6 +489,8 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
         printer_columns,
         schemas,
         builtin: false,
+        verbs: ALL_VERBS,
+        review: false,
     })
 }
 

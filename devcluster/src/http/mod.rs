@@ -5,6 +5,7 @@ mod output;
 pub mod path;
 pub mod request;
 mod resource;
+mod reviews;
 mod scale;
 mod stream;
 

@@ -236,8 +236,16 @@ pub async fn handle(
     if p.name.is_none() && p.subresource.is_some() {
         return Err(ApiError::no_route());
     }
+    if !rt.verbs.contains(&verb) {
+        return Err(ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        ));
+    }
     if let Some(err) = shared.faults.check(verb, &rt.plural) {
         return Err(err);
+    }
+    if rt.review {
+        return super::reviews::create(&rt, headers, &body);
     }
     let events_view = crate::events_view::is_events_view(&rt);
     let (store_rt, store_version) = match events_view {

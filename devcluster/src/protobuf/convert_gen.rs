@@ -5,6 +5,8 @@ use serde_json::Value;
 use super::ProtobufError;
 use super::convert::{Mode, Obj, ToJson};
 use k8s_pb::api::apps::v1 as apps_v1;
+use k8s_pb::api::authentication::v1 as authentication_v1;
+use k8s_pb::api::authorization::v1 as authorization_v1;
 use k8s_pb::api::coordination::v1 as coordination_v1;
 use k8s_pb::api::core::v1 as core_v1;
 use k8s_pb::api::events::v1 as events_v1;
@@ -159,6 +161,35 @@ impl ToJson for apiextensions_v1::CustomResourceDefinition {
         let mut o = Obj::default();
         o.message("metadata", self.metadata.as_ref())?;
         o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::SelfSubjectAccessReview {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::SelfSubjectRulesReview {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authentication_v1::SelfSubjectReview {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
         o.message("status", self.status.as_ref())?;
         Ok(Some(o.finish()))
     }
@@ -431,6 +462,56 @@ impl ToJson for apiextensions_v1::CustomResourceDefinitionStatus {
     }
 }
 
+impl ToJson for authorization_v1::SelfSubjectAccessReviewSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("resourceAttributes", self.resource_attributes.as_ref())?;
+        o.message(
+            "nonResourceAttributes",
+            self.non_resource_attributes.as_ref(),
+        )?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::SubjectAccessReviewStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("allowed", &self.allowed, Mode::Always);
+        o.scalar("denied", &self.denied, Mode::OmitEmpty);
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("evaluationError", &self.evaluation_error, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::SelfSubjectRulesReviewSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::SubjectRulesReviewStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("resourceRules", &self.resource_rules)?;
+        o.messages("nonResourceRules", &self.non_resource_rules)?;
+        o.scalar("incomplete", &self.incomplete, Mode::Always);
+        o.scalar("evaluationError", &self.evaluation_error, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authentication_v1::SelfSubjectReviewStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("userInfo", self.user_info.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
 impl ToJson for meta_v1::OwnerReference {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
@@ -619,6 +700,62 @@ impl ToJson for apiextensions_v1::CustomResourceDefinitionCondition {
     }
 }
 
+impl ToJson for authorization_v1::ResourceAttributes {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
+        o.scalar("verb", &self.verb, Mode::OmitEmpty);
+        o.scalar("group", &self.group, Mode::OmitEmpty);
+        o.scalar("version", &self.version, Mode::OmitEmpty);
+        o.scalar("resource", &self.resource, Mode::OmitEmpty);
+        o.scalar("subresource", &self.subresource, Mode::OmitEmpty);
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        o.message("fieldSelector", self.field_selector.as_ref())?;
+        o.message("labelSelector", self.label_selector.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::NonResourceAttributes {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("path", &self.path, Mode::OmitEmpty);
+        o.scalar("verb", &self.verb, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::ResourceRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("verbs", &self.verbs);
+        o.list("apiGroups", &self.api_groups);
+        o.list("resources", &self.resources);
+        o.list("resourceNames", &self.resource_names);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::NonResourceRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("verbs", &self.verbs);
+        o.list("nonResourceURLs", &self.non_resource_ur_ls);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authentication_v1::UserInfo {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("username", &self.username, Mode::OmitEmpty);
+        o.scalar("uid", &self.uid, Mode::OmitEmpty);
+        o.list("groups", &self.groups);
+        o.message_map("extra", &self.extra)?;
+        Ok(Some(o.finish()))
+    }
+}
+
 impl ToJson for core_v1::ClientIpConfig {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
@@ -788,6 +925,32 @@ impl ToJson for apiextensions_v1::WebhookConversion {
         let mut o = Obj::default();
         o.message("clientConfig", self.client_config.as_ref())?;
         o.list("conversionReviewVersions", &self.conversion_review_versions);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::FieldSelectorAttributes {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("rawSelector", &self.raw_selector, Mode::OmitEmpty);
+        o.messages("requirements", &self.requirements)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::LabelSelectorAttributes {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("rawSelector", &self.raw_selector, Mode::OmitEmpty);
+        o.messages("requirements", &self.requirements)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authentication_v1::ExtraValue {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("items", &self.items);
         Ok(Some(o.finish()))
     }
 }
@@ -1139,6 +1302,16 @@ impl ToJson for apiextensions_v1::WebhookClientConfig {
         o.scalar("url", &self.url, Mode::OmitEmpty);
         o.message("service", self.service.as_ref())?;
         o.scalar("caBundle", &self.ca_bundle, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for meta_v1::FieldSelectorRequirement {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("key", &self.key, Mode::Always);
+        o.scalar("operator", &self.operator, Mode::Always);
+        o.list("values", &self.values);
         Ok(Some(o.finish()))
     }
 }

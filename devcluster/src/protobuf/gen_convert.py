@@ -30,6 +30,9 @@ ROOTS = [
     ("api/coordination/v1", "Lease"),
     ("api/apps/v1", "Deployment"),
     ("apiextensions_apiserver/pkg/apis/apiextensions/v1", "CustomResourceDefinition"),
+    ("api/authorization/v1", "SelfSubjectAccessReview"),
+    ("api/authorization/v1", "SelfSubjectRulesReview"),
+    ("api/authentication/v1", "SelfSubjectReview"),
 ]
 
 # Messages with a JSON form of their own, converted by hand in convert.rs.

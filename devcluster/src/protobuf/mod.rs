@@ -10,6 +10,8 @@ mod convert;
 mod convert_gen;
 
 use k8s_pb::api::apps::v1 as apps_v1;
+use k8s_pb::api::authentication::v1 as authentication_v1;
+use k8s_pb::api::authorization::v1 as authorization_v1;
 use k8s_pb::api::coordination::v1 as coordination_v1;
 use k8s_pb::api::core::v1 as core_v1;
 use k8s_pb::api::events::v1 as events_v1;
@@ -144,6 +146,15 @@ fn object_from_message(
         ("apps/v1", "Deployment") => message_json::<apps_v1::Deployment>(api_version, kind, raw),
         ("apiextensions.k8s.io/v1", "CustomResourceDefinition") => {
             message_json::<apiextensions_v1::CustomResourceDefinition>(api_version, kind, raw)
+        }
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => {
+            message_json::<authorization_v1::SelfSubjectAccessReview>(api_version, kind, raw)
+        }
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => {
+            message_json::<authorization_v1::SelfSubjectRulesReview>(api_version, kind, raw)
+        }
+        ("authentication.k8s.io/v1", "SelfSubjectReview") => {
+            message_json::<authentication_v1::SelfSubjectReview>(api_version, kind, raw)
         }
         _ => Err(ProtobufError::UnsupportedKind {
             api_version: api_version.to_owned(),

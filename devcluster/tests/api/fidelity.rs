@@ -524,3 +524,15 @@ async fn delete_answers_like_kube_apiserver() {
     assert_eq!(s.status, Some(kube::core::response::StatusSummary::Success));
     assert_eq!(s.details.map(|d| d.uid), created.metadata.uid);
 }
+
+#[tokio::test]
+async fn namespaces_refuse_deletecollection() {
+    let (_cluster, client) = start().await;
+    let nss: Api<Namespace> = Api::all(client);
+    let e = nss
+        .delete_collection(&DeleteParams::default(), &ListParams::default())
+        .await
+        .expect_err("not served");
+    assert_eq!(code(&e), (405, "MethodNotAllowed".into()));
+    assert!(nss.get("default").await.is_ok());
+}

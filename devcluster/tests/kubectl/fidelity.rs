@@ -90,3 +90,46 @@ fn namespaces_carry_their_metadata_name_label() {
         "labelled"
     );
 }
+
+#[test]
+fn auth_can_i_and_whoami() {
+    let c = Cluster::start();
+    assert_eq!(
+        c.ok(&["auth", "can-i", "create", "deployments"]).trim(),
+        "yes"
+    );
+    assert_eq!(
+        c.ok(&["auth", "can-i", "delete", "secrets", "-n", "kube-system"])
+            .trim(),
+        "yes"
+    );
+    let list = c.ok(&["auth", "can-i", "--list"]);
+    assert!(list.contains("*.*") && list.contains("[*]"), "{list}");
+    let me = c.ok(&["auth", "whoami"]);
+    assert!(
+        me.contains("devcluster-admin") && me.contains("system:masters"),
+        "{me}"
+    );
+    // Namespaces have no deletecollection, in discovery and on the wire.
+    let wide = c.ok(&["api-resources", "-o", "wide"]);
+    let ns_line = wide
+        .lines()
+        .find(|l| l.starts_with("namespaces "))
+        .expect("namespaces listed");
+    assert!(!ns_line.contains("deletecollection"), "{ns_line}");
+    let cm_line = wide
+        .lines()
+        .find(|l| l.starts_with("configmaps "))
+        .expect("configmaps listed");
+    assert!(cm_line.contains("deletecollection"), "{cm_line}");
+    let reviews = c.ok(&[
+        "api-resources",
+        "--api-group=authorization.k8s.io",
+        "-o",
+        "wide",
+    ]);
+    assert!(
+        reviews.contains("selfsubjectaccessreviews") && reviews.contains(" create "),
+        "{reviews}"
+    );
+}
