@@ -1,5 +1,6 @@
-//! Label selectors (`=`, `==`, `!=`, `in`, `notin`, `key`, `!key`) and field selectors
-//! (`metadata.name`, `metadata.namespace`, plus `type` for Secrets) as list and watch filter them.
+//! Label selectors (`=`, `==`, `!=`, `in`, `notin`, `key`, `!key`, and `>`/`<` on integer
+//! values) and field selectors (`metadata.name`, `metadata.namespace`, plus `type` for Secrets,
+//! `status.phase` for Namespaces and any field of an Event) as list and watch filter them.
 
 use serde_json::Value;
 
@@ -21,6 +22,8 @@ enum LabelOp {
     NotIn(Vec<String>),
     Exists,
     NotExists,
+    Gt(i64),
+    Lt(i64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +107,16 @@ impl LabelSelector {
                     key: k.trim().into(),
                     op: LabelOp::Eq(v.trim().into()),
                 }
+            } else if let Some((k, v)) = part.split_once('>') {
+                LabelReq {
+                    key: k.trim().into(),
+                    op: LabelOp::Gt(v.trim().parse().map_err(|_| err())?),
+                }
+            } else if let Some((k, v)) = part.split_once('<') {
+                LabelReq {
+                    key: k.trim().into(),
+                    op: LabelOp::Lt(v.trim().parse().map_err(|_| err())?),
+                }
             } else if let Some((k, rest)) = part.split_once(" notin ") {
                 LabelReq {
                     key: k.trim().into(),
@@ -138,6 +151,12 @@ impl LabelSelector {
             LabelOp::NotIn(vs) => get(&r.key).is_none_or(|l| vs.iter().all(|v| v != l)),
             LabelOp::Exists => get(&r.key).is_some(),
             LabelOp::NotExists => get(&r.key).is_none(),
+            LabelOp::Gt(n) => get(&r.key)
+                .and_then(|l| l.parse::<i64>().ok())
+                .is_some_and(|l| l > *n),
+            LabelOp::Lt(n) => get(&r.key)
+                .and_then(|l| l.parse::<i64>().ok())
+                .is_some_and(|l| l < *n),
         })
     }
 }
@@ -173,6 +192,7 @@ impl FieldSelector {
             let field = field.trim();
             let supported = matches!(field, "metadata.name" | "metadata.namespace")
                 || (kind == "Secret" && field == "type")
+                || (kind == "Namespace" && field == "status.phase")
                 || (kind == "Event"
                     && !field.is_empty()
                     && field.split('.').all(|p| !p.is_empty()));
@@ -240,6 +260,38 @@ mod tests {
                 "{sel}"
             );
         }
+    }
+
+    #[test]
+    fn integer_comparisons() {
+        let o = obj(json!({"tier": "5", "name": "web"}));
+        for (sel, want) in [
+            ("tier>4", true),
+            ("tier > 5", false),
+            ("tier<6", true),
+            ("tier<5", false),
+            ("missing>0", false),
+            ("name>0", false),
+            ("tier>4,tier<6", true),
+        ] {
+            assert_eq!(
+                LabelSelector::parse(sel).expect(sel).matches(&o),
+                want,
+                "{sel}"
+            );
+        }
+        assert!(LabelSelector::parse("tier>x").is_err());
+    }
+
+    #[test]
+    fn namespace_phase_field() {
+        let ns = json!({"metadata": {"name": "a"}, "status": {"phase": "Active"}});
+        assert!(
+            FieldSelector::parse("status.phase=Active", "Namespace")
+                .expect("valid")
+                .matches(&ns)
+        );
+        assert!(FieldSelector::parse("status.phase=Active", "ConfigMap").is_err());
     }
 
     #[test]

@@ -133,3 +133,33 @@ fn auth_can_i_and_whoami() {
         "{reviews}"
     );
 }
+
+#[test]
+fn integer_label_selectors_and_namespace_phase() {
+    let c = Cluster::start();
+    for (name, tier) in [("low", "1"), ("mid", "5"), ("high", "9")] {
+        c.ok(&["create", "configmap", name]);
+        c.ok(&["label", "cm", name, &format!("tier={tier}")]);
+    }
+    let found = c.ok(&["get", "cm", "-l", "tier>2,tier<9", "-o", "name"]);
+    assert_eq!(found.trim(), "configmap/mid");
+    c.ok(&["create", "namespace", "phased"]);
+    let active = c.ok(&[
+        "get",
+        "ns",
+        "--field-selector",
+        "status.phase=Active",
+        "-o",
+        "name",
+    ]);
+    assert!(active.contains("namespace/phased"), "{active}");
+    let terminating = c.ok(&[
+        "get",
+        "ns",
+        "--field-selector",
+        "status.phase=Terminating",
+        "-o",
+        "name",
+    ]);
+    assert!(terminating.trim().is_empty(), "{terminating}");
+}
