@@ -170,6 +170,31 @@ pub fn validate_name(rule: NameRule, name: &str) -> Result<(), String> {
     }
 }
 
+/// Empty metadata maps and lists are left out, as Go's `omitempty` drops them when
+/// kube-apiserver encodes an object: removing the last annotation leaves no `annotations: {}`.
+pub fn drop_empty_metadata(obj: &mut Value) {
+    let Some(Value::Object(meta)) = obj.get_mut("metadata") else {
+        return;
+    };
+    for key in [
+        "labels",
+        "annotations",
+        "finalizers",
+        "ownerReferences",
+        "managedFields",
+    ] {
+        let empty = match meta.get(key) {
+            Some(Value::Object(m)) => m.is_empty(),
+            Some(Value::Array(a)) => a.is_empty(),
+            Some(Value::Null) => true,
+            _ => false,
+        };
+        if empty {
+            meta.remove(key);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

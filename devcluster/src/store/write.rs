@@ -147,6 +147,7 @@ impl State {
     ) -> Result<Arc<Value>, ApiError> {
         check_type(rt, version, &mut obj)?;
         let ns = check_namespace(rt, ns, &mut obj)?;
+        meta::drop_empty_metadata(&mut obj);
         let meta = meta::meta_mut(&mut obj);
         let mut name = meta
             .get("name")
@@ -282,6 +283,7 @@ impl State {
             )));
         }
         check_namespace(rt, ns.or(Some("")).filter(|_| rt.namespaced), &mut new)?;
+        meta::drop_empty_metadata(&mut new);
         let rv = meta::resource_version(&new);
         if !rv.is_empty() && rv != meta::resource_version(&cur) {
             return Err(ApiError::conflict(&rt.group, &rt.plural, name));

@@ -536,3 +536,61 @@ async fn namespaces_refuse_deletecollection() {
     assert_eq!(code(&e), (405, "MethodNotAllowed".into()));
     assert!(nss.get("default").await.is_ok());
 }
+
+#[tokio::test]
+async fn emptied_metadata_is_left_out_and_idle_managers_dropped() {
+    let (_cluster, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    api.create(&PostParams::default(), &cm("m", json!({"a": "1"})))
+        .await
+        .expect("created");
+    let by = |m: &str| PatchParams {
+        field_manager: Some(m.into()),
+        ..PatchParams::default()
+    };
+    api.patch(
+        "m",
+        &by("annotator"),
+        &Patch::Merge(
+            json!({"metadata": {"annotations": {"note": "x"}, "finalizers": ["example.com/f"]}}),
+        ),
+    )
+    .await
+    .expect("annotated");
+    let managers = |o: &ConfigMap| -> Vec<String> {
+        o.metadata
+            .managed_fields
+            .iter()
+            .flatten()
+            .filter_map(|m| m.manager.clone())
+            .collect()
+    };
+    let obj = api.get("m").await.expect("get");
+    assert!(
+        managers(&obj).contains(&"annotator".to_string()),
+        "{:?}",
+        managers(&obj)
+    );
+    let cleared = api
+        .patch(
+            "m",
+            &by("cleaner"),
+            &Patch::Json::<()>(
+                serde_json::from_value(json!([
+                    {"op": "remove", "path": "/metadata/annotations/note"},
+                    {"op": "remove", "path": "/metadata/finalizers/0"}
+                ]))
+                .expect("json patch"),
+            ),
+        )
+        .await
+        .expect("cleared");
+    let raw = serde_json::to_value(&cleared).expect("json");
+    assert!(raw["metadata"].get("annotations").is_none(), "{raw}");
+    assert!(raw["metadata"].get("finalizers").is_none(), "{raw}");
+    assert!(
+        !managers(&cleared).contains(&"annotator".to_string()),
+        "a manager owning nothing is dropped: {:?}",
+        managers(&cleared)
+    );
+}
