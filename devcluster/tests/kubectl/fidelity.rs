@@ -163,3 +163,27 @@ fn integer_label_selectors_and_namespace_phase() {
     ]);
     assert!(terminating.trim().is_empty(), "{terminating}");
 }
+
+/// What the README says about `kubectl explain` and a CRD applied with its objects in one file.
+#[test]
+fn documented_limits_explain_and_crd_with_objects() {
+    let c = Cluster::start();
+    let err = c.fails(&["explain", "configmap"], None);
+    assert!(err.contains("index of nil pointer"), "{err}");
+    let both = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: widgets, singular: widget, kind: Widget}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\nspec: {size: 1}\n";
+    let file = c.write("both.yaml", both);
+    let err = c.fails(&["apply", "-f", &file], None);
+    assert!(
+        err.contains("error validating data") && err.contains("--validate=false"),
+        "{err}"
+    );
+    c.ok(&[
+        "wait",
+        "--for=condition=Established",
+        "crd/widgets.example.com",
+    ]);
+    assert!(
+        c.ok(&["apply", "-f", &file])
+            .contains("widget.example.com/w1 created")
+    );
+}
