@@ -1,6 +1,7 @@
 //! The HTTP front: one fallback handler that routes by path (Kubernetes paths are irregular),
 //! answers discovery and OpenAPI documents, and hands resource requests to [`resource`].
 
+mod delete;
 mod output;
 pub mod path;
 pub mod request;

@@ -1,5 +1,6 @@
 //! Resource requests: resolves the resource and verb, applies fault injection, and runs get,
-//! list, watch, create, update, patch, delete and deletecollection against the store.
+//! list, watch, create, update and patch against the store (delete and deletecollection are in
+//! `delete`).
 
 use super::Shared;
 use super::output::{self, json};
@@ -11,9 +12,7 @@ use crate::registry::ResourceType;
 use crate::schema_check::{FieldValidation, unknown_builtin_fields, unknown_fields};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use crate::store::{
-    DeleteOptions, DeleteOutcome, ManagerOp, Propagation, Query, WriteCtx, decode_continue,
-};
+use crate::store::{ManagerOp, Query, WriteCtx, decode_continue};
 use crate::watch::Delivery;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
@@ -26,28 +25,28 @@ use std::time::Duration;
 type Warnings = std::sync::Mutex<Vec<String>>;
 
 /// One resource request, resolved.
-struct Req<'a> {
+pub(super) struct Req<'a> {
     /// The resource as requested (the view).
-    rt: Arc<ResourceType>,
-    version: String,
+    pub(super) rt: Arc<ResourceType>,
+    pub(super) version: String,
     /// Where its objects are stored: `rt` itself, except for events.k8s.io Events, which live
     /// in the core Event store (`events_view`).
-    store_rt: Arc<ResourceType>,
-    store_version: String,
-    events_view: bool,
-    namespace: Option<String>,
-    name: Option<String>,
-    subresource: Option<String>,
-    params: Params,
-    headers: &'a HeaderMap,
+    pub(super) store_rt: Arc<ResourceType>,
+    pub(super) store_version: String,
+    pub(super) events_view: bool,
+    pub(super) namespace: Option<String>,
+    pub(super) name: Option<String>,
+    pub(super) subresource: Option<String>,
+    pub(super) params: Params,
+    pub(super) headers: &'a HeaderMap,
 }
 
 impl Req<'_> {
-    fn ns(&self) -> Option<&str> {
+    pub(super) fn ns(&self) -> Option<&str> {
         self.namespace.as_deref()
     }
 
-    fn name(&self) -> &str {
+    pub(super) fn name(&self) -> &str {
         self.name.as_deref().unwrap_or_default()
     }
 
@@ -56,7 +55,7 @@ impl Req<'_> {
     }
 
     /// A stored object as this request's resource serves it.
-    fn view(&self, obj: &Value) -> Value {
+    pub(super) fn view(&self, obj: &Value) -> Value {
         if self.events_view {
             crate::events_view::to_events(obj)
         } else {
@@ -64,7 +63,7 @@ impl Req<'_> {
         }
     }
 
-    fn view_arc(&self, obj: Arc<Value>) -> Arc<Value> {
+    pub(super) fn view_arc(&self, obj: Arc<Value>) -> Arc<Value> {
         if self.events_view {
             Arc::new(crate::events_view::to_events(&obj))
         } else {
@@ -102,7 +101,7 @@ impl Req<'_> {
         request::shape(self.headers)
     }
 
-    fn write_ctx(&self, op: ManagerOp) -> Result<WriteCtx, ApiError> {
+    pub(super) fn write_ctx(&self, op: ManagerOp) -> Result<WriteCtx, ApiError> {
         Ok(WriteCtx {
             dry_run: self.params.dry_run()?,
             manager: field_manager(&self.params, self.headers),
@@ -153,7 +152,7 @@ impl Req<'_> {
         }
     }
 
-    fn query(&self) -> Result<Query, ApiError> {
+    pub(super) fn query(&self) -> Result<Query, ApiError> {
         let labels = LabelSelector::parse(self.params.get("labelSelector").unwrap_or_default())
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         let mut field_selector = self
@@ -277,8 +276,8 @@ pub async fn handle(
         "create" => create(shared, &req, &body).await,
         "update" => update(shared, &req, &body).await,
         "patch" => patch(shared, &req, &body).await,
-        "delete" => delete(shared, &req, &body).await,
-        _ => delete_collection(shared, &req, &body).await,
+        "delete" => super::delete::delete(shared, &req, &body).await,
+        _ => super::delete::delete_collection(shared, &req, &body).await,
     };
     result.map_err(|e| match req.events_view {
         true => events_view_error(e, req.name()),
@@ -587,121 +586,4 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
         .write(|st| st.update(&ctx, &rt, &req.store_version, req.ns(), req.name(), mutate))
         .await?;
     req.answer(if created { 201 } else { 200 }, &obj, warnings)
-}
-
-/// DeleteOptions from the body (kubectl sends one with DELETE) and the query.
-fn delete_options(req: &Req<'_>, body: &[u8]) -> Result<(DeleteOptions, bool), ApiError> {
-    let mut opts = DeleteOptions::default();
-    let mut dry_run = req.params.dry_run()?;
-    if !body.is_empty() {
-        let v: Value = serde_json::from_slice(body).map_err(|e| {
-            ApiError::bad_request(format!("the DeleteOptions body is not valid JSON: {e}"))
-        })?;
-        if let Some(p) = v.get("propagationPolicy").and_then(Value::as_str) {
-            opts.propagation = Some(Propagation::parse(p)?);
-        } else if let Some(orphan) = v.get("orphanDependents").and_then(Value::as_bool) {
-            opts.propagation = Some(if orphan {
-                Propagation::Orphan
-            } else {
-                Propagation::Background
-            });
-        }
-        opts.precondition_uid = v
-            .pointer("/preconditions/uid")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        opts.precondition_rv = v
-            .pointer("/preconditions/resourceVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if let Some(d) = v.get("dryRun").and_then(Value::as_array) {
-            dry_run |= d.iter().any(|x| x == "All");
-        }
-    }
-    if let Some(p) = req.params.get("propagationPolicy") {
-        opts.propagation = Some(Propagation::parse(p)?);
-    }
-    Ok((opts, dry_run))
-}
-
-fn success_status(rt: &ResourceType, obj: &Value) -> Value {
-    let mut details =
-        json!({ "name": crate::meta::name(obj), "kind": rt.plural, "uid": crate::meta::uid(obj) });
-    if !rt.group.is_empty() {
-        details["group"] = json!(rt.group);
-    }
-    json!({ "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details })
-}
-
-async fn delete(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, ApiError> {
-    let (opts, dry_run) = delete_options(req, body)?;
-    let mut ctx = req.write_ctx(ManagerOp::Update)?;
-    ctx.dry_run = dry_run;
-    let rt = req.store_rt.clone();
-    let outcome = shared
-        .store
-        .write(|st| st.delete(&ctx, &rt, req.ns(), req.name(), &opts))
-        .await?;
-    Ok(match outcome {
-        DeleteOutcome::Pending(obj) => output::object(
-            200,
-            &req.rt,
-            &req.version,
-            &req.view(&obj),
-            request::Shape::Full,
-        ),
-        DeleteOutcome::Gone(obj) if obj.is_null() => json(
-            200,
-            &success_status(&req.rt, &json!({"metadata": {"name": req.name()}})),
-        ),
-        DeleteOutcome::Gone(obj) if req.store_rt.returns_deleted_object() => output::object(
-            200,
-            &req.rt,
-            &req.version,
-            &req.view(&obj),
-            request::Shape::Full,
-        ),
-        DeleteOutcome::Gone(obj) => json(200, &success_status(&req.rt, &obj)),
-    })
-}
-
-async fn delete_collection(
-    shared: &Shared,
-    req: &Req<'_>,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    let (opts, dry_run) = delete_options(req, body)?;
-    let mut ctx = req.write_ctx(ManagerOp::Update)?;
-    ctx.dry_run = dry_run;
-    let q = req.query()?;
-    let rt = req.store_rt.clone();
-    let deleted = shared
-        .store
-        .write(|st| {
-            let page = st.list(&rt.key(), &q, None, None);
-            let mut out = Vec::new();
-            for item in page.items {
-                let ns = crate::meta::namespace(&item).to_string();
-                let ns = (!ns.is_empty()).then_some(ns);
-                match st.delete(&ctx, &rt, ns.as_deref(), crate::meta::name(&item), &opts) {
-                    Ok(DeleteOutcome::Pending(o)) => out.push(o),
-                    Ok(DeleteOutcome::Gone(_)) => out.push(item),
-                    Err(e) if e.code == 404 => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(out)
-        })
-        .await?;
-    let deleted: Vec<Arc<Value>> = deleted.into_iter().map(|o| req.view_arc(o)).collect();
-    let rv = shared.store.lock().resource_version();
-    Ok(output::list(
-        &req.rt,
-        &req.version,
-        &deleted,
-        rv,
-        None,
-        None,
-        request::Shape::Full,
-    ))
 }
