@@ -314,13 +314,15 @@ impl<'v> EventView<'v> {
         }
     }
 
+    /// The series count, else the count; a singleton event (events.k8s.io sets no count) is 1.
     fn count(&self) -> i64 {
         match self.get("/series", "/series") {
             Some(series) => int(series, "/count").unwrap_or(0),
             None => self
                 .get("/count", "/deprecatedCount")
                 .and_then(Value::as_i64)
-                .unwrap_or(0),
+                .filter(|c| *c != 0)
+                .unwrap_or(1),
         }
     }
 
@@ -389,7 +391,7 @@ pub(crate) fn event_source(object: &Value, _now: SystemTime) -> Value {
     }
     let component = first_non_empty(
         view.text("/source/component", "/deprecatedSource/component"),
-        text(object, "/reportingController"),
+        view.text("/reportingComponent", "/reportingController"),
     );
     let instance = first_non_empty(
         view.text("/source/host", "/deprecatedSource/host"),

@@ -270,10 +270,13 @@ fn core_and_events_k8s_io_events_print_alike() {
             json!("kubelet, node-1"),
             json!("started"),
             json!("30s"),
-            json!(0),
+            json!(1),
             json!("e.2")
         ]
     );
+    // The same event read through /api/v1 (the shared store's core shape) prints the same row.
+    let as_core = crate::events_view::to_core(&modern);
+    assert_eq!(cells(&columns, &as_core), cells(&columns, &modern));
     let series = json!({"apiVersion": "events.k8s.io/v1", "metadata": meta("e.3", NOW), "regarding": {"kind": "Node"},
         "eventTime": "2026-01-01T10:00:00.000000Z", "series": {"count": 7, "lastObservedTime": "2026-01-01T11:50:00.000000Z"}});
     let row = cells(&columns, &series);
