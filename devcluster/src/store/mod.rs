@@ -481,3 +481,36 @@ impl Store {
         self.lock().registry.lookup(group, version, plural)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn replayed_events_k8s_io_events_join_the_core_store() {
+        let mut st = State::new(StoreConfig::default(), None);
+        let event = json!({"apiVersion": "events.k8s.io/v1", "kind": "Event",
+            "metadata": {"name": "e", "namespace": "default", "resourceVersion": "3"},
+            "regarding": {"kind": "ConfigMap", "name": "c"}, "note": "hello"});
+        st.replay(Loaded {
+            rv: 3,
+            records: vec![Record {
+                rv: 3,
+                group: "events.k8s.io".into(),
+                plural: "events".into(),
+                namespace: "default".into(),
+                name: "e".into(),
+                object: Some(event),
+            }],
+        });
+        let core = ResourceKey {
+            group: String::new(),
+            plural: "events".into(),
+        };
+        let stored = st.get(&core, "default", "e").expect("in the core store");
+        assert_eq!(stored["apiVersion"], "v1");
+        assert_eq!(stored["involvedObject"]["name"], "c");
+        assert_eq!(stored["message"], "hello");
+    }
+}
