@@ -159,16 +159,7 @@ fn immutable(rt: &ResourceType, old: &Value, new: &Value) -> Result<(), ApiError
     if new.get("immutable").and_then(Value::as_bool) != Some(true) {
         causes.push(forbidden("immutable"));
     }
-    if causes.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            &rt.group,
-            &rt.kind,
-            meta::name(new),
-            causes,
-        ))
-    }
+    invalid_unless_empty(rt, new, causes)
 }
 
 /// A CRD is accepted and established at once (kube-apiserver's controllers do it a moment later).

@@ -420,46 +420,20 @@ async fn lists_filter_by_selectors_and_page() {
             .filter_map(|o| o.metadata.name)
             .collect()
     };
-    assert_eq!(
-        names(
-            api.list(&ListParams::default().labels("env=prod"))
-                .await
-                .expect("list")
+    let cases = [
+        (ListParams::default().labels("env=prod"), vec!["a", "c"]),
+        (ListParams::default().labels("env in (dev)"), vec!["b"]),
+        (
+            ListParams::default().labels("env notin (prod)"),
+            vec!["b", "d"],
         ),
-        ["a", "c"]
-    );
-    assert_eq!(
-        names(
-            api.list(&ListParams::default().labels("env in (dev)"))
-                .await
-                .expect("list")
-        ),
-        ["b"]
-    );
-    assert_eq!(
-        names(
-            api.list(&ListParams::default().labels("env notin (prod)"))
-                .await
-                .expect("list")
-        ),
-        ["b", "d"]
-    );
-    assert_eq!(
-        names(
-            api.list(&ListParams::default().labels("!env"))
-                .await
-                .expect("list")
-        ),
-        ["d"]
-    );
-    assert_eq!(
-        names(
-            api.list(&ListParams::default().fields("metadata.name=c"))
-                .await
-                .expect("list")
-        ),
-        ["c"]
-    );
+        (ListParams::default().labels("!env"), vec!["d"]),
+        (ListParams::default().fields("metadata.name=c"), vec!["c"]),
+    ];
+    for (params, expected) in cases {
+        let got = names(api.list(&params).await.expect("list"));
+        assert_eq!(got, expected, "{params:?}");
+    }
     let page1 = api
         .list(&ListParams::default().limit(3))
         .await
