@@ -18,7 +18,7 @@ const RENAMES: &[(&str, &str)] = &[
 
 /// True for the events.k8s.io/v1 view of the shared Event store.
 pub fn is_events_view(rt: &ResourceType) -> bool {
-    rt.builtin && rt.group == "events.k8s.io" && rt.plural == "events"
+    rt.is_builtin() && rt.group == "events.k8s.io" && rt.plural == "events"
 }
 
 fn rename(obj: &Value, api_version: &str, to_core: bool) -> Value {

@@ -13,6 +13,7 @@ mod discovery;
 mod events_view;
 mod faults;
 mod http;
+mod kinds;
 mod kubeconfig;
 mod meta;
 mod openapi;
@@ -28,6 +29,7 @@ mod ssa;
 mod status;
 mod store;
 mod table;
+mod verb;
 mod watch;
 
 pub use faults::Faults;

@@ -2,7 +2,9 @@
 //! names, scope and subresources. Built-ins are one table entry each; CRDs register and unregister
 //! dynamically.
 
+use crate::kinds::Strategy;
 use crate::meta::NameRule;
+use crate::verb::Verb;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,30 +37,13 @@ pub struct ResourceType {
     pub printer_columns: BTreeMap<String, Value>,
     /// A CRD version's `schema.openAPIV3Schema`, per version.
     pub schemas: BTreeMap<String, Value>,
-    /// True for built-ins, false for CRD-defined resources.
-    pub builtin: bool,
+    /// The built-in kind's strategy; `None` for CRD-defined resources.
+    pub strategy: Option<&'static Strategy>,
     /// The verbs served (and listed in discovery).
-    pub verbs: &'static [&'static str],
+    pub verbs: &'static [Verb],
     /// A review (`SelfSubjectAccessReview` and kin): create-only, answered at once, never stored.
     pub review: bool,
 }
-
-/// The verbs of an ordinary resource.
-pub const ALL_VERBS: &[&str] = &[
-    "create",
-    "delete",
-    "deletecollection",
-    "get",
-    "list",
-    "patch",
-    "update",
-    "watch",
-];
-/// Namespaces: no deletecollection, as in kube-apiserver.
-const NAMESPACE_VERBS: &[&str] = &[
-    "create", "delete", "get", "list", "patch", "update", "watch",
-];
-const CREATE_ONLY: &[&str] = &["create"];
 
 impl ResourceType {
     pub fn key(&self) -> ResourceKey {
@@ -86,13 +71,26 @@ impl ResourceType {
 
     /// Whether a DELETE that removes the object answers with it rather than a Status: custom
     /// resources, and the built-ins whose kube-apiserver storage sets `ReturnDeletedObject`
-    /// (Services, ServiceAccounts) or answers with the object itself (Namespaces, CRDs).
+    /// (Services, ServiceAccounts) or answers with the object itself (Namespaces, CRDs): the
+    /// strategy says.
     pub fn returns_deleted_object(&self) -> bool {
-        !self.builtin
-            || self.is_namespace()
-            || self.is_crd()
-            || (self.group.is_empty()
-                && matches!(self.plural.as_str(), "services" | "serviceaccounts"))
+        self.strategy.is_none_or(|s| s.returns_deleted_object)
+    }
+
+    /// True for built-ins, false for CRD-defined resources.
+    pub fn is_builtin(&self) -> bool {
+        self.strategy.is_some()
+    }
+
+    /// Whether a PUT without `metadata.resourceVersion` is accepted: never for custom
+    /// resources, as their strategy says for built-ins.
+    pub fn unconditional_update(&self) -> bool {
+        self.strategy.is_some_and(|s| s.unconditional_update)
+    }
+
+    /// Whether objects carry `metadata.generation` (custom resources always do).
+    pub fn has_generation(&self) -> bool {
+        self.strategy.is_none_or(|s| s.generation)
     }
 }
 
@@ -129,137 +127,6 @@ pub fn is_crd_key(key: &ResourceKey) -> bool {
     key.group == "apiextensions.k8s.io" && key.plural == "customresourcedefinitions"
 }
 
-/// A built-in resource: one line of [`BUILTINS`].
-struct Builtin {
-    group: &'static str,
-    version: &'static str,
-    kind: &'static str,
-    plural: &'static str,
-    short_names: &'static [&'static str],
-    namespaced: bool,
-    status: bool,
-    scale: bool,
-    name_rule: NameRule,
-    categories: &'static [&'static str],
-    verbs: &'static [&'static str],
-    review: bool,
-}
-
-const fn builtin(
-    group: &'static str,
-    version: &'static str,
-    kind: &'static str,
-    plural: &'static str,
-    short_names: &'static [&'static str],
-    namespaced: bool,
-    status: bool,
-) -> Builtin {
-    Builtin {
-        group,
-        version,
-        kind,
-        plural,
-        short_names,
-        namespaced,
-        status,
-        scale: false,
-        name_rule: NameRule::Subdomain,
-        categories: &[],
-        verbs: ALL_VERBS,
-        review: false,
-    }
-}
-
-/// A create-only review resource (cluster-scoped).
-const fn review(group: &'static str, kind: &'static str, plural: &'static str) -> Builtin {
-    Builtin {
-        verbs: CREATE_ONLY,
-        review: true,
-        ..builtin(group, "v1", kind, plural, &[], false, false)
-    }
-}
-
-/// Every built-in resource. Adding one is adding a line here.
-const BUILTINS: &[Builtin] = &[
-    Builtin {
-        name_rule: NameRule::Label,
-        verbs: NAMESPACE_VERBS,
-        ..builtin("", "v1", "Namespace", "namespaces", &["ns"], false, true)
-    },
-    builtin("", "v1", "Secret", "secrets", &[], true, false),
-    builtin("", "v1", "ConfigMap", "configmaps", &["cm"], true, false),
-    builtin(
-        "",
-        "v1",
-        "ServiceAccount",
-        "serviceaccounts",
-        &["sa"],
-        true,
-        false,
-    ),
-    Builtin {
-        name_rule: NameRule::Label1035,
-        categories: &["all"],
-        ..builtin("", "v1", "Service", "services", &["svc"], true, true)
-    },
-    builtin("", "v1", "Event", "events", &["ev"], true, false),
-    builtin(
-        "events.k8s.io",
-        "v1",
-        "Event",
-        "events",
-        &["ev"],
-        true,
-        false,
-    ),
-    builtin(
-        "coordination.k8s.io",
-        "v1",
-        "Lease",
-        "leases",
-        &[],
-        true,
-        false,
-    ),
-    Builtin {
-        categories: &["all"],
-        scale: true,
-        ..builtin(
-            "apps",
-            "v1",
-            "Deployment",
-            "deployments",
-            &["deploy"],
-            true,
-            true,
-        )
-    },
-    builtin(
-        "apiextensions.k8s.io",
-        "v1",
-        "CustomResourceDefinition",
-        "customresourcedefinitions",
-        &["crd", "crds"],
-        false,
-        true,
-    ),
-    review(
-        "authorization.k8s.io",
-        "SelfSubjectAccessReview",
-        "selfsubjectaccessreviews",
-    ),
-    review(
-        "authorization.k8s.io",
-        "SelfSubjectRulesReview",
-        "selfsubjectrulesreviews",
-    ),
-    review(
-        "authentication.k8s.io",
-        "SelfSubjectReview",
-        "selfsubjectreviews",
-    ),
-];
-
 /// Why a CRD could not be registered.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -288,27 +155,27 @@ impl Default for Registry {
 
 impl Registry {
     pub fn with_builtins() -> Self {
-        let types = BUILTINS
+        let types = crate::kinds::ALL
             .iter()
-            .map(|b| {
+            .map(|&s| {
                 let rt = ResourceType {
-                    group: b.group.into(),
-                    versions: vec![b.version.into()],
-                    kind: b.kind.into(),
-                    list_kind: format!("{}List", b.kind),
-                    plural: b.plural.into(),
-                    singular: b.kind.to_lowercase(),
-                    short_names: b.short_names.iter().map(|s| s.to_string()).collect(),
-                    categories: b.categories.iter().map(|s| s.to_string()).collect(),
-                    namespaced: b.namespaced,
-                    status_subresource: b.status,
-                    scale: b.scale.then(ScalePaths::replicas_of_spec),
-                    name_rule: b.name_rule,
+                    group: s.group.into(),
+                    versions: vec![s.version.into()],
+                    kind: s.kind.into(),
+                    list_kind: format!("{}List", s.kind),
+                    plural: s.plural.into(),
+                    singular: s.kind.to_lowercase(),
+                    short_names: s.short_names.iter().map(|n| n.to_string()).collect(),
+                    categories: s.categories.iter().map(|c| c.to_string()).collect(),
+                    namespaced: s.namespaced,
+                    status_subresource: s.status,
+                    scale: s.scale.then(ScalePaths::replicas_of_spec),
+                    name_rule: s.name_rule,
                     printer_columns: BTreeMap::new(),
                     schemas: BTreeMap::new(),
-                    builtin: true,
-                    verbs: b.verbs,
-                    review: b.review,
+                    strategy: Some(s),
+                    verbs: s.verbs,
+                    review: s.review,
                 };
                 (rt.key(), Arc::new(rt))
             })
@@ -360,7 +227,7 @@ impl Registry {
         let rt = crd_resource(crd)?;
         let key = rt.key();
         if let Some(existing) = self.types.get(&key)
-            && existing.builtin
+            && existing.is_builtin()
         {
             return Err(RegistryError::NameTaken {
                 plural: rt.plural,
@@ -374,7 +241,7 @@ impl Registry {
     /// Checks a CRD without registering it.
     pub fn check_crd(&self, crd: &Value) -> Result<ResourceType, RegistryError> {
         let rt = crd_resource(crd)?;
-        if self.types.get(&rt.key()).is_some_and(|e| e.builtin) {
+        if self.types.get(&rt.key()).is_some_and(|e| e.is_builtin()) {
             return Err(RegistryError::NameTaken {
                 plural: rt.plural,
                 reason: "is already served by a built-in resource",
@@ -384,7 +251,7 @@ impl Registry {
     }
 
     pub fn unregister(&mut self, key: &ResourceKey) {
-        if self.types.get(key).is_some_and(|rt| !rt.builtin) {
+        if self.types.get(key).is_some_and(|rt| !rt.is_builtin()) {
             self.types.remove(key);
         }
     }
@@ -488,8 +355,8 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
         name_rule: NameRule::Subdomain,
         printer_columns,
         schemas,
-        builtin: false,
-        verbs: ALL_VERBS,
+        strategy: None,
+        verbs: crate::verb::ALL,
         review: false,
     })
 }

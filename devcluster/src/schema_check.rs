@@ -8,8 +8,6 @@
 //!   the request that does not survive the round trip is unknown. Objects the typed decoder
 //!   refuses (a value of the wrong type, say) are refused by the store (`decode_check`).
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// How unknown fields are treated, from the `fieldValidation` query parameter.
@@ -32,11 +30,6 @@ impl FieldValidation {
             )),
         }
     }
-}
-
-fn round_trip<T: DeserializeOwned + Serialize>(text: &str) -> Result<Value, serde_json::Error> {
-    let typed: T = serde_json::from_str(text)?;
-    serde_json::to_value(&typed)
 }
 
 /// Fields of `input` missing from `output` (null inputs are not fields); removed with `prune`.
@@ -84,23 +77,7 @@ pub fn decode_typed(
     kind: &str,
     text: &str,
 ) -> Option<Result<Value, serde_json::Error>> {
-    use k8s_openapi::api::{apps, coordination, core, events};
-    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
-    Some(match (group, kind) {
-        ("", "Namespace") => round_trip::<core::v1::Namespace>(text),
-        ("", "Secret") => round_trip::<core::v1::Secret>(text),
-        ("", "ConfigMap") => round_trip::<core::v1::ConfigMap>(text),
-        ("", "ServiceAccount") => round_trip::<core::v1::ServiceAccount>(text),
-        ("", "Service") => round_trip::<core::v1::Service>(text),
-        ("", "Event") => round_trip::<core::v1::Event>(text),
-        ("events.k8s.io", "Event") => round_trip::<events::v1::Event>(text),
-        ("coordination.k8s.io", "Lease") => round_trip::<coordination::v1::Lease>(text),
-        ("apps", "Deployment") => round_trip::<apps::v1::Deployment>(text),
-        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
-            round_trip::<apiext::CustomResourceDefinition>(text)
-        }
-        _ => return None,
-    })
+    crate::kinds::by_kind(group, kind).map(|s| (s.decode)(text))
 }
 
 /// The unknown fields of a built-in object (removed with `prune`, as decoding into kube's Go

@@ -175,7 +175,7 @@ pub struct FieldSelector(Vec<FieldReq>);
 impl FieldSelector {
     /// Parses a field selector for a resource of `kind`: `metadata.name` and `metadata.namespace`
     /// everywhere, `type` for Secrets, any field path for Events (`involvedObject.name`, `reason`).
-    pub fn parse(s: &str, kind: &str) -> Result<Self, SelectorError> {
+    pub fn parse(s: &str, supported: crate::kinds::FieldSelectors) -> Result<Self, SelectorError> {
         let mut reqs = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (field, value, negate) = if let Some((k, v)) = part.split_once("!=") {
@@ -190,13 +190,7 @@ impl FieldSelector {
                 });
             };
             let field = field.trim();
-            let supported = matches!(field, "metadata.name" | "metadata.namespace")
-                || (kind == "Secret" && field == "type")
-                || (kind == "Namespace" && field == "status.phase")
-                || (kind == "Event"
-                    && !field.is_empty()
-                    && field.split('.').all(|p| !p.is_empty()));
-            if !supported {
+            if !supported.supports(field) {
                 return Err(SelectorError::UnsupportedField {
                     field: field.into(),
                 });
@@ -287,11 +281,20 @@ mod tests {
     fn namespace_phase_field() {
         let ns = json!({"metadata": {"name": "a"}, "status": {"phase": "Active"}});
         assert!(
-            FieldSelector::parse("status.phase=Active", "Namespace")
-                .expect("valid")
-                .matches(&ns)
+            FieldSelector::parse(
+                "status.phase=Active",
+                crate::kinds::FieldSelectors::Only(&["status.phase"])
+            )
+            .expect("valid")
+            .matches(&ns)
         );
-        assert!(FieldSelector::parse("status.phase=Active", "ConfigMap").is_err());
+        assert!(
+            FieldSelector::parse(
+                "status.phase=Active",
+                crate::kinds::FieldSelectors::Only(&[])
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -304,28 +307,31 @@ mod tests {
     fn field_selectors() {
         let o = obj(json!({}));
         assert!(
-            FieldSelector::parse("metadata.name=x", "ConfigMap")
+            FieldSelector::parse("metadata.name=x", crate::kinds::FieldSelectors::Only(&[]))
                 .expect("valid")
                 .matches(&o)
         );
         assert!(
-            !FieldSelector::parse("metadata.name!=x", "ConfigMap")
+            !FieldSelector::parse("metadata.name!=x", crate::kinds::FieldSelectors::Only(&[]))
                 .expect("valid")
                 .matches(&o)
         );
         assert!(
-            FieldSelector::parse("metadata.namespace==ns1", "ConfigMap")
-                .expect("valid")
-                .matches(&o)
+            FieldSelector::parse(
+                "metadata.namespace==ns1",
+                crate::kinds::FieldSelectors::Only(&[])
+            )
+            .expect("valid")
+            .matches(&o)
         );
         assert!(matches!(
-            FieldSelector::parse("spec.x=1", "ConfigMap"),
+            FieldSelector::parse("spec.x=1", crate::kinds::FieldSelectors::Only(&[])),
             Err(SelectorError::UnsupportedField { .. })
         ));
         let ev = json!({"involvedObject": {"name": "web", "kind": "Deployment"}, "count": 2});
         let sel = "involvedObject.name=web,involvedObject.kind=Deployment,count=2";
         assert!(
-            FieldSelector::parse(sel, "Event")
+            FieldSelector::parse(sel, crate::kinds::FieldSelectors::Any)
                 .expect("valid")
                 .matches(&ev)
         );

@@ -68,7 +68,7 @@ async fn dispatch(
         verb: resource
             .as_ref()
             .and_then(|p| resource::verb(&method, p, watching))
-            .map(str::to_string),
+            .map(|v| v.as_str().to_string()),
         resource: resource.as_ref().map(|p| p.plural.clone()),
         namespace: resource.as_ref().and_then(|p| p.namespace.clone()),
         name: resource.as_ref().and_then(|p| p.name.clone()),

@@ -62,7 +62,7 @@ pub fn present<'a>(obj: &'a Value, gv: &str) -> Cow<'a, Value> {
 
 /// The Table columns for a resource read through `version`.
 pub fn columns(rt: &ResourceType, version: &str) -> Vec<table::Column> {
-    if rt.builtin {
+    if rt.is_builtin() {
         table::builtin_columns(&rt.group, &rt.plural)
     } else {
         table::crd_columns(rt.printer_columns.get(version))

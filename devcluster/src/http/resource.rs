@@ -13,6 +13,7 @@ use crate::schema_check::{FieldValidation, unknown_builtin_fields, unknown_field
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
 use crate::store::{ManagerOp, Query, WriteCtx, decode_continue};
+use crate::verb::Verb;
 use crate::watch::Delivery;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
@@ -121,7 +122,7 @@ impl Req<'_> {
             return Ok(());
         }
         let prune = mode != FieldValidation::Strict;
-        let found = if self.rt.builtin {
+        let found = if self.rt.is_builtin() {
             unknown_builtin_fields(&self.rt.group, &self.rt.kind, obj, prune)
         } else {
             self.rt
@@ -163,7 +164,13 @@ impl Req<'_> {
         if self.events_view {
             field_selector = crate::events_view::selector_to_core(&field_selector);
         }
-        let fields = FieldSelector::parse(&field_selector, &self.rt.kind)
+        let supported = self
+            .rt
+            .strategy
+            .map_or(crate::kinds::FieldSelectors::Only(&[]), |s| {
+                s.field_selectors
+            });
+        let fields = FieldSelector::parse(&field_selector, supported)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         Ok(Query {
             namespace: self.namespace.clone(),
@@ -188,16 +195,16 @@ fn field_manager(params: &Params, headers: &HeaderMap) -> String {
 }
 
 /// The API verb of a resource request, or None when the method is not allowed there.
-pub fn verb(method: &Method, p: &ResourcePath, watching: bool) -> Option<&'static str> {
+pub fn verb(method: &Method, p: &ResourcePath, watching: bool) -> Option<Verb> {
     Some(match (method, p.name.is_some()) {
-        (&Method::GET, true) => "get",
-        (&Method::GET, false) if watching => "watch",
-        (&Method::GET, false) => "list",
-        (&Method::POST, false) => "create",
-        (&Method::PUT, true) => "update",
-        (&Method::PATCH, true) => "patch",
-        (&Method::DELETE, true) if p.subresource.is_none() => "delete",
-        (&Method::DELETE, false) => "deletecollection",
+        (&Method::GET, true) => Verb::Get,
+        (&Method::GET, false) if watching => Verb::Watch,
+        (&Method::GET, false) => Verb::List,
+        (&Method::POST, false) => Verb::Create,
+        (&Method::PUT, true) => Verb::Update,
+        (&Method::PATCH, true) => Verb::Patch,
+        (&Method::DELETE, true) if p.subresource.is_none() => Verb::Delete,
+        (&Method::DELETE, false) => Verb::DeleteCollection,
         _ => return None,
     })
 }
@@ -240,7 +247,7 @@ pub async fn handle(
             "the server does not allow this method on the requested resource",
         ));
     }
-    if let Some(err) = shared.faults.check(verb, &rt.plural) {
+    if let Some(err) = shared.faults.check(verb.as_str(), &rt.plural) {
         return Err(err);
     }
     if rt.review {
@@ -270,14 +277,14 @@ pub async fn handle(
         headers,
     };
     let result = match verb {
-        "get" => get(shared, &req),
-        "list" => list(shared, &req),
-        "watch" => watch(shared, &req),
-        "create" => create(shared, &req, &body).await,
-        "update" => update(shared, &req, &body).await,
-        "patch" => patch(shared, &req, &body).await,
-        "delete" => super::delete::delete(shared, &req, &body).await,
-        _ => super::delete::delete_collection(shared, &req, &body).await,
+        Verb::Get => get(shared, &req),
+        Verb::List => list(shared, &req),
+        Verb::Watch => watch(shared, &req),
+        Verb::Create => create(shared, &req, &body).await,
+        Verb::Update => update(shared, &req, &body).await,
+        Verb::Patch => patch(shared, &req, &body).await,
+        Verb::Delete => super::delete::delete(shared, &req, &body).await,
+        Verb::DeleteCollection => super::delete::delete_collection(shared, &req, &body).await,
     };
     result.map_err(|e| match req.events_view {
         true => events_view_error(e, req.name()),
@@ -292,9 +299,12 @@ fn events_view_error(e: ApiError, name: &str) -> ApiError {
             ApiError::not_found("events.k8s.io", "events", name)
         }
         "AlreadyExists" => ApiError::already_exists("events.k8s.io", "events", name),
+        // An optimistic-lock conflict names the resource; a field-manager conflict (with
+        // causes) does not.
         "Conflict"
-            if e.message
-                .starts_with("Operation cannot be fulfilled on events ") =>
+            if e.details
+                .as_ref()
+                .is_some_and(|d| d.get("causes").is_none()) =>
         {
             ApiError::conflict("events.k8s.io", "events", name)
         }
@@ -440,6 +450,12 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
     let (is_scale, scale_rt) = (req.is_scale(), rt.clone());
     let mutate = Box::new(move |cur: Option<&Value>| match cur {
         Some(cur) if is_scale => scale::from_scale(&scale_rt, cur, &obj),
+        Some(_)
+            if !scale_rt.unconditional_update()
+                && crate::meta::resource_version(&obj).is_empty() =>
+        {
+            Err(resource_version_required(&scale_rt, &obj))
+        }
         Some(_) => Ok(obj),
         None => Err(ApiError::not_found(&group, &plural, &name)),
     });
@@ -448,6 +464,21 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
         .write(|st| st.update(&ctx, &rt, &req.store_version, req.ns(), req.name(), mutate))
         .await?;
     req.answer(200, &updated, warnings)
+}
+
+/// A PUT without `metadata.resourceVersion` to a kind that does not allow unconditional updates
+/// (Leases, CRDs, custom resources): kube-apiserver's 422.
+fn resource_version_required(rt: &crate::registry::ResourceType, obj: &Value) -> ApiError {
+    ApiError::invalid(
+        &rt.group,
+        &rt.kind,
+        crate::meta::name(obj),
+        vec![crate::status::Cause {
+            reason: "FieldValueInvalid".into(),
+            message: "Invalid value: 0x0: must be specified for an update".into(),
+            field: "metadata.resourceVersion".into(),
+        }],
+    )
 }
 
 /// The PATCH body formats.
@@ -480,7 +511,7 @@ async fn patch(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
     if kind == PatchKind::Apply {
         return apply(shared, req, body).await;
     }
-    if kind == PatchKind::Strategic && !req.rt.builtin {
+    if kind == PatchKind::Strategic && !req.rt.is_builtin() {
         return Err(ApiError::unsupported_media_type(
             "application/strategic-merge-patch+json",
         ));

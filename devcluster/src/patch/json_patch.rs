@@ -71,14 +71,34 @@ fn apply_op(doc: &mut Value, op: &Map<String, Value>) -> Result<(), String> {
             })?;
             add(doc, &tokens, path, value, kind)
         }
-        "test" => {
-            let want = value_field(op, kind)?;
-            match get(doc, &tokens) {
-                Some(have) if have == want => Ok(()),
-                _ => Err(format!("testing value {path} failed: test failed")),
-            }
-        }
+        "test" => test(doc, &tokens, path, op.get("value")),
         other => Err(format!("Unexpected kind: {other}")),
+    }
+}
+
+/// `test`, as evanphx/json-patch v4 (kube-apiserver's library) does it: a missing key and a
+/// JSON `null` are the same absent value, so `{"op":"test","path":"/metadata/finalizers",
+/// "value":null}` passes on an object without finalizers (kube-runtime's `finalizer()` starts
+/// with exactly that). A missing parent is an error of its own.
+fn test(doc: &Value, tokens: &[String], path: &str, want: Option<&Value>) -> Result<(), String> {
+    let failed = || format!("testing value {path} failed: test failed");
+    let have = match tokens.split_last() {
+        None => Some(doc),
+        Some((last, parent)) => match get(doc, parent) {
+            Some(Value::Object(map)) => map.get(last),
+            Some(Value::Array(items)) => parse_index(last).and_then(|i| items.get(i)),
+            _ => {
+                return Err(format!(
+                    "test operation does not apply: is missing path: {path}: missing value"
+                ));
+            }
+        },
+    };
+    let absent = |v: Option<&Value>| v.is_none_or(Value::is_null);
+    match (absent(have), absent(want)) {
+        (true, true) => Ok(()),
+        (false, false) if have == want => Ok(()),
+        _ => Err(failed()),
     }
 }
 
@@ -267,10 +287,40 @@ mod tests {
         assert_eq!(t, json!({"data":{"a":"1"}}));
     }
 
+    /// kube-runtime's `finalizer()` tests `/metadata/finalizers` for null on an object that has
+    /// none; evanphx/json-patch treats the missing key as null, so kube-apiserver accepts it.
     #[test]
-    fn test_of_a_missing_path_fails() {
-        let msg = op_error(json!({}), json!([{"op":"test","path":"/x","value":null}]));
+    fn test_of_a_missing_key_against_null_passes() {
+        let out = run(
+            json!({"metadata":{"name":"a"}}),
+            json!([{"op":"test","path":"/metadata/finalizers","value":null},
+                   {"op":"add","path":"/metadata/finalizers","value":["f"]}]),
+        )
+        .unwrap();
+        assert_eq!(out, json!({"metadata":{"name":"a","finalizers":["f"]}}));
+        assert!(
+            run(
+                json!({"x":null}),
+                json!([{"op":"test","path":"/x","value":null}])
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn test_of_a_missing_key_against_a_value_fails() {
+        let msg = op_error(json!({}), json!([{"op":"test","path":"/x","value":1}]));
         assert_eq!(msg, "testing value /x failed: test failed");
+        let msg = op_error(
+            json!({"x":1}),
+            json!([{"op":"test","path":"/x","value":null}]),
+        );
+        assert_eq!(msg, "testing value /x failed: test failed");
+        let msg = op_error(json!({}), json!([{"op":"test","path":"/a/b","value":null}]));
+        assert_eq!(
+            msg,
+            "test operation does not apply: is missing path: /a/b: missing value"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 mod json_patch;
 mod merge;
-mod schema;
+pub(crate) mod schema;
 mod strategic;
 
 pub use json_patch::json_patch;

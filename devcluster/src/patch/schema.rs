@@ -15,7 +15,7 @@ pub(super) enum ListMerge {
 }
 
 /// One Go struct: its fields that strategic merge must know about.
-pub(super) struct Struct {
+pub(crate) struct Struct {
     fields: &'static [Field],
 }
 
@@ -87,7 +87,7 @@ static OBJECT_META: Struct = Struct {
 };
 
 /// A kind whose only strategic fields are in `metadata` (ConfigMap, Secret, Event, Lease, ...).
-static PLAIN: Struct = Struct {
+pub(crate) static PLAIN: Struct = Struct {
     fields: &[object("metadata", &OBJECT_META)],
 };
 
@@ -125,7 +125,7 @@ static POD_STATUS: Struct = Struct {
     ],
 };
 
-static POD: Struct = Struct {
+pub(crate) static POD: Struct = Struct {
     fields: &[
         object("metadata", &OBJECT_META),
         object("spec", &POD_SPEC),
@@ -142,7 +142,7 @@ static WORKLOAD_SPEC: Struct = Struct {
     fields: &[object("template", &POD_TEMPLATE_SPEC)],
 };
 
-static WORKLOAD: Struct = Struct {
+pub(crate) static WORKLOAD: Struct = Struct {
     fields: &[
         object("metadata", &OBJECT_META),
         object("spec", &WORKLOAD_SPEC),
@@ -161,7 +161,7 @@ static CRON_JOB_SPEC: Struct = Struct {
     fields: &[object("jobTemplate", &JOB_TEMPLATE_SPEC)],
 };
 
-static CRON_JOB: Struct = Struct {
+pub(crate) static CRON_JOB: Struct = Struct {
     fields: &[
         object("metadata", &OBJECT_META),
         object("spec", &CRON_JOB_SPEC),
@@ -172,7 +172,7 @@ static SERVICE_SPEC: Struct = Struct {
     fields: &[keyed("ports", "port", None)],
 };
 
-static SERVICE: Struct = Struct {
+pub(crate) static SERVICE: Struct = Struct {
     fields: &[
         object("metadata", &OBJECT_META),
         object("spec", &SERVICE_SPEC),
@@ -180,14 +180,14 @@ static SERVICE: Struct = Struct {
     ],
 };
 
-static NAMESPACE: Struct = Struct {
+pub(crate) static NAMESPACE: Struct = Struct {
     fields: &[
         object("metadata", &OBJECT_META),
         object("status", &CONDITIONS_STATUS),
     ],
 };
 
-static SERVICE_ACCOUNT: Struct = Struct {
+pub(crate) static SERVICE_ACCOUNT: Struct = Struct {
     fields: &[
         object("metadata", &OBJECT_META),
         keyed("secrets", "name", None),
@@ -199,23 +199,14 @@ static SERVICE_ACCOUNT: Struct = Struct {
 /// A kind is built in when its API group is the core group, has no dot (`apps`, `batch`, ...) or
 /// ends in `.k8s.io` (`events.k8s.io`, `coordination.k8s.io`, `apiextensions.k8s.io`, ...):
 /// custom resources must use a dotted group outside `k8s.io` without an approval annotation, so
-/// this splits built-ins from custom resources without a list of every built-in kind. Built-in
-/// kinds not named below get the metadata rules only.
+/// this splits built-ins from custom resources without a list of every built-in kind. A
+/// built-in's schema is its strategy's; built-in kinds devcluster does not serve get the
+/// metadata rules only.
 pub(super) fn for_kind(api_version: &str, kind: &str) -> Option<&'static Struct> {
-    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    let group = crate::kinds::group_of(api_version);
     let built_in = !group.contains('.') || group.ends_with(".k8s.io");
     if !built_in {
         return None;
     }
-    Some(match (group, kind) {
-        ("", "Pod") => &POD,
-        ("", "Service") => &SERVICE,
-        ("", "Namespace") => &NAMESPACE,
-        ("", "ServiceAccount") => &SERVICE_ACCOUNT,
-        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => {
-            &WORKLOAD
-        }
-        ("batch", "CronJob") => &CRON_JOB,
-        _ => &PLAIN,
-    })
+    Some(crate::kinds::by_kind(group, kind).map_or(&PLAIN, |s| s.smp))
 }

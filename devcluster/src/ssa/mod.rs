@@ -27,7 +27,7 @@
 
 mod fieldset;
 mod managed;
-mod schema;
+pub(crate) mod schema;
 mod walk;
 
 use serde_json::{Map, Value};

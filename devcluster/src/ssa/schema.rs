@@ -8,7 +8,7 @@
 
 /// One node type.
 #[derive(Debug)]
-pub(super) enum Ty {
+pub(crate) enum Ty {
     /// A struct: object keys are named fields. Fields not listed have type [`OPEN`].
     Struct(&'static [(&'static str, &'static Ty)]),
     /// `map[string]T`: object keys are not named fields, each value has the element type.
@@ -27,13 +27,13 @@ pub(super) enum Ty {
 
 /// A key field of an associative list, with the default kube's schema gives it.
 #[derive(Debug)]
-pub(super) struct Key {
+pub(crate) struct Key {
     pub name: &'static str,
     pub default: Option<&'static str>,
 }
 
 /// A struct of unknown fields.
-pub(super) static OPEN: Ty = Ty::Struct(&[]);
+pub(crate) static OPEN: Ty = Ty::Struct(&[]);
 
 impl Ty {
     /// The type of field `name` of a struct or map, and whether it is a named (struct) field;
@@ -136,27 +136,25 @@ static POD_SPEC: Ty = Ty::Struct(&[
 
 static POD_TEMPLATE_SPEC: Ty = Ty::Struct(&[("metadata", &OBJECT_META), ("spec", &POD_SPEC)]);
 
-static POD: Ty = Ty::Struct(&[
+pub(crate) static POD: Ty = Ty::Struct(&[
     ("metadata", &OBJECT_META),
     ("spec", &POD_SPEC),
     ("status", &CONDITIONS_STATUS),
 ]);
 
+/// The spec of a workload: an atomic selector (LabelSelector is +structType=atomic) and a pod
+/// template.
+static WORKLOAD_SPEC: &Ty =
+    &Ty::Struct(&[("selector", &Ty::Atomic), ("template", &POD_TEMPLATE_SPEC)]);
+
 /// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job: a pod template and an atomic selector.
-static WORKLOAD: Ty = Ty::Struct(&[
+pub(crate) static WORKLOAD: Ty = Ty::Struct(&[
     ("metadata", &OBJECT_META),
-    (
-        "spec",
-        &Ty::Struct(&[
-            // LabelSelector is +structType=atomic.
-            ("selector", &Ty::Atomic),
-            ("template", &POD_TEMPLATE_SPEC),
-        ]),
-    ),
+    ("spec", WORKLOAD_SPEC),
     ("status", &CONDITIONS_STATUS),
 ]);
 
-static SERVICE: Ty = Ty::Struct(&[
+pub(crate) static SERVICE: Ty = Ty::Struct(&[
     ("metadata", &OBJECT_META),
     (
         "spec",
@@ -169,7 +167,7 @@ static SERVICE: Ty = Ty::Struct(&[
     ("status", &CONDITIONS_STATUS),
 ]);
 
-static SERVICE_ACCOUNT: Ty = Ty::Struct(&[
+pub(crate) static SERVICE_ACCOUNT: Ty = Ty::Struct(&[
     ("metadata", &OBJECT_META),
     // ObjectReference is +structType=atomic.
     ("secrets", &Ty::Assoc(NAME, &Ty::Atomic)),
@@ -177,7 +175,7 @@ static SERVICE_ACCOUNT: Ty = Ty::Struct(&[
 
 /// ConfigMap, Secret, Namespace, Event, Lease, CRD and custom resources: metadata rules, string
 /// maps for data, and conditions merged by type.
-static PLAIN: Ty = Ty::Struct(&[
+pub(crate) static PLAIN: Ty = Ty::Struct(&[
     ("metadata", &OBJECT_META),
     ("data", &STRING_MAP),
     ("binaryData", &STRING_MAP),
@@ -185,24 +183,28 @@ static PLAIN: Ty = Ty::Struct(&[
     ("status", &CONDITIONS_STATUS),
 ]);
 
+/// CronJob: a Job template's pod template.
+pub(crate) static CRON_JOB: Ty = Ty::Struct(&[
+    ("metadata", &OBJECT_META),
+    (
+        "spec",
+        &Ty::Struct(&[(
+            "jobTemplate",
+            &Ty::Struct(&[("metadata", &OBJECT_META), ("spec", WORKLOAD_SPEC)]),
+        )]),
+    ),
+    ("status", &CONDITIONS_STATUS),
+]);
+
 /// Whether a kind is built in (a Go type on the server) rather than a custom resource: its group
 /// is the core group, has no dot, or ends in `.k8s.io`.
 pub(super) fn is_built_in(api_version: &str) -> bool {
-    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    let group = crate::kinds::group_of(api_version);
     !group.contains('.') || group.ends_with(".k8s.io")
 }
 
-/// The schema of a kind. Kinds not named here (custom resources included) get [`PLAIN`]:
-/// object metadata, and everything else a struct with atomic lists.
+/// The schema of a kind: its strategy's. Kinds without one (custom resources included) get
+/// [`PLAIN`]: object metadata, and everything else a struct with atomic lists.
 pub(super) fn for_kind(api_version: &str, kind: &str) -> &'static Ty {
-    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
-    match (group, kind) {
-        ("", "Pod") => &POD,
-        ("", "Service") => &SERVICE,
-        ("", "ServiceAccount") => &SERVICE_ACCOUNT,
-        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => {
-            &WORKLOAD
-        }
-        _ => &PLAIN,
-    }
+    crate::kinds::by_kind(crate::kinds::group_of(api_version), kind).map_or(&PLAIN, |s| s.ssa)
 }

@@ -1,56 +1,37 @@
-//! Kind-specific admission: defaults, normalization and validation that kube-apiserver applies
-//! to the kinds devcluster serves (Secret `stringData`, immutable Secrets and ConfigMaps,
-//! Namespace phase and finalizer, CRD status conditions, Service and Deployment defaults,
-//! label and annotation keys).
+//! Admission: the rules every kind shares (ObjectMeta: label and annotation keys, owner
+//! references, finalizers), then the kind's own strategy (`kinds`): its defaults, validation and
+//! immutable fields. A 422 Invalid carries one cause per problem, as kube-apiserver's does.
 
 use crate::meta;
 use crate::registry::ResourceType;
 use crate::status::{ApiError, Cause};
-use base64::Engine;
-use serde_json::{Map, Value, json};
-
-fn is_core(rt: &ResourceType, kind: &str) -> bool {
-    rt.builtin && rt.group.is_empty() && rt.kind == kind
-}
+use serde_json::Value;
 
 /// Defaults and checks for a new object (metadata already filled in).
-pub(super) fn on_create(rt: &ResourceType, obj: &mut Value, now: &str) -> Result<(), ApiError> {
-    if is_core(rt, "Secret") {
-        secret(rt, obj)?;
+pub(super) fn on_create(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiError> {
+    if let Some(s) = rt.strategy {
+        (s.prepare)(obj, None);
     }
-    if rt.is_namespace() {
-        obj["spec"] = json!({ "finalizers": ["kubernetes"] });
-        obj["status"] = json!({ "phase": "Active" });
+    let mut causes = super::validate::metadata(obj);
+    if let Some(s) = rt.strategy {
+        causes.extend((s.validate)(obj));
     }
-    if rt.is_crd() {
-        crd_status(obj, now);
-    }
-    defaults(rt, obj, None);
-    check_metadata(rt, obj)?;
-    if is_deployment(rt) {
-        invalid_unless_empty(rt, obj, super::validate_spec::deployment(None, obj))?;
-    }
-    Ok(())
+    invalid_unless_empty(rt, obj, causes)
 }
 
-fn is_deployment(rt: &ResourceType) -> bool {
-    rt.builtin && rt.group == "apps" && rt.kind == "Deployment"
-}
-
-fn defaults(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) {
-    if is_core(rt, "Service") {
-        super::defaults::service(obj, old);
+/// Defaults and checks for an update of `old` into `new`.
+pub(super) fn on_update(rt: &ResourceType, old: &Value, new: &mut Value) -> Result<(), ApiError> {
+    if let Some(s) = rt.strategy {
+        (s.prepare)(new, Some(old));
     }
-    if is_deployment(rt) {
-        super::defaults::deployment(obj);
+    let mut causes = super::validate::metadata(new);
+    causes.extend(super::validate::metadata_update(old, new));
+    if let Some(s) = rt.strategy {
+        causes.extend((s.validate)(new));
+        causes.extend(crate::kinds::immutable::check(s.immutable, old, new));
+        causes.extend((s.validate_update)(old, new));
     }
-    if rt.is_namespace() {
-        super::defaults::namespace(obj);
-    }
-}
-
-fn check_metadata(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
-    invalid_unless_empty(rt, obj, super::validate::metadata(obj))
+    invalid_unless_empty(rt, new, causes)
 }
 
 /// A 422 Invalid naming `obj` when any cause was found.
@@ -71,144 +52,11 @@ fn invalid_unless_empty(
     }
 }
 
-/// Defaults and checks for an update of `old` into `new`.
-pub(super) fn on_update(rt: &ResourceType, old: &Value, new: &mut Value) -> Result<(), ApiError> {
-    if is_core(rt, "Secret") {
-        secret(rt, new)?;
-    }
-    if is_core(rt, "Secret") || is_core(rt, "ConfigMap") {
-        immutable(rt, old, new)?;
-    }
-    if rt.is_namespace() {
-        // The namespace lifecycle owns spec.finalizers and status.phase.
-        if new.pointer("/spec/finalizers").is_none() {
-            new["spec"] = old.get("spec").cloned().unwrap_or_else(|| json!({}));
-        }
-        if let Some(status) = old.get("status") {
-            new["status"] = status.clone();
-        }
-    }
-    defaults(rt, new, Some(old));
-    check_metadata(rt, new)?;
-    let causes = if is_deployment(rt) {
-        super::validate_spec::deployment(Some(old), new)
-    } else if is_core(rt, "Service") {
-        super::validate_spec::service_update(old, new)
-    } else {
-        Vec::new()
-    };
-    invalid_unless_empty(rt, new, causes)
-}
-
-/// Secret: `stringData` merged into `data` (base64), `type` defaults to Opaque, data is base64.
-fn secret(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiError> {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    if let Some(Value::Object(sd)) = obj.as_object_mut().and_then(|o| o.remove("stringData")) {
-        if !obj.get("data").is_some_and(Value::is_object) {
-            obj["data"] = Value::Object(Map::new());
-        }
-        for (k, v) in sd {
-            let s = v.as_str().unwrap_or_default();
-            obj["data"][k] = Value::from(b64.encode(s));
-        }
-    }
-    if obj.get("type").is_none_or(Value::is_null) {
-        obj["type"] = json!("Opaque");
-    }
-    let mut causes = Vec::new();
-    if let Some(Value::Object(data)) = obj.get("data") {
-        for (k, v) in data {
-            if v.as_str().is_none_or(|s| b64.decode(s).is_err()) {
-                causes.push(Cause {
-                    reason: "FieldValueInvalid".into(),
-                    message: "Invalid value: \"<secret contents redacted>\": illegal base64 data"
-                        .into(),
-                    field: format!("data[{k}]"),
-                });
-            }
-        }
-    }
-    invalid_unless_empty(rt, obj, causes)
-}
-
-/// An immutable Secret or ConfigMap keeps its data and stays immutable (422 with causes).
-fn immutable(rt: &ResourceType, old: &Value, new: &Value) -> Result<(), ApiError> {
-    if old.get("immutable").and_then(Value::as_bool) != Some(true) {
-        return Ok(());
-    }
-    let forbidden = |field: &str| Cause {
-        reason: "FieldValueForbidden".into(),
-        message: "Forbidden: field is immutable when `immutable` is set".into(),
-        field: field.into(),
-    };
-    let mut causes = Vec::new();
-    let fields: &[&str] = if rt.kind == "Secret" {
-        &["data"]
-    } else {
-        &["data", "binaryData"]
-    };
-    for f in fields {
-        let empty = |v: Option<&Value>| {
-            v.is_none_or(|v| v.is_null() || v.as_object().is_some_and(Map::is_empty))
-        };
-        let (o, n) = (old.get(*f), new.get(*f));
-        if o != n && !(empty(o) && empty(n)) {
-            causes.push(forbidden(f));
-        }
-    }
-    if new.get("immutable").and_then(Value::as_bool) != Some(true) {
-        causes.push(forbidden("immutable"));
-    }
-    invalid_unless_empty(rt, new, causes)
-}
-
-/// A CRD is accepted and established at once (kube-apiserver's controllers do it a moment later).
-fn crd_status(obj: &mut Value, now: &str) {
-    let names = obj
-        .pointer("/spec/names")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    let storage: Vec<Value> = obj
-        .pointer("/spec/versions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
-        .filter_map(|v| v.get("name").cloned())
-        .collect();
-    let mut accepted = names;
-    if accepted.get("singular").is_none() {
-        let kind = accepted
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_lowercase();
-        accepted["singular"] = json!(kind);
-    }
-    if accepted.get("listKind").is_none() {
-        let kind = accepted
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        accepted["listKind"] = json!(format!("{kind}List"));
-    }
-    obj["status"] = json!({
-        "acceptedNames": accepted,
-        "conditions": [
-            {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now,
-             "reason": "NoConflicts", "message": "no conflicts found"},
-            {"type": "Established", "status": "True", "lastTransitionTime": now,
-             "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
-        ],
-        "storedVersions": storage,
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::registry::Registry;
+    use serde_json::json;
 
     fn rt(group: &str, plural: &str) -> std::sync::Arc<ResourceType> {
         Registry::with_builtins()
@@ -219,10 +67,9 @@ mod tests {
     #[test]
     fn secret_string_data_becomes_data() {
         let mut s = json!({"metadata":{"name":"s"},"stringData":{"a":"hello"}});
-        on_create(&rt("", "secrets"), &mut s, "now").expect("valid");
+        on_create(&rt("", "secrets"), &mut s).expect("valid");
         assert_eq!(s["data"]["a"], "aGVsbG8=");
         assert_eq!(s["type"], "Opaque");
-        assert!(s.get("stringData").is_none());
     }
 
     #[test]
@@ -234,5 +81,31 @@ mod tests {
         let err = on_update(&rt("", "configmaps"), &old, &mut changed).expect_err("immutable");
         assert_eq!(err.code, 422);
         assert_eq!(err.to_status()["details"]["causes"][0]["field"], "data");
+    }
+
+    #[test]
+    fn a_jobs_template_is_immutable() {
+        let job = |image: &str| {
+            json!({"metadata": {"name": "j", "uid": "u1"}, "spec": {"template": {"spec": {
+                "restartPolicy": "Never", "containers": [{"name": "a", "image": image}]}}}})
+        };
+        let jobs = Registry::with_builtins()
+            .lookup("batch", "v1", "jobs")
+            .expect("built-in");
+        let mut old = job("x:1");
+        on_create(&jobs, &mut old).expect("valid job");
+        assert_eq!(
+            old["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"],
+            "u1"
+        );
+        let mut new = old.clone();
+        new["spec"]["template"]["spec"]["containers"][0]["image"] = json!("x:2");
+        let err = on_update(&jobs, &old, &mut new).expect_err("immutable template");
+        let status = err.to_status();
+        assert_eq!(status["details"]["causes"][0]["field"], "spec.template");
+        assert_eq!(
+            status["details"]["causes"][0]["reason"],
+            "FieldValueInvalid"
+        );
     }
 }

@@ -4,10 +4,8 @@
 //! durability outside it.
 
 mod admission;
-mod defaults;
 mod delete;
 mod validate;
-mod validate_spec;
 mod workloads;
 mod write;
 

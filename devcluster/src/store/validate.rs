@@ -77,12 +77,53 @@ pub(super) fn metadata(obj: &Value) -> Vec<Cause> {
             }
         }
     }
+    let controllers: Vec<&str> = refs
+        .into_iter()
+        .flatten()
+        .filter(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        .map(|r| r.get("name").and_then(Value::as_str).unwrap_or_default())
+        .collect();
+    if let [first, second, ..] = controllers.as_slice() {
+        causes.push(Cause {
+            reason: "FieldValueInvalid".into(),
+            message: format!(
+                "Invalid value: []v1.OwnerReference{{...}}: Only one reference can have Controller set to true. Found \"true\" in references for {first} and {second}"
+            ),
+            field: "metadata.ownerReferences".into(),
+        });
+    }
     for k in map("annotations").into_iter().flatten().map(|(k, _)| k) {
         if let Some(why) = qualified_name_error(k) {
             causes.push(invalid("metadata.annotations", k, &why));
         }
     }
     causes
+}
+
+/// `ValidateObjectMetaUpdate`'s finalizer rule: an object being deleted gets no new finalizers.
+pub(super) fn metadata_update(old: &Value, new: &Value) -> Vec<Cause> {
+    if !crate::meta::is_deleting(old) {
+        return Vec::new();
+    }
+    let before = crate::meta::finalizers(old);
+    let mut added: Vec<String> = crate::meta::finalizers(new)
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    if added.is_empty() {
+        return Vec::new();
+    }
+    added.sort();
+    added.dedup();
+    let shown: Vec<String> = added.iter().map(|f| format!("{f:?}")).collect();
+    vec![Cause {
+        reason: "FieldValueForbidden".into(),
+        message: format!(
+            "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+            shown.join(", ")
+        ),
+        field: "metadata.finalizers".into(),
+    }]
 }
 
 #[cfg(test)]
@@ -105,5 +146,34 @@ mod tests {
                 "metadata.annotations"
             ]
         );
+    }
+
+    #[test]
+    fn one_controller_reference_at_most() {
+        let r = |n: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "name": n, "uid": n, "controller": true});
+        let two = json!({"metadata": {"ownerReferences": [r("a"), r("b")]}});
+        let causes = metadata(&two);
+        assert_eq!(causes.len(), 1);
+        assert_eq!(causes[0].field, "metadata.ownerReferences");
+        assert!(
+            causes[0]
+                .message
+                .ends_with("Found \"true\" in references for a and b")
+        );
+        assert!(metadata(&json!({"metadata": {"ownerReferences": [r("a")]}})).is_empty());
+    }
+
+    #[test]
+    fn no_new_finalizers_while_deleting() {
+        let old = json!({"metadata": {"deletionTimestamp": "t", "finalizers": ["a"]}});
+        let new = json!({"metadata": {"deletionTimestamp": "t", "finalizers": ["a", "b"]}});
+        let causes = metadata_update(&old, &new);
+        assert_eq!(causes[0].field, "metadata.finalizers");
+        assert_eq!(
+            causes[0].message,
+            "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"b\"}"
+        );
+        assert!(metadata_update(&old, &json!({"metadata": {"finalizers": []}})).is_empty());
+        assert!(metadata_update(&json!({}), &new).is_empty());
     }
 }

@@ -212,7 +212,11 @@ impl State {
         let meta = meta::meta_mut(&mut obj);
         meta.insert("uid".into(), json!(meta::new_uid()));
         meta.insert("creationTimestamp".into(), json!(ctx.now));
-        meta.insert("generation".into(), json!(1));
+        if rt.has_generation() {
+            meta.insert("generation".into(), json!(1));
+        } else {
+            meta.remove("generation");
+        }
         for server_owned in [
             "resourceVersion",
             "deletionTimestamp",
@@ -228,7 +232,7 @@ impl State {
         }
         crd_defaults(rt, version, &mut obj);
         check_decodes(rt, version, &obj)?;
-        admission::on_create(rt, &mut obj, &ctx.now)?;
+        admission::on_create(rt, &mut obj)?;
         record_manager(ctx, rt, version, None, &mut obj);
         if ctx.dry_run {
             return Ok(Arc::new(obj));
@@ -293,12 +297,7 @@ impl State {
         crd_defaults(rt, version, &mut new);
         check_decodes(rt, version, &new)?;
         admission::on_update(rt, &cur, &mut new)?;
-        let generation = cur
-            .pointer("/metadata/generation")
-            .and_then(Value::as_i64)
-            .unwrap_or(1);
-        let bump = i64::from(meta::spec_part(&new) != meta::spec_part(&cur));
-        meta::meta_mut(&mut new).insert("generation".into(), json!(generation + bump));
+        set_generation(rt, &cur, &mut new);
         record_manager(ctx, rt, version, Some(&cur), &mut new);
         if without_times(&new) == without_times(&cur) {
             return Ok((cur, false));
@@ -335,9 +334,24 @@ impl State {
     }
 }
 
+/// `metadata.generation` starts at 1 and counts changes outside `metadata` and `status`; kinds
+/// without a spec (ConfigMaps, Secrets, ...) carry none, as on a real cluster.
+fn set_generation(rt: &ResourceType, cur: &Value, new: &mut Value) {
+    if !rt.has_generation() {
+        meta::meta_mut(new).remove("generation");
+        return;
+    }
+    let generation = cur
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let bump = i64::from(meta::spec_part(new) != meta::spec_part(cur));
+    meta::meta_mut(new).insert("generation".into(), json!(generation + bump));
+}
+
 /// A built-in object must decode as its Go type (400, kube-apiserver's message).
 fn check_decodes(rt: &ResourceType, version: &str, obj: &Value) -> Result<(), ApiError> {
-    if !rt.builtin {
+    if !rt.is_builtin() {
         return Ok(());
     }
     match crate::decode_check::decode_error(&rt.group, &rt.kind, obj) {

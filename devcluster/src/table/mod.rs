@@ -3,7 +3,9 @@
 //! Table document with one row per object.
 
 mod age;
+pub mod builtin;
 mod jsonpath;
+mod kind_printers;
 mod printers;
 
 use std::time::SystemTime;
@@ -158,70 +160,11 @@ fn go_print(value: &Value) -> String {
 }
 
 /// The columns `kubectl get` shows on a real cluster for a built-in resource (plural name +
-/// group; the core group is ""). Unknown resources get what kube-apiserver's default table
-/// convertor gives: Name and Created At.
+/// group; the core group is ""): its strategy's. Unknown resources get what kube-apiserver's
+/// default table convertor gives: Name and Created At.
 pub fn builtin_columns(group: &str, resource: &str) -> Vec<Column> {
-    use printers as p;
-    match (group, resource) {
-        ("", "configmaps") => vec![
-            Column::name(),
-            Column::builtin("Data", "Data contains the configuration data.", p::configmap_data),
-            Column::age(),
-        ],
-        ("", "secrets") => vec![
-            Column::name(),
-            Column::builtin("Type", "Used to facilitate programmatic handling of secret data.", p::secret_type),
-            Column::builtin("Data", "Data contains the secret data.", p::secret_data),
-            Column::age(),
-        ],
-        ("", "namespaces") => vec![
-            Column::name(),
-            Column::builtin("Status", "The status of the namespace", p::namespace_status),
-            Column::age(),
-        ],
-        ("", "serviceaccounts") => vec![
-            Column::name(),
-            Column::builtin("Secrets", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.", p::serviceaccount_secrets),
-            Column::age(),
-        ],
-        ("", "services") => vec![
-            Column::name(),
-            Column::builtin("Type", "type determines how the Service is exposed.", p::service_type),
-            Column::builtin("Cluster-IP", "clusterIP is the IP address of the service and is usually assigned randomly.", p::service_cluster_ip),
-            Column::builtin("External-IP", "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.", p::service_external_ip),
-            Column::builtin("Port(s)", "The list of ports that are exposed by this service.", p::service_ports),
-            Column::age(),
-            Column::builtin("Selector", "Route service traffic to pods with label keys and values matching this selector.", p::service_selector).wide(),
-        ],
-        ("apps", "deployments") => vec![
-            Column::name(),
-            Column::builtin("Ready", "Number of the pod with ready state", p::deployment_ready),
-            Column::builtin("Up-to-date", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", p::deployment_updated),
-            Column::builtin("Available", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", p::deployment_available),
-            Column::age(),
-            Column::builtin("Containers", "Names of each container in the template.", p::deployment_containers).wide(),
-            Column::builtin("Images", "Images referenced by each container in the template.", p::deployment_images).wide(),
-            Column::builtin("Selector", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", p::deployment_selector).wide(),
-        ],
-        ("", "events") | ("events.k8s.io", "events") => vec![
-            Column::builtin("Last Seen", "The time at which the most recent occurrence of this event was recorded.", p::event_last_seen),
-            Column::builtin("Type", "Type of this event (Normal, Warning), new types could be added in the future", p::event_type),
-            Column::builtin("Reason", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", p::event_reason),
-            Column::builtin("Object", "The object that this event is about.", p::event_object),
-            Column::builtin("Subobject", "The object that this event is about.", p::event_subobject).wide(),
-            Column::builtin("Source", "The component reporting this event. Should be a short machine understandable string.", p::event_source).wide(),
-            Column::builtin("Message", "A human-readable description of the status of this operation.", p::event_message),
-            Column::builtin("First Seen", "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)", p::event_first_seen).wide(),
-            Column::builtin("Count", "The number of times this event has occurred.", p::event_count).wide(),
-            Column::name().wide(),
-        ],
-        ("coordination.k8s.io", "leases") => vec![
-            Column::name(),
-            Column::builtin("Holder", "holderIdentity contains the identity of the holder of a current lease.", p::lease_holder),
-            Column::age(),
-        ],
-        _ => vec![Column::name(), Column::new("Created At", "date", CREATION_DESCRIPTION, Cell::Builtin(p::created_at))],
-    }
+    crate::kinds::by_resource(group, resource)
+        .map_or_else(builtin::name_created_at, |s| (s.columns)())
 }
 
 /// Columns for a custom resource from its CRD version's `additionalPrinterColumns` (the JSON

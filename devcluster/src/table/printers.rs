@@ -8,14 +8,14 @@ use serde_json::{Value, json};
 
 use super::age::{UNKNOWN, age_since};
 
-fn text<'v>(object: &'v Value, pointer: &str) -> &'v str {
+pub(super) fn text<'v>(object: &'v Value, pointer: &str) -> &'v str {
     object
         .pointer(pointer)
         .and_then(Value::as_str)
         .unwrap_or("")
 }
 
-fn count(object: &Value, pointer: &str) -> usize {
+pub(super) fn count(object: &Value, pointer: &str) -> usize {
     match object.pointer(pointer) {
         Some(Value::Object(map)) => map.len(),
         Some(Value::Array(items)) => items.len(),
@@ -23,11 +23,11 @@ fn count(object: &Value, pointer: &str) -> usize {
     }
 }
 
-fn int(object: &Value, pointer: &str) -> Option<i64> {
+pub(super) fn int(object: &Value, pointer: &str) -> Option<i64> {
     object.pointer(pointer).and_then(Value::as_i64)
 }
 
-fn strings(object: &Value, pointer: &str) -> Vec<String> {
+pub(super) fn strings(object: &Value, pointer: &str) -> Vec<String> {
     object
         .pointer(pointer)
         .and_then(Value::as_array)
@@ -221,7 +221,7 @@ pub(crate) fn deployment_selector(object: &Value, _now: SystemTime) -> Value {
 
 /// A LabelSelector as `labels.Selector.String()` prints it: requirements sorted by key,
 /// `k=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, joined by commas.
-fn label_selector_string(selector: Option<&Value>) -> String {
+pub(super) fn label_selector_string(selector: Option<&Value>) -> String {
     let Some(selector) = selector else {
         return String::new();
     };

@@ -1,0 +1,181 @@
+//! `apps/v1`: Deployment, ReplicaSet, StatefulSet, DaemonSet.
+
+use super::pod_template::{object_at, selector_matches_template, set_missing, template_defaults};
+use super::{Immutable, Strategy, round_trip, workload_status};
+use crate::status::Cause;
+use crate::table::builtin as columns;
+use k8s_openapi::api::apps::v1 as api;
+use serde_json::{Value, json};
+
+pub(super) static KINDS: &[&Strategy] = &[&DEPLOYMENT, &REPLICA_SET, &STATEFUL_SET, &DAEMON_SET];
+
+const SELECTOR: &[Immutable] = &[Immutable::selector("spec.selector")];
+
+/// What the four workloads share: a status and (but DaemonSet) a scale subresource, the `all`
+/// category, a generation, the pod template schemas.
+const fn workload(
+    kind: &'static str,
+    plural: &'static str,
+    decode: fn(&str) -> Result<Value, serde_json::Error>,
+) -> Strategy {
+    Strategy {
+        categories: &["all"],
+        status: true,
+        scale: true,
+        ssa: &crate::ssa::schema::WORKLOAD,
+        smp: &crate::patch::schema::WORKLOAD,
+        ..Strategy::plain("apps", "v1", kind, plural, decode)
+    }
+}
+
+static DEPLOYMENT: Strategy = Strategy {
+    short_names: &["deploy"],
+    prepare: deployment_prepare,
+    validate: deployment_validate,
+    immutable: SELECTOR,
+    columns: columns::deployments,
+    simulate: Some(workload_status::deployment),
+    ..workload("Deployment", "deployments", round_trip::<api::Deployment>)
+};
+
+static REPLICA_SET: Strategy = Strategy {
+    short_names: &["rs"],
+    prepare: replica_set_prepare,
+    validate: replica_set_validate,
+    immutable: SELECTOR,
+    columns: columns::replicasets,
+    simulate: Some(workload_status::replica_set),
+    ..workload("ReplicaSet", "replicasets", round_trip::<api::ReplicaSet>)
+};
+
+static STATEFUL_SET: Strategy = Strategy {
+    short_names: &["sts"],
+    prepare: stateful_set_prepare,
+    validate: stateful_set_validate,
+    validate_update: stateful_set_validate_update,
+    columns: columns::statefulsets,
+    simulate: Some(workload_status::stateful_set),
+    ..workload(
+        "StatefulSet",
+        "statefulsets",
+        round_trip::<api::StatefulSet>,
+    )
+};
+
+static DAEMON_SET: Strategy = Strategy {
+    short_names: &["ds"],
+    scale: false,
+    prepare: daemon_set_prepare,
+    validate: daemon_set_validate,
+    immutable: SELECTOR,
+    columns: columns::daemonsets,
+    simulate: Some(workload_status::daemon_set),
+    ..workload("DaemonSet", "daemonsets", round_trip::<api::DaemonSet>)
+};
+
+fn deployment_prepare(obj: &mut Value, _old: Option<&Value>) {
+    super::pod_template::deployment_defaults(obj);
+}
+
+fn deployment_validate(obj: &Value) -> Vec<Cause> {
+    selector_matches_template(obj, "deployment")
+}
+
+fn replica_set_prepare(obj: &mut Value, _old: Option<&Value>) {
+    let Some(spec) = object_at(obj, "spec") else {
+        return;
+    };
+    set_missing(spec, "replicas", json!(1));
+    template_defaults(spec);
+}
+
+fn replica_set_validate(obj: &Value) -> Vec<Cause> {
+    selector_matches_template(obj, "replicaset")
+}
+
+fn stateful_set_prepare(obj: &mut Value, _old: Option<&Value>) {
+    let Some(spec) = object_at(obj, "spec") else {
+        return;
+    };
+    set_missing(spec, "replicas", json!(1));
+    set_missing(spec, "podManagementPolicy", json!("OrderedReady"));
+    set_missing(spec, "revisionHistoryLimit", json!(10));
+    set_missing(
+        spec,
+        "updateStrategy",
+        json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}),
+    );
+    set_missing(
+        spec,
+        "persistentVolumeClaimRetentionPolicy",
+        json!({"whenDeleted": "Retain", "whenScaled": "Retain"}),
+    );
+    template_defaults(spec);
+}
+
+fn stateful_set_validate(obj: &Value) -> Vec<Cause> {
+    selector_matches_template(obj, "statefulset")
+}
+
+/// `ValidateStatefulSetUpdate`: only these spec fields may change; the selector and
+/// `volumeClaimTemplates` may not.
+fn stateful_set_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
+    const MUTABLE: &[&str] = &[
+        "replicas",
+        "ordinals",
+        "template",
+        "updateStrategy",
+        "persistentVolumeClaimRetentionPolicy",
+        "minReadySeconds",
+    ];
+    let fixed = |o: &Value| {
+        let mut spec = o.get("spec").cloned().unwrap_or(Value::Null);
+        if let Some(m) = spec.as_object_mut() {
+            m.retain(|k, _| !MUTABLE.contains(&k.as_str()));
+        }
+        spec
+    };
+    if fixed(old) == fixed(new) {
+        return Vec::new();
+    }
+    vec![Cause {
+        reason: "FieldValueForbidden".into(),
+        message: "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden".into(),
+        field: "spec".into(),
+    }]
+}
+
+fn daemon_set_prepare(obj: &mut Value, _old: Option<&Value>) {
+    let Some(spec) = object_at(obj, "spec") else {
+        return;
+    };
+    set_missing(spec, "revisionHistoryLimit", json!(10));
+    set_missing(
+        spec,
+        "updateStrategy",
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}),
+    );
+    template_defaults(spec);
+}
+
+fn daemon_set_validate(obj: &Value) -> Vec<Cause> {
+    selector_matches_template(obj, "daemonset")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statefulsets_claim_templates_are_immutable() {
+        let old = json!({"spec": {"replicas": 1, "volumeClaimTemplates": [{"metadata": {"name": "data"}}]}});
+        let scaled = json!({"spec": {"replicas": 3, "volumeClaimTemplates": [{"metadata": {"name": "data"}}]}});
+        assert!(stateful_set_validate_update(&old, &scaled).is_empty());
+        let grown = json!({"spec": {"replicas": 1, "volumeClaimTemplates": [{"metadata": {"name": "logs"}}]}});
+        let causes = stateful_set_validate_update(&old, &grown);
+        assert_eq!(
+            (causes[0].field.as_str(), causes[0].reason.as_str()),
+            ("spec", "FieldValueForbidden")
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! The kinds of the smaller groups: policy, autoscaling, scheduling, storage, coordination,
+//! events.k8s.io, apiextensions, and the review resources.
+
+use super::{FieldSelectors, Immutable, Strategy, round_trip};
+use crate::status::Cause;
+use crate::table::builtin as columns;
+use crate::verb;
+use k8s_openapi::api::{
+    authentication, authorization, autoscaling, coordination, events, policy, scheduling, storage,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiext;
+use serde_json::{Value, json};
+
+pub(super) static KINDS: &[&Strategy] = &[
+    &POD_DISRUPTION_BUDGET,
+    &HORIZONTAL_POD_AUTOSCALER,
+    &PRIORITY_CLASS,
+    &STORAGE_CLASS,
+    &LEASE,
+    &EVENTS_EVENT,
+    &CUSTOM_RESOURCE_DEFINITION,
+    &SELF_SUBJECT_ACCESS_REVIEW,
+    &SELF_SUBJECT_RULES_REVIEW,
+    &SELF_SUBJECT_REVIEW,
+];
+
+static POD_DISRUPTION_BUDGET: Strategy = Strategy {
+    short_names: &["pdb"],
+    status: true,
+    columns: columns::poddisruptionbudgets,
+    ..Strategy::plain(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        round_trip::<policy::v1::PodDisruptionBudget>,
+    )
+};
+
+static HORIZONTAL_POD_AUTOSCALER: Strategy = Strategy {
+    short_names: &["hpa"],
+    categories: &["all"],
+    status: true,
+    generation: false,
+    columns: columns::horizontalpodautoscalers,
+    ..Strategy::plain(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        round_trip::<autoscaling::v2::HorizontalPodAutoscaler>,
+    )
+};
+
+static PRIORITY_CLASS: Strategy = Strategy {
+    short_names: &["pc"],
+    namespaced: false,
+    generation: false,
+    validate_update: priority_value_unchanged,
+    columns: columns::priorityclasses,
+    ..Strategy::plain(
+        "scheduling.k8s.io",
+        "v1",
+        "PriorityClass",
+        "priorityclasses",
+        round_trip::<scheduling::v1::PriorityClass>,
+    )
+};
+
+static STORAGE_CLASS: Strategy = Strategy {
+    short_names: &["sc"],
+    namespaced: false,
+    generation: false,
+    prepare: storage_class_prepare,
+    validate_update: storage_class_validate_update,
+    immutable: &[Immutable::scalar("volumeBindingMode")],
+    columns: columns::storageclasses,
+    ..Strategy::plain(
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        "storageclasses",
+        round_trip::<storage::v1::StorageClass>,
+    )
+};
+
+static LEASE: Strategy = Strategy {
+    generation: false,
+    unconditional_update: false,
+    columns: columns::leases,
+    ..Strategy::plain(
+        "coordination.k8s.io",
+        "v1",
+        "Lease",
+        "leases",
+        round_trip::<coordination::v1::Lease>,
+    )
+};
+
+/// events.k8s.io/v1 Events: a view of the core Event store (`events_view`).
+static EVENTS_EVENT: Strategy = Strategy {
+    short_names: &["ev"],
+    generation: false,
+    columns: columns::events,
+    field_selectors: FieldSelectors::Any,
+    ..Strategy::plain(
+        "events.k8s.io",
+        "v1",
+        "Event",
+        "events",
+        round_trip::<events::v1::Event>,
+    )
+};
+
+static CUSTOM_RESOURCE_DEFINITION: Strategy = Strategy {
+    short_names: &["crd", "crds"],
+    categories: &["api-extensions"],
+    namespaced: false,
+    status: true,
+    unconditional_update: false,
+    returns_deleted_object: true,
+    prepare: crd_prepare,
+    ..Strategy::plain(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        round_trip::<apiext::CustomResourceDefinition>,
+    )
+};
+
+/// A create-only review resource (cluster-scoped, never stored).
+const fn review(
+    group: &'static str,
+    kind: &'static str,
+    plural: &'static str,
+    decode: fn(&str) -> Result<Value, serde_json::Error>,
+) -> Strategy {
+    Strategy {
+        namespaced: false,
+        verbs: verb::CREATE_ONLY,
+        review: true,
+        generation: false,
+        ..Strategy::plain(group, "v1", kind, plural, decode)
+    }
+}
+
+static SELF_SUBJECT_ACCESS_REVIEW: Strategy = review(
+    "authorization.k8s.io",
+    "SelfSubjectAccessReview",
+    "selfsubjectaccessreviews",
+    round_trip::<authorization::v1::SelfSubjectAccessReview>,
+);
+
+static SELF_SUBJECT_RULES_REVIEW: Strategy = review(
+    "authorization.k8s.io",
+    "SelfSubjectRulesReview",
+    "selfsubjectrulesreviews",
+    round_trip::<authorization::v1::SelfSubjectRulesReview>,
+);
+
+static SELF_SUBJECT_REVIEW: Strategy = review(
+    "authentication.k8s.io",
+    "SelfSubjectReview",
+    "selfsubjectreviews",
+    round_trip::<authentication::v1::SelfSubjectReview>,
+);
+
+/// `ValidatePriorityClassUpdate`: the value never changes.
+fn priority_value_unchanged(old: &Value, new: &Value) -> Vec<Cause> {
+    if old.get("value") == new.get("value") {
+        return Vec::new();
+    }
+    vec![Cause {
+        reason: "FieldValueForbidden".into(),
+        message: "Forbidden: may not be changed in an update.".into(),
+        field: "value".into(),
+    }]
+}
+
+/// StorageClass defaults: `reclaimPolicy: Delete`, `volumeBindingMode: Immediate`.
+fn storage_class_prepare(obj: &mut Value, _old: Option<&Value>) {
+    if let Some(m) = obj.as_object_mut() {
+        super::pod_template::set_missing(m, "reclaimPolicy", json!("Delete"));
+        super::pod_template::set_missing(m, "volumeBindingMode", json!("Immediate"));
+    }
+}
+
+/// `ValidateStorageClassUpdate`: parameters, provisioner and reclaim policy never change.
+fn storage_class_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
+    ["parameters", "provisioner", "reclaimPolicy"]
+        .into_iter()
+        .filter(|f| old.get(*f) != new.get(*f))
+        .map(|f| Cause {
+            reason: "FieldValueForbidden".into(),
+            message: format!("Forbidden: updates to {f} are forbidden."),
+            field: f.into(),
+        })
+        .collect()
+}
+
+/// A new CRD is accepted and established at once (kube-apiserver's controllers do it a moment
+/// later).
+fn crd_prepare(obj: &mut Value, old: Option<&Value>) {
+    if old.is_none() {
+        crd_status(obj, &crate::meta::now());
+    }
+}
+
+/// A CRD is accepted and established at once (kube-apiserver's controllers do it a moment later).
+pub(crate) fn crd_status(obj: &mut Value, now: &str) {
+    let names = obj
+        .pointer("/spec/names")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let storage: Vec<Value> = obj
+        .pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
+        .filter_map(|v| v.get("name").cloned())
+        .collect();
+    let mut accepted = names;
+    if accepted.get("singular").is_none() {
+        let kind = accepted
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_lowercase();
+        accepted["singular"] = json!(kind);
+    }
+    if accepted.get("listKind").is_none() {
+        let kind = accepted
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        accepted["listKind"] = json!(format!("{kind}List"));
+    }
+    obj["status"] = json!({
+        "acceptedNames": accepted,
+        "conditions": [
+            {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now,
+             "reason": "NoConflicts", "message": "no conflicts found"},
+            {"type": "Established", "status": "True", "lastTransitionTime": now,
+             "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
+        ],
+        "storedVersions": storage,
+    });
+}

@@ -1,0 +1,320 @@
+//! The core (`v1`) kinds.
+
+use super::{FieldSelectors, Strategy, config, pod_template, round_trip, service};
+use crate::meta::NameRule;
+use crate::status::Cause;
+use crate::table::builtin as columns;
+use crate::verb;
+use k8s_openapi::api::core::v1 as api;
+use serde_json::{Value, json};
+
+pub(super) static KINDS: &[&Strategy] = &[
+    &NAMESPACE,
+    &SECRET,
+    &CONFIG_MAP,
+    &SERVICE_ACCOUNT,
+    &SERVICE,
+    &EVENT,
+    &POD,
+    &PERSISTENT_VOLUME_CLAIM,
+    &ENDPOINTS,
+    &LIMIT_RANGE,
+    &RESOURCE_QUOTA,
+];
+
+static NAMESPACE: Strategy = Strategy {
+    short_names: &["ns"],
+    namespaced: false,
+    status: true,
+    name_rule: NameRule::Label,
+    verbs: verb::NAMESPACE,
+    generation: false,
+    returns_deleted_object: true,
+    prepare: namespace_prepare,
+    smp: &crate::patch::schema::NAMESPACE,
+    columns: columns::namespaces,
+    field_selectors: FieldSelectors::Only(&["status.phase"]),
+    ..Strategy::plain(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        round_trip::<api::Namespace>,
+    )
+};
+
+static SECRET: Strategy = Strategy {
+    generation: false,
+    prepare: config::secret_prepare,
+    validate: config::secret_validate,
+    validate_update: config::secret_validate_update,
+    columns: columns::secrets,
+    field_selectors: FieldSelectors::Only(&["type"]),
+    ..Strategy::plain("", "v1", "Secret", "secrets", round_trip::<api::Secret>)
+};
+
+static CONFIG_MAP: Strategy = Strategy {
+    short_names: &["cm"],
+    generation: false,
+    validate: config::configmap_validate,
+    validate_update: config::configmap_validate_update,
+    columns: columns::configmaps,
+    ..Strategy::plain(
+        "",
+        "v1",
+        "ConfigMap",
+        "configmaps",
+        round_trip::<api::ConfigMap>,
+    )
+};
+
+static SERVICE_ACCOUNT: Strategy = Strategy {
+    short_names: &["sa"],
+    generation: false,
+    returns_deleted_object: true,
+    ssa: &crate::ssa::schema::SERVICE_ACCOUNT,
+    smp: &crate::patch::schema::SERVICE_ACCOUNT,
+    columns: columns::serviceaccounts,
+    ..Strategy::plain(
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        round_trip::<api::ServiceAccount>,
+    )
+};
+
+static SERVICE: Strategy = Strategy {
+    short_names: &["svc"],
+    categories: &["all"],
+    status: true,
+    name_rule: NameRule::Label1035,
+    generation: false,
+    returns_deleted_object: true,
+    prepare: service::defaults,
+    validate_update: service::validate_update,
+    ssa: &crate::ssa::schema::SERVICE,
+    smp: &crate::patch::schema::SERVICE,
+    columns: columns::services,
+    ..Strategy::plain("", "v1", "Service", "services", round_trip::<api::Service>)
+};
+
+static EVENT: Strategy = Strategy {
+    short_names: &["ev"],
+    generation: false,
+    columns: columns::events,
+    field_selectors: FieldSelectors::Any,
+    ..Strategy::plain("", "v1", "Event", "events", round_trip::<api::Event>)
+};
+
+static POD: Strategy = Strategy {
+    short_names: &["po"],
+    categories: &["all"],
+    status: true,
+    generation: false,
+    prepare: pod_prepare,
+    validate_update: pod_validate_update,
+    ssa: &crate::ssa::schema::POD,
+    smp: &crate::patch::schema::POD,
+    columns: columns::pods,
+    field_selectors: FieldSelectors::Only(&[
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ]),
+    ..Strategy::plain("", "v1", "Pod", "pods", round_trip::<api::Pod>)
+};
+
+static PERSISTENT_VOLUME_CLAIM: Strategy = Strategy {
+    short_names: &["pvc"],
+    status: true,
+    generation: false,
+    prepare: pvc_prepare,
+    validate_update: pvc_validate_update,
+    columns: columns::persistentvolumeclaims,
+    ..Strategy::plain(
+        "",
+        "v1",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        round_trip::<api::PersistentVolumeClaim>,
+    )
+};
+
+static ENDPOINTS: Strategy = Strategy {
+    short_names: &["ep"],
+    generation: false,
+    columns: columns::endpoints,
+    ..Strategy::plain(
+        "",
+        "v1",
+        "Endpoints",
+        "endpoints",
+        round_trip::<api::Endpoints>,
+    )
+};
+
+static LIMIT_RANGE: Strategy = Strategy {
+    short_names: &["limits"],
+    generation: false,
+    ..Strategy::plain(
+        "",
+        "v1",
+        "LimitRange",
+        "limitranges",
+        round_trip::<api::LimitRange>,
+    )
+};
+
+static RESOURCE_QUOTA: Strategy = Strategy {
+    short_names: &["quota"],
+    status: true,
+    generation: false,
+    columns: columns::resourcequotas,
+    ..Strategy::plain(
+        "",
+        "v1",
+        "ResourceQuota",
+        "resourcequotas",
+        round_trip::<api::ResourceQuota>,
+    )
+};
+
+/// A new Namespace gets the `kubernetes` finalizer and phase `Active`; the namespace lifecycle
+/// owns both afterwards. It always carries `kubernetes.io/metadata.name=<name>` (set again if
+/// removed or changed).
+fn namespace_prepare(obj: &mut Value, old: Option<&Value>) {
+    match old {
+        None => {
+            obj["spec"] = json!({ "finalizers": ["kubernetes"] });
+            obj["status"] = json!({ "phase": "Active" });
+        }
+        Some(old) => {
+            if obj.pointer("/spec/finalizers").is_none() {
+                obj["spec"] = old.get("spec").cloned().unwrap_or_else(|| json!({}));
+            }
+            if let Some(status) = old.get("status") {
+                obj["status"] = status.clone();
+            }
+        }
+    }
+    let name = crate::meta::name(obj).to_string();
+    let meta = crate::meta::meta_mut(obj);
+    if !meta.get("labels").is_some_and(Value::is_object) {
+        meta.insert("labels".into(), json!({}));
+    }
+    if let Some(labels) = meta.get_mut("labels").and_then(Value::as_object_mut) {
+        labels.insert("kubernetes.io/metadata.name".into(), json!(name));
+    }
+}
+
+/// A Pod gets the pod spec defaults.
+fn pod_prepare(obj: &mut Value, _old: Option<&Value>) {
+    let mut wrapper = serde_json::Map::new();
+    let Some(spec) = obj.get("spec").cloned() else {
+        return;
+    };
+    wrapper.insert("template".into(), json!({ "spec": spec }));
+    pod_template::template_defaults(&mut wrapper);
+    if let Some(spec) = wrapper.get("template").and_then(|t| t.get("spec")) {
+        obj["spec"] = spec.clone();
+    }
+}
+
+/// A Pod's spec is immutable except container images, `activeDeadlineSeconds`, tolerations and
+/// `terminationGracePeriodSeconds` (`ValidatePodUpdate`).
+fn pod_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
+    let mutable = |spec: Option<&Value>| {
+        let mut spec = spec.cloned().unwrap_or(Value::Null);
+        for list in ["containers", "initContainers"] {
+            if let Some(Value::Array(cs)) = spec.get_mut(list) {
+                for c in cs.iter_mut().filter_map(Value::as_object_mut) {
+                    c.remove("image");
+                }
+            }
+        }
+        if let Some(m) = spec.as_object_mut() {
+            for f in [
+                "activeDeadlineSeconds",
+                "tolerations",
+                "terminationGracePeriodSeconds",
+            ] {
+                m.remove(f);
+            }
+        }
+        spec
+    };
+    if mutable(old.get("spec")) == mutable(new.get("spec")) {
+        return Vec::new();
+    }
+    vec![Cause {
+        reason: "FieldValueForbidden".into(),
+        message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)".into(),
+        field: "spec".into(),
+    }]
+}
+
+/// A claim's `volumeMode` defaults to `Filesystem`.
+fn pvc_prepare(obj: &mut Value, _old: Option<&Value>) {
+    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
+        pod_template::set_missing(spec, "volumeMode", json!("Filesystem"));
+    }
+}
+
+/// A claim's spec is immutable except `resources.requests` and `volumeAttributesClassName`
+/// (`ValidatePersistentVolumeClaimUpdate`): a changed storage class is refused.
+fn pvc_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
+    let fixed = |o: &Value| {
+        let mut spec = o.get("spec").cloned().unwrap_or(Value::Null);
+        if let Some(m) = spec.as_object_mut() {
+            m.remove("volumeAttributesClassName");
+            if let Some(r) = m.get_mut("resources").and_then(Value::as_object_mut) {
+                r.remove("requests");
+            }
+            // Binding fills in the volume name.
+            if old.pointer("/spec/volumeName").is_none() {
+                m.remove("volumeName");
+            }
+        }
+        spec
+    };
+    if fixed(old) == fixed(new) {
+        return Vec::new();
+    }
+    vec![Cause {
+        reason: "FieldValueForbidden".into(),
+        message: "Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims".into(),
+        field: "spec".into(),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claims_storage_class_is_immutable() {
+        let old = json!({"spec": {"storageClassName": "fast", "resources": {"requests": {"storage": "1Gi"}}}});
+        let grown = json!({"spec": {"storageClassName": "fast", "resources": {"requests": {"storage": "2Gi"}}}});
+        assert!(pvc_validate_update(&old, &grown).is_empty());
+        let moved = json!({"spec": {"storageClassName": "slow", "resources": {"requests": {"storage": "1Gi"}}}});
+        assert_eq!(pvc_validate_update(&old, &moved)[0].field, "spec");
+    }
+
+    #[test]
+    fn a_pods_image_may_change() {
+        let old = json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}});
+        let new = json!({"spec": {"containers": [{"name": "a", "image": "x:2"}]}});
+        assert!(pod_validate_update(&old, &new).is_empty());
+        let renamed = json!({"spec": {"containers": [{"name": "b", "image": "x:1"}]}});
+        assert_eq!(
+            pod_validate_update(&old, &renamed)[0].reason,
+            "FieldValueForbidden"
+        );
+    }
+}

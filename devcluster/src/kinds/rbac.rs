@@ -1,0 +1,80 @@
+//! `rbac.authorization.k8s.io/v1`: Role, ClusterRole, RoleBinding, ClusterRoleBinding. devcluster
+//! stores them and checks nothing with them (it has no authorization).
+
+use super::{Strategy, round_trip};
+use crate::status::Cause;
+use crate::table::builtin as columns;
+use k8s_openapi::api::rbac::v1 as api;
+use serde_json::Value;
+
+pub(super) static KINDS: &[&Strategy] =
+    &[&ROLE, &CLUSTER_ROLE, &ROLE_BINDING, &CLUSTER_ROLE_BINDING];
+
+const GROUP: &str = "rbac.authorization.k8s.io";
+
+static ROLE: Strategy = Strategy {
+    generation: false,
+    ..Strategy::plain(GROUP, "v1", "Role", "roles", round_trip::<api::Role>)
+};
+
+static CLUSTER_ROLE: Strategy = Strategy {
+    namespaced: false,
+    generation: false,
+    ..Strategy::plain(
+        GROUP,
+        "v1",
+        "ClusterRole",
+        "clusterroles",
+        round_trip::<api::ClusterRole>,
+    )
+};
+
+static ROLE_BINDING: Strategy = Strategy {
+    generation: false,
+    validate_update: role_ref_unchanged,
+    columns: columns::bindings,
+    ..Strategy::plain(
+        GROUP,
+        "v1",
+        "RoleBinding",
+        "rolebindings",
+        round_trip::<api::RoleBinding>,
+    )
+};
+
+static CLUSTER_ROLE_BINDING: Strategy = Strategy {
+    namespaced: false,
+    generation: false,
+    validate_update: role_ref_unchanged,
+    columns: columns::bindings,
+    ..Strategy::plain(
+        GROUP,
+        "v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        round_trip::<api::ClusterRoleBinding>,
+    )
+};
+
+/// `ValidateRoleBindingUpdate`: the role a binding grants never changes (delete and recreate it).
+fn role_ref_unchanged(old: &Value, new: &Value) -> Vec<Cause> {
+    if old.get("roleRef") == new.get("roleRef") {
+        return Vec::new();
+    }
+    let r = |k: &str| {
+        new.pointer(&format!("/roleRef/{k}"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    vec![Cause {
+        reason: "FieldValueInvalid".into(),
+        message: format!(
+            "Invalid value: rbac.RoleRef{{APIGroup:{:?}, Kind:{:?}, Name:{:?}}}: cannot change roleRef",
+            r("apiGroup"),
+            r("kind"),
+            r("name")
+        ),
+        field: "roleRef".into(),
+    }]
+}
