@@ -598,6 +598,7 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
     let name = req.name().to_string();
     let (now, subresource) = (ctx.now.clone(), req.subresource.clone());
     let rt_for_err = rt.clone();
+    let reset = crate::ssa::Reset::of_write(rt.status_subresource, subresource.as_deref());
     let mutate = Box::new(move |cur: Option<&Value>| {
         let params = crate::ssa::ApplyParams {
             manager: &manager,
@@ -606,6 +607,8 @@ async fn apply(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response, 
             kind: &rt_for_err.kind,
             now: &now,
             subresource: subresource.as_deref(),
+            reset,
+            crd_schema: rt_for_err.schemas.get(&req.store_version),
         };
         let cur = cur.map(|c| req.view(c));
         crate::ssa::apply(cur.as_ref(), &applied, &params)

@@ -19,12 +19,16 @@
 //! Differences from kube-apiserver, all deliberate simplifications: no schema validation or
 //! defaulting (an omitted `protocol` in a port key counts as `TCP`, as kube's default makes it);
 //! list items whose key is missing or duplicated make their list atomic instead of failing; no
-//! version conversion between managers' API versions; custom resources get the metadata rules,
-//! `status.conditions` merged by `type`, and atomic lists elsewhere (kube reads list types from
-//! the CRD schema); Update entries are not capped at 10; null values in an applied configuration
-//! are ignored; the last-applied annotation is not updated by server-side apply; status/spec
-//! isolation of the status subresource is the caller's job.
+//! version conversion between managers' API versions; Update entries are not capped at 10; null
+//! values in an applied configuration are ignored; the last-applied annotation is not updated by
+//! server-side apply; status/spec isolation of the status subresource is the caller's job (the
+//! reset fields, [`Reset`], are neither owned nor conflicted on here).
+//!
+//! Custom resources take their list and map types from their CRD version's schema
+//! (`x-kubernetes-list-type`, `x-kubernetes-list-map-keys`, `x-kubernetes-map-type`), as
+//! kube-apiserver does: a list without a list type is atomic.
 
+mod crd_schema;
 mod fieldset;
 mod managed;
 pub(crate) mod schema;
@@ -50,6 +54,72 @@ pub struct ApplyParams<'a> {
     pub now: &'a str,
     /// `Some("status")` when written through `/status`.
     pub subresource: Option<&'a str>,
+    /// The fields this write may not set (kube's reset fields).
+    pub reset: Reset,
+    /// A custom resource's CRD version schema (`openAPIV3Schema`), which gives its list and
+    /// map types; None for built-ins, whose types are their strategy's.
+    pub crd_schema: Option<&'a Value>,
+}
+
+impl ApplyParams<'_> {
+    /// The structured-merge-diff type of the written object, and whether it is a Go struct
+    /// (built-in) whose empty optional fields vanish.
+    fn schema(&self) -> (&'static Ty, bool) {
+        match self.crd_schema {
+            Some(s) => (crd_schema::for_crd(s), false),
+            None => (
+                schema::for_kind(self.api_version, self.kind),
+                schema::is_built_in(self.api_version),
+            ),
+        }
+    }
+}
+
+/// The fields a write may not set, which it therefore neither owns nor conflicts on: kube's
+/// `GetResetFields` of the main and the status strategy of a kind with a status subresource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reset {
+    /// No status subresource: the write may set everything.
+    Nothing,
+    /// The main endpoint of a kind with a status subresource: `status` is reset.
+    Status,
+    /// The `/status` endpoint: everything but `status` (and the object's identity) is reset.
+    AllButStatus,
+}
+
+impl Reset {
+    /// The reset fields of a write to `subresource` of a kind with or without a status
+    /// subresource.
+    pub fn of_write(status_subresource: bool, subresource: Option<&str>) -> Reset {
+        match (status_subresource, subresource) {
+            (_, Some("status")) => Reset::AllButStatus,
+            (true, _) => Reset::Status,
+            (false, _) => Reset::Nothing,
+        }
+    }
+
+    /// `config` without the reset fields.
+    fn strip(self, mut config: Value) -> Value {
+        let Some(obj) = config.as_object_mut() else {
+            return config;
+        };
+        match self {
+            Reset::Nothing => {}
+            Reset::Status => {
+                obj.remove("status");
+            }
+            Reset::AllButStatus => {
+                obj.retain(|k, _| {
+                    matches!(k.as_str(), "apiVersion" | "kind" | "metadata" | "status")
+                });
+                if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
+                    meta.remove("labels");
+                    meta.remove("annotations");
+                }
+            }
+        }
+        config
+    }
 }
 
 /// One field another manager owns with a different value.
@@ -119,9 +189,8 @@ pub fn apply(
     params: &ApplyParams,
 ) -> Result<Value, ApplyError> {
     validate(applied)?;
-    let ty = schema::for_kind(params.api_version, params.kind);
-    let go_structs = schema::is_built_in(params.api_version);
-    let config = without_nulls(applied);
+    let (ty, go_structs) = params.schema();
+    let config = params.reset.strip(without_nulls(applied));
     let live_obj = live.map_or_else(|| Value::Object(Map::new()), without_managed_fields);
     let mut entries = live.map(managed::decode).unwrap_or_default();
     if live.is_some() && entries.is_empty() {
@@ -188,8 +257,7 @@ pub fn apply(
 /// `managedFields` sent in `new` replace the recorded ones (`[{}]` clears them), except through
 /// a subresource.
 pub fn record_update(old: Option<&Value>, new: &mut Value, params: &ApplyParams) {
-    let ty = schema::for_kind(params.api_version, params.kind);
-    let go_structs = schema::is_built_in(params.api_version);
+    let (ty, go_structs) = params.schema();
     let from_old = || old.map(managed::decode).unwrap_or_default();
     let mut entries = if params.subresource.is_some() {
         from_old()

@@ -38,7 +38,7 @@ pub(crate) static OPEN: Ty = Ty::Struct(&[]);
 impl Ty {
     /// The type of field `name` of a struct or map, and whether it is a named (struct) field;
     /// `None` when this type has no fields.
-    pub(super) fn field(&self, name: &str) -> Option<(&'static Ty, bool)> {
+    pub(crate) fn field(&self, name: &str) -> Option<(&'static Ty, bool)> {
         match self {
             Ty::Struct(fields) => {
                 let ty = fields
@@ -79,7 +79,7 @@ const PROTOCOL_TCP: Key = Key {
 static STRING_MAP: Ty = Ty::Map(&Ty::Atomic);
 static CONDITIONS: Ty = Ty::Assoc(TYPE, &OPEN);
 
-static OBJECT_META: Ty = Ty::Struct(&[
+pub(crate) static OBJECT_META: Ty = Ty::Struct(&[
     ("labels", &STRING_MAP),
     ("annotations", &STRING_MAP),
     ("finalizers", &Ty::Set),

@@ -20,6 +20,8 @@ fn params<'a>(
         kind,
         now,
         subresource: None,
+        reset: super::Reset::Nothing,
+        crd_schema: None,
     }
 }
 

@@ -88,6 +88,8 @@ fn run(scenario: &Value) -> Vec<String> {
             kind,
             now: "2026-11-27T14:00:00Z",
             subresource: None,
+            reset: super::Reset::Nothing,
+            crd_schema: None,
         };
         let expect = &step["expect"];
         let mut fail = |what: String| failures.push(format!("{name}, step {i}: {what}"));

@@ -441,6 +441,8 @@ fn record_manager(
         kind: &rt.kind,
         now: &ctx.now,
         subresource: ctx.subresource.as_deref(),
+        reset: crate::ssa::Reset::of_write(rt.status_subresource, ctx.subresource.as_deref()),
+        crd_schema: rt.schemas.get(version),
     };
     crate::ssa::record_update(old, new, &params);
 }
