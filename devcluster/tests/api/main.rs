@@ -2,9 +2,11 @@
 //! kube-runtime (including recovery from 410 Gone and from closed watches), fault injection and
 //! persistence across a restart. One test binary; the helpers are here, the tests in modules.
 
+mod controllers;
 mod fidelity;
 mod persistence;
 mod rules;
+mod semantics;
 mod ssa;
 mod watching;
 

@@ -1,0 +1,571 @@
+//! The object semantics controllers rely on, each as kube-apiserver 1.32 answers: reset fields
+//! in server-side apply, CRD list types, ObjectMeta rules, Secret and ConfigMap validation,
+//! immutable fields with their causes, generation, and the workload simulation.
+
+use super::{code, start};
+use devcluster::DevCluster;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret};
+use kube::Client;
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The `details.causes[].field` of a 422, via a raw request (kube's `ErrorResponse` has no
+/// details).
+async fn causes_of(client: &Client, req: http::Request<Vec<u8>>) -> (u16, Vec<(String, String)>) {
+    let resp = client
+        .send(req.map(kube::client::Body::from))
+        .await
+        .expect("sent");
+    let status = resp.status().as_u16();
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let v: Value = serde_json::from_slice(&body).expect("json");
+    let causes = v
+        .pointer("/details/causes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let s = |k: &str| {
+                c.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            (s("field"), s("reason"))
+        })
+        .collect();
+    (status, causes)
+}
+
+fn json_req(method: &str, uri: &str, body: Value) -> http::Request<Vec<u8>> {
+    let content_type = match method {
+        "PATCH" => "application/merge-patch+json",
+        _ => "application/json",
+    };
+    http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", content_type)
+        .body(serde_json::to_vec(&body).expect("json"))
+        .expect("request")
+}
+
+fn managers(obj: &Value) -> Vec<(String, Value)> {
+    obj.pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["manager"].as_str().unwrap_or_default().to_string(),
+                m["fieldsV1"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn deployment(replicas: i64) -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+}
+
+#[tokio::test]
+async fn status_is_a_reset_field_of_the_main_endpoint_and_spec_of_status() {
+    let (_cluster, client) = start().await;
+    let api: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let mut with_status = deployment(2);
+    with_status["status"] = json!({"replicas": 7});
+    let applied = api
+        .patch(
+            "web",
+            &PatchParams::apply("gitops"),
+            &Patch::Apply(&with_status),
+        )
+        .await
+        .expect("applied");
+    let v = serde_json::to_value(&applied).expect("json");
+    let gitops = &managers(&v)[0].1;
+    assert!(
+        gitops.get("f:status").is_none(),
+        "the main endpoint owns no status: {gitops}"
+    );
+    assert!(v.get("status").is_none_or(|s| s.get("replicas").is_none()));
+
+    // A status writer applies a spec too: it owns only status, and does not conflict.
+    let mut status_apply = deployment(5);
+    status_apply["status"] = json!({"replicas": 2, "readyReplicas": 2});
+    let after = api
+        .patch_status(
+            "web",
+            &PatchParams::apply("rollout-controller"),
+            &Patch::Apply(&status_apply),
+        )
+        .await
+        .expect("status apply without conflict");
+    let v = serde_json::to_value(&after).expect("json");
+    assert_eq!(v["spec"]["replicas"], 2, "spec is reset on /status");
+    assert_eq!(v["status"]["readyReplicas"], 2);
+    let (_, status_fields) = managers(&v)
+        .into_iter()
+        .find(|(m, _)| m == "rollout-controller")
+        .expect("status manager");
+    assert!(status_fields.get("f:spec").is_none(), "{status_fields}");
+    assert!(status_fields.get("f:status").is_some(), "{status_fields}");
+
+    // The spec owner re-applies a different status: still no conflict, no ownership.
+    with_status["status"] = json!({"replicas": 1});
+    api.patch(
+        "web",
+        &PatchParams::apply("gitops"),
+        &Patch::Apply(&with_status),
+    )
+    .await
+    .expect("no conflict on status");
+}
+
+const LIST_CRD: &str = r#"{
+  "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+  "metadata": {"name": "gadgets.example.com"},
+  "spec": {"group": "example.com", "scope": "Namespaced",
+    "names": {"plural": "gadgets", "kind": "Gadget"},
+    "versions": [{"name": "v1", "served": true, "storage": true,
+      "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {
+          "ports": {"type": "array", "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["name"],
+            "items": {"type": "object", "properties": {
+              "name": {"type": "string"}, "port": {"type": "integer"}}}},
+          "args": {"type": "array", "items": {"type": "string"}}}}}}}}]}}"#;
+
+async fn gadgets(client: &Client) -> Api<DynamicObject> {
+    let crds: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    );
+    let crd: DynamicObject = serde_json::from_str(LIST_CRD).expect("crd");
+    crds.create(&PostParams::default(), &crd)
+        .await
+        .expect("crd created");
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("example.com", "v1", "Gadget"),
+        "gadgets",
+    );
+    Api::namespaced_with(client.clone(), "default", &ar)
+}
+
+fn gadget(spec: Value) -> Value {
+    json!({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}, "spec": spec})
+}
+
+#[tokio::test]
+async fn crd_list_types_drive_server_side_apply() {
+    let (_cluster, client) = start().await;
+    let api = gadgets(&client).await;
+    let a = gadget(json!({"ports": [{"name": "http", "port": 80}], "args": ["--a"]}));
+    api.patch("g", &PatchParams::apply("team-a"), &Patch::Apply(&a))
+        .await
+        .expect("a applies");
+    let b = gadget(json!({"ports": [{"name": "metrics", "port": 9090}]}));
+    let merged = api
+        .patch("g", &PatchParams::apply("team-b"), &Patch::Apply(&b))
+        .await
+        .expect("b applies another item of the map-list");
+    let ports = merged.data["spec"]["ports"]
+        .as_array()
+        .expect("ports")
+        .clone();
+    let names: Vec<&str> = ports.iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["http", "metrics"], "both managers keep their items");
+    let v = serde_json::to_value(&merged).expect("json");
+    let b_fields = &managers(&v)
+        .into_iter()
+        .find(|(m, _)| m == "team-b")
+        .expect("b")
+        .1;
+    assert!(
+        b_fields
+            .pointer("/f:spec/f:ports/k:{\"name\":\"metrics\"}")
+            .is_some(),
+        "{b_fields}"
+    );
+
+    // `args` has no list type: atomic, so a different list conflicts.
+    let c = gadget(json!({"args": ["--c"]}));
+    let err = api
+        .patch("g", &PatchParams::apply("team-c"), &Patch::Apply(&c))
+        .await
+        .expect_err("atomic list conflict");
+    assert_eq!(code(&err), (409, "Conflict".into()));
+}
+
+#[tokio::test]
+async fn a_put_without_resource_version_is_refused_where_upstream_refuses_it() {
+    let (_cluster, client) = start().await;
+    let leases: Api<Lease> = Api::namespaced(client.clone(), "default");
+    let lease: Lease = serde_json::from_value(json!({"metadata": {"name": "l"},
+        "spec": {"holderIdentity": "a"}}))
+    .expect("lease");
+    leases
+        .create(&PostParams::default(), &lease)
+        .await
+        .expect("created");
+    let (status, causes) = causes_of(
+        &client,
+        json_req(
+            "PUT",
+            "/apis/coordination.k8s.io/v1/namespaces/default/leases/l",
+            json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": "l"}, "spec": {"holderIdentity": "b"}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        causes,
+        [(
+            "metadata.resourceVersion".into(),
+            "FieldValueInvalid".into()
+        )]
+    );
+
+    // ConfigMaps allow an unconditional update.
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    cms.create(&PostParams::default(), &super::cm("c", json!({"a": "1"})))
+        .await
+        .expect("created");
+    cms.replace(
+        "c",
+        &PostParams::default(),
+        &super::cm("c", json!({"a": "2"})),
+    )
+    .await
+    .expect("unconditional update of a ConfigMap");
+}
+
+#[tokio::test]
+async fn objectmeta_rules() {
+    let (_cluster, client) = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let owner = |n: &str| {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "name": n,
+        "uid": format!("uid-{n}"), "controller": true})
+    };
+    let two: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "two",
+        "ownerReferences": [owner("a"), owner("b")]}}))
+    .expect("cm");
+    let err = cms
+        .create(&PostParams::default(), &two)
+        .await
+        .expect_err("two controllers");
+    assert_eq!(code(&err), (422, "Invalid".into()));
+
+    let held: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "held",
+        "finalizers": ["example.com/a"]}}))
+    .expect("cm");
+    cms.create(&PostParams::default(), &held)
+        .await
+        .expect("created");
+    cms.delete("held", &DeleteParams::default())
+        .await
+        .expect("deleting");
+    let (status, causes) = causes_of(
+        &client,
+        json_req(
+            "PATCH",
+            "/api/v1/namespaces/default/configmaps/held",
+            json!({"metadata": {"finalizers": ["example.com/a", "example.com/b"]}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        causes,
+        [("metadata.finalizers".into(), "FieldValueForbidden".into())]
+    );
+
+    // An apply whose body names another object than the URL.
+    let other = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other"}});
+    let err = cms
+        .patch("held", &PatchParams::apply("x"), &Patch::Apply(&other))
+        .await
+        .expect_err("name mismatch");
+    assert_eq!(code(&err).0, 400);
+}
+
+#[tokio::test]
+async fn secret_and_configmap_validation() {
+    let (_cluster, client) = start().await;
+    let base = "/api/v1/namespaces/default";
+    let (status, causes) = causes_of(
+        &client,
+        json_req(
+            "POST",
+            &format!("{base}/secrets"),
+            json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "tls"}, "type": "kubernetes.io/tls",
+            "data": {"tls.crt": "Y2VydA=="}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, causes),
+        (
+            422,
+            vec![("data[tls.key]".into(), "FieldValueRequired".into())]
+        )
+    );
+
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "default");
+    let opaque: Secret = serde_json::from_value(json!({"metadata": {"name": "s"},
+        "stringData": {"password": "hunter2"}}))
+    .expect("secret");
+    secrets
+        .create(&PostParams::default(), &opaque)
+        .await
+        .expect("created");
+    let (status, causes) = causes_of(
+        &client,
+        json_req(
+            "PATCH",
+            &format!("{base}/secrets/s"),
+            json!({"type": "kubernetes.io/basic-auth"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, causes),
+        (422, vec![("type".into(), "FieldValueInvalid".into())])
+    );
+
+    let (status, causes) = causes_of(
+        &client,
+        json_req(
+            "POST",
+            &format!("{base}/configmaps"),
+            json!({"apiVersion": "v1",
+            "kind": "ConfigMap", "metadata": {"name": "c"},
+            "data": {"a": "1", "bad key": "2"}, "binaryData": {"a": "MQ=="}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        causes,
+        [
+            ("data[bad key]".to_string(), "FieldValueInvalid".to_string()),
+            ("binaryData".to_string(), "FieldValueInvalid".to_string()),
+        ]
+    );
+
+    let big = "x".repeat(1024 * 1024 + 1);
+    let (status, causes) = causes_of(
+        &client,
+        json_req(
+            "POST",
+            &format!("{base}/configmaps"),
+            json!({"apiVersion": "v1",
+            "kind": "ConfigMap", "metadata": {"name": "big"}, "data": {"a": big}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, causes),
+        (422, vec![("".into(), "FieldValueTooLong".into())])
+    );
+}
+
+#[tokio::test]
+async fn configmaps_and_secrets_have_no_generation() {
+    let (_cluster, client) = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let c = cms
+        .create(&PostParams::default(), &super::cm("c", json!({"a": "1"})))
+        .await
+        .expect("created");
+    assert_eq!(c.metadata.generation, None);
+    let d: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let d = d
+        .patch(
+            "web",
+            &PatchParams::apply("t"),
+            &Patch::Apply(&deployment(1)),
+        )
+        .await
+        .expect("deployment");
+    assert_eq!(d.metadata.generation, Some(1));
+}
+
+#[tokio::test]
+async fn immutable_fields_name_their_field() {
+    let (_cluster, client) = start().await;
+    let base = "/apis/batch/v1/namespaces/default/jobs";
+    let job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate"},
+        "spec": {"template": {"spec": {"restartPolicy": "Never",
+            "containers": [{"name": "m", "image": "migrate:1"}]}}}});
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    let created = jobs
+        .patch(
+            "migrate",
+            &PatchParams::apply("gitops"),
+            &Patch::Apply(&job),
+        )
+        .await
+        .expect("job");
+    let uid = created.metadata.uid.clone().expect("uid");
+    assert_eq!(
+        created
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.as_ref())
+            .and_then(|s| s.match_labels.clone()),
+        Some([("batch.kubernetes.io/controller-uid".to_string(), uid)].into())
+    );
+    // Re-applying the same manifest is a no-op, not an immutable-field error.
+    jobs.patch(
+        "migrate",
+        &PatchParams::apply("gitops"),
+        &Patch::Apply(&job),
+    )
+    .await
+    .expect("idempotent re-apply");
+    let (status, causes) = causes_of(
+        &client,
+        json_req(
+            "PATCH",
+            &format!("{base}/migrate"),
+            json!({"spec": {"template": {"spec": {
+            "containers": [{"name": "m", "image": "migrate:2"}]}}}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, causes),
+        (
+            422,
+            vec![("spec.template".into(), "FieldValueInvalid".into())]
+        )
+    );
+
+    let sts: Api<StatefulSet> = Api::namespaced(client.clone(), "default");
+    let set = |claim: &str| {
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "db"}, "spec": {"serviceName": "db",
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {"metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "db", "image": "postgres:17"}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": claim},
+                "spec": {"accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "1Gi"}}}}]}})
+    };
+    sts.patch(
+        "db",
+        &PatchParams::apply("gitops"),
+        &Patch::Apply(&set("data")),
+    )
+    .await
+    .expect("statefulset");
+    let err = sts
+        .patch(
+            "db",
+            &PatchParams::apply("gitops"),
+            &Patch::Apply(&set("pgdata")),
+        )
+        .await
+        .expect_err("claim templates are immutable");
+    assert_eq!(code(&err), (422, "Invalid".into()));
+
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "default");
+    let claim = |class: &str| {
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data"}, "spec": {"storageClassName": class,
+            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+    };
+    pvcs.patch(
+        "data",
+        &PatchParams::apply("gitops"),
+        &Patch::Apply(&claim("fast")),
+    )
+    .await
+    .expect("pvc");
+    let (status, causes) = causes_of(
+        &client,
+        json_req(
+            "PATCH",
+            "/api/v1/namespaces/default/persistentvolumeclaims/data",
+            json!({"spec": {"storageClassName": "slow"}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, causes),
+        (422, vec![("spec".into(), "FieldValueForbidden".into())])
+    );
+}
+
+async fn condition(api: &Api<Job>, name: &str) -> Option<(String, String)> {
+    for _ in 0..100 {
+        let job = api.get(name).await.expect("job");
+        let found = job.status.and_then(|s| s.conditions).and_then(|cs| {
+            cs.into_iter()
+                .find(|c| c.type_ == "Complete" || c.type_ == "Failed")
+                .map(|c| (c.type_, c.reason.unwrap_or_default()))
+        });
+        if found.is_some() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn simulated_jobs_complete_fail_or_hang_on_request() {
+    let cluster = DevCluster::builder()
+        .simulate_workloads(true)
+        .start()
+        .await
+        .expect("devcluster");
+    let client = cluster.client().expect("client");
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    let job = |name: &str, image: &str| {
+        json!({"apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": name}, "spec": {"template": {"spec": {"restartPolicy": "Never",
+            "containers": [{"name": "m", "image": image}]}}}})
+    };
+    for (name, image) in [
+        ("ok", "migrate:1"),
+        ("bad", "migrate:fail"),
+        ("stuck", "migrate:hang"),
+    ] {
+        jobs.patch(
+            name,
+            &PatchParams::apply("t"),
+            &Patch::Apply(&job(name, image)),
+        )
+        .await
+        .expect("job");
+    }
+    assert_eq!(
+        condition(&jobs, "ok").await,
+        Some(("Complete".into(), "CompletionsReached".into()))
+    );
+    assert_eq!(
+        condition(&jobs, "bad").await,
+        Some(("Failed".into(), "BackoffLimitExceeded".into()))
+    );
+    let stuck = jobs.get("stuck").await.expect("job");
+    assert_eq!(stuck.status.and_then(|s| s.active), Some(1));
+}
