@@ -5,6 +5,7 @@ use super::{Immutable, Strategy, round_trip, workload_status};
 use crate::status::Cause;
 use crate::table::builtin as columns;
 use k8s_openapi::api::apps::v1 as api;
+use k8s_pb::api::apps::v1 as pb;
 use serde_json::{Value, json};
 
 pub(super) static KINDS: &[&Strategy] = &[&DEPLOYMENT, &REPLICA_SET, &STATEFUL_SET, &DAEMON_SET];
@@ -35,6 +36,7 @@ static DEPLOYMENT: Strategy = Strategy {
     immutable: SELECTOR,
     columns: columns::deployments,
     simulate: Some(workload_status::deployment),
+    protobuf: Some(crate::protobuf::message_json::<pb::Deployment>),
     ..workload("Deployment", "deployments", round_trip::<api::Deployment>)
 };
 
@@ -45,6 +47,7 @@ static REPLICA_SET: Strategy = Strategy {
     immutable: SELECTOR,
     columns: columns::replicasets,
     simulate: Some(workload_status::replica_set),
+    protobuf: Some(crate::protobuf::message_json::<pb::ReplicaSet>),
     ..workload("ReplicaSet", "replicasets", round_trip::<api::ReplicaSet>)
 };
 
@@ -55,6 +58,7 @@ static STATEFUL_SET: Strategy = Strategy {
     validate_update: stateful_set_validate_update,
     columns: columns::statefulsets,
     simulate: Some(workload_status::stateful_set),
+    protobuf: Some(crate::protobuf::message_json::<pb::StatefulSet>),
     ..workload(
         "StatefulSet",
         "statefulsets",
@@ -70,6 +74,7 @@ static DAEMON_SET: Strategy = Strategy {
     immutable: SELECTOR,
     columns: columns::daemonsets,
     simulate: Some(workload_status::daemon_set),
+    protobuf: Some(crate::protobuf::message_json::<pb::DaemonSet>),
     ..workload("DaemonSet", "daemonsets", round_trip::<api::DaemonSet>)
 };
 

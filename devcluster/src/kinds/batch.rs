@@ -5,6 +5,7 @@ use super::{Immutable, Strategy, round_trip, workload_status};
 use crate::status::Cause;
 use crate::table::builtin as columns;
 use k8s_openapi::api::batch::v1 as api;
+use k8s_pb::api::batch::v1 as pb;
 use serde_json::{Map, Value, json};
 
 pub(super) static KINDS: &[&Strategy] = &[&JOB, &CRON_JOB];
@@ -23,6 +24,7 @@ static JOB: Strategy = Strategy {
     smp: &crate::patch::schema::WORKLOAD,
     columns: columns::jobs,
     simulate: Some(workload_status::job),
+    protobuf: Some(crate::protobuf::message_json::<pb::Job>),
     ..Strategy::plain("batch", "v1", "Job", "jobs", round_trip::<api::Job>)
 };
 
@@ -34,6 +36,7 @@ static CRON_JOB: Strategy = Strategy {
     ssa: &crate::ssa::schema::CRON_JOB,
     smp: &crate::patch::schema::CRON_JOB,
     columns: columns::cronjobs,
+    protobuf: Some(crate::protobuf::message_json::<pb::CronJob>),
     ..Strategy::plain(
         "batch",
         "v1",

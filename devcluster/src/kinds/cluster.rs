@@ -28,6 +28,7 @@ static POD_DISRUPTION_BUDGET: Strategy = Strategy {
     short_names: &["pdb"],
     status: true,
     columns: columns::poddisruptionbudgets,
+    protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::policy::v1::PodDisruptionBudget>),
     ..Strategy::plain(
         "policy",
         "v1",
@@ -43,6 +44,9 @@ static HORIZONTAL_POD_AUTOSCALER: Strategy = Strategy {
     status: true,
     generation: false,
     columns: columns::horizontalpodautoscalers,
+    protobuf: Some(
+        crate::protobuf::message_json::<k8s_pb::api::autoscaling::v2::HorizontalPodAutoscaler>,
+    ),
     ..Strategy::plain(
         "autoscaling",
         "v2",
@@ -58,6 +62,7 @@ static PRIORITY_CLASS: Strategy = Strategy {
     generation: false,
     validate_update: priority_value_unchanged,
     columns: columns::priorityclasses,
+    protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::scheduling::v1::PriorityClass>),
     ..Strategy::plain(
         "scheduling.k8s.io",
         "v1",
@@ -75,6 +80,7 @@ static STORAGE_CLASS: Strategy = Strategy {
     validate_update: storage_class_validate_update,
     immutable: &[Immutable::scalar("volumeBindingMode")],
     columns: columns::storageclasses,
+    protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::storage::v1::StorageClass>),
     ..Strategy::plain(
         "storage.k8s.io",
         "v1",
@@ -88,6 +94,7 @@ static LEASE: Strategy = Strategy {
     generation: false,
     unconditional_update: false,
     columns: columns::leases,
+    protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::coordination::v1::Lease>),
     ..Strategy::plain(
         "coordination.k8s.io",
         "v1",
@@ -103,6 +110,7 @@ static EVENTS_EVENT: Strategy = Strategy {
     generation: false,
     columns: columns::events,
     field_selectors: FieldSelectors::Any,
+    protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::events::v1::Event>),
     ..Strategy::plain(
         "events.k8s.io",
         "v1",
@@ -120,6 +128,11 @@ static CUSTOM_RESOURCE_DEFINITION: Strategy = Strategy {
     unconditional_update: false,
     returns_deleted_object: true,
     prepare: crd_prepare,
+    protobuf: Some(
+        crate::protobuf::message_json::<
+            k8s_pb::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+        >,
+    ),
     ..Strategy::plain(
         "apiextensions.k8s.io",
         "v1",
@@ -135,10 +148,12 @@ const fn review(
     kind: &'static str,
     plural: &'static str,
     decode: fn(&str) -> Result<Value, serde_json::Error>,
+    pb: crate::protobuf::Decode,
 ) -> Strategy {
     Strategy {
         namespaced: false,
         verbs: verb::CREATE_ONLY,
+        protobuf: Some(pb),
         review: true,
         generation: false,
         ..Strategy::plain(group, "v1", kind, plural, decode)
@@ -150,6 +165,7 @@ static SELF_SUBJECT_ACCESS_REVIEW: Strategy = review(
     "SelfSubjectAccessReview",
     "selfsubjectaccessreviews",
     round_trip::<authorization::v1::SelfSubjectAccessReview>,
+    crate::protobuf::message_json::<k8s_pb::api::authorization::v1::SelfSubjectAccessReview>,
 );
 
 static SELF_SUBJECT_RULES_REVIEW: Strategy = review(
@@ -157,6 +173,7 @@ static SELF_SUBJECT_RULES_REVIEW: Strategy = review(
     "SelfSubjectRulesReview",
     "selfsubjectrulesreviews",
     round_trip::<authorization::v1::SelfSubjectRulesReview>,
+    crate::protobuf::message_json::<k8s_pb::api::authorization::v1::SelfSubjectRulesReview>,
 );
 
 static SELF_SUBJECT_REVIEW: Strategy = review(
@@ -164,6 +181,7 @@ static SELF_SUBJECT_REVIEW: Strategy = review(
     "SelfSubjectReview",
     "selfsubjectreviews",
     round_trip::<authentication::v1::SelfSubjectReview>,
+    crate::protobuf::message_json::<k8s_pb::api::authentication::v1::SelfSubjectReview>,
 );
 
 /// `ValidatePriorityClassUpdate`: the value never changes.

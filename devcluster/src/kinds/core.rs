@@ -6,6 +6,7 @@ use crate::status::Cause;
 use crate::table::builtin as columns;
 use crate::verb;
 use k8s_openapi::api::core::v1 as api;
+use k8s_pb::api::core::v1 as pb;
 use serde_json::{Value, json};
 
 pub(super) static KINDS: &[&Strategy] = &[
@@ -20,6 +21,8 @@ pub(super) static KINDS: &[&Strategy] = &[
     &ENDPOINTS,
     &LIMIT_RANGE,
     &RESOURCE_QUOTA,
+    &REPLICATION_CONTROLLER,
+    &PERSISTENT_VOLUME,
 ];
 
 static NAMESPACE: Strategy = Strategy {
@@ -34,6 +37,7 @@ static NAMESPACE: Strategy = Strategy {
     smp: &crate::patch::schema::NAMESPACE,
     columns: columns::namespaces,
     field_selectors: FieldSelectors::Only(&["status.phase"]),
+    protobuf: Some(crate::protobuf::message_json::<pb::Namespace>),
     ..Strategy::plain(
         "",
         "v1",
@@ -50,6 +54,7 @@ static SECRET: Strategy = Strategy {
     validate_update: config::secret_validate_update,
     columns: columns::secrets,
     field_selectors: FieldSelectors::Only(&["type"]),
+    protobuf: Some(crate::protobuf::message_json::<pb::Secret>),
     ..Strategy::plain("", "v1", "Secret", "secrets", round_trip::<api::Secret>)
 };
 
@@ -59,6 +64,7 @@ static CONFIG_MAP: Strategy = Strategy {
     validate: config::configmap_validate,
     validate_update: config::configmap_validate_update,
     columns: columns::configmaps,
+    protobuf: Some(crate::protobuf::message_json::<pb::ConfigMap>),
     ..Strategy::plain(
         "",
         "v1",
@@ -75,6 +81,7 @@ static SERVICE_ACCOUNT: Strategy = Strategy {
     ssa: &crate::ssa::schema::SERVICE_ACCOUNT,
     smp: &crate::patch::schema::SERVICE_ACCOUNT,
     columns: columns::serviceaccounts,
+    protobuf: Some(crate::protobuf::message_json::<pb::ServiceAccount>),
     ..Strategy::plain(
         "",
         "v1",
@@ -96,6 +103,7 @@ static SERVICE: Strategy = Strategy {
     ssa: &crate::ssa::schema::SERVICE,
     smp: &crate::patch::schema::SERVICE,
     columns: columns::services,
+    protobuf: Some(crate::protobuf::message_json::<pb::Service>),
     ..Strategy::plain("", "v1", "Service", "services", round_trip::<api::Service>)
 };
 
@@ -104,6 +112,7 @@ static EVENT: Strategy = Strategy {
     generation: false,
     columns: columns::events,
     field_selectors: FieldSelectors::Any,
+    protobuf: Some(crate::protobuf::message_json::<pb::Event>),
     ..Strategy::plain("", "v1", "Event", "events", round_trip::<api::Event>)
 };
 
@@ -127,6 +136,7 @@ static POD: Strategy = Strategy {
         "status.podIP",
         "status.nominatedNodeName",
     ]),
+    protobuf: Some(crate::protobuf::message_json::<pb::Pod>),
     ..Strategy::plain("", "v1", "Pod", "pods", round_trip::<api::Pod>)
 };
 
@@ -137,6 +147,7 @@ static PERSISTENT_VOLUME_CLAIM: Strategy = Strategy {
     prepare: pvc_prepare,
     validate_update: pvc_validate_update,
     columns: columns::persistentvolumeclaims,
+    protobuf: Some(crate::protobuf::message_json::<pb::PersistentVolumeClaim>),
     ..Strategy::plain(
         "",
         "v1",
@@ -150,6 +161,7 @@ static ENDPOINTS: Strategy = Strategy {
     short_names: &["ep"],
     generation: false,
     columns: columns::endpoints,
+    protobuf: Some(crate::protobuf::message_json::<pb::Endpoints>),
     ..Strategy::plain(
         "",
         "v1",
@@ -162,6 +174,7 @@ static ENDPOINTS: Strategy = Strategy {
 static LIMIT_RANGE: Strategy = Strategy {
     short_names: &["limits"],
     generation: false,
+    protobuf: Some(crate::protobuf::message_json::<pb::LimitRange>),
     ..Strategy::plain(
         "",
         "v1",
@@ -176,12 +189,47 @@ static RESOURCE_QUOTA: Strategy = Strategy {
     status: true,
     generation: false,
     columns: columns::resourcequotas,
+    protobuf: Some(crate::protobuf::message_json::<pb::ResourceQuota>),
     ..Strategy::plain(
         "",
         "v1",
         "ResourceQuota",
         "resourcequotas",
         round_trip::<api::ResourceQuota>,
+    )
+};
+
+/// Served so that `kubectl apply --prune` (whose default list names it) works; no controller
+/// runs it.
+static REPLICATION_CONTROLLER: Strategy = Strategy {
+    short_names: &["rc"],
+    categories: &["all"],
+    status: true,
+    scale: true,
+    columns: columns::replicationcontrollers,
+    protobuf: Some(crate::protobuf::message_json::<pb::ReplicationController>),
+    ..Strategy::plain(
+        "",
+        "v1",
+        "ReplicationController",
+        "replicationcontrollers",
+        round_trip::<api::ReplicationController>,
+    )
+};
+
+static PERSISTENT_VOLUME: Strategy = Strategy {
+    short_names: &["pv"],
+    namespaced: false,
+    status: true,
+    generation: false,
+    columns: columns::persistentvolumes,
+    protobuf: Some(crate::protobuf::message_json::<pb::PersistentVolume>),
+    ..Strategy::plain(
+        "",
+        "v1",
+        "PersistentVolume",
+        "persistentvolumes",
+        round_trip::<api::PersistentVolume>,
     )
 };
 

@@ -98,6 +98,8 @@ pub struct Strategy {
     pub simulate: Option<Simulated>,
     /// Decodes the JSON text as the kind's k8s-openapi type and encodes it again.
     pub decode: fn(&str) -> Result<Value, serde_json::Error>,
+    /// Decodes the kind's protobuf message (`kubectl create <generator>` sends one).
+    pub protobuf: Option<crate::protobuf::Decode>,
 }
 
 impl std::fmt::Debug for Strategy {
@@ -166,6 +168,7 @@ impl Strategy {
             field_selectors: FieldSelectors::Only(&[]),
             simulate: None,
             decode,
+            protobuf: None,
         }
     }
 

@@ -3,6 +3,7 @@
 use super::{Strategy, round_trip};
 use crate::table::builtin as columns;
 use k8s_openapi::api::networking::v1 as api;
+use k8s_pb::api::networking::v1 as pb;
 
 pub(super) static KINDS: &[&Strategy] = &[&NETWORK_POLICY, &INGRESS, &INGRESS_CLASS];
 
@@ -11,6 +12,7 @@ const GROUP: &str = "networking.k8s.io";
 static NETWORK_POLICY: Strategy = Strategy {
     short_names: &["netpol"],
     columns: columns::networkpolicies,
+    protobuf: Some(crate::protobuf::message_json::<pb::NetworkPolicy>),
     ..Strategy::plain(
         GROUP,
         "v1",
@@ -24,6 +26,7 @@ static INGRESS: Strategy = Strategy {
     short_names: &["ing"],
     status: true,
     columns: columns::ingresses,
+    protobuf: Some(crate::protobuf::message_json::<pb::Ingress>),
     ..Strategy::plain(
         GROUP,
         "v1",
@@ -36,6 +39,7 @@ static INGRESS: Strategy = Strategy {
 static INGRESS_CLASS: Strategy = Strategy {
     namespaced: false,
     columns: columns::ingressclasses,
+    protobuf: Some(crate::protobuf::message_json::<pb::IngressClass>),
     ..Strategy::plain(
         GROUP,
         "v1",

@@ -5,6 +5,7 @@ use super::{Strategy, round_trip};
 use crate::status::Cause;
 use crate::table::builtin as columns;
 use k8s_openapi::api::rbac::v1 as api;
+use k8s_pb::api::rbac::v1 as pb;
 use serde_json::Value;
 
 pub(super) static KINDS: &[&Strategy] =
@@ -14,12 +15,14 @@ const GROUP: &str = "rbac.authorization.k8s.io";
 
 static ROLE: Strategy = Strategy {
     generation: false,
+    protobuf: Some(crate::protobuf::message_json::<pb::Role>),
     ..Strategy::plain(GROUP, "v1", "Role", "roles", round_trip::<api::Role>)
 };
 
 static CLUSTER_ROLE: Strategy = Strategy {
     namespaced: false,
     generation: false,
+    protobuf: Some(crate::protobuf::message_json::<pb::ClusterRole>),
     ..Strategy::plain(
         GROUP,
         "v1",
@@ -33,6 +36,7 @@ static ROLE_BINDING: Strategy = Strategy {
     generation: false,
     validate_update: role_ref_unchanged,
     columns: columns::bindings,
+    protobuf: Some(crate::protobuf::message_json::<pb::RoleBinding>),
     ..Strategy::plain(
         GROUP,
         "v1",
@@ -47,6 +51,7 @@ static CLUSTER_ROLE_BINDING: Strategy = Strategy {
     generation: false,
     validate_update: role_ref_unchanged,
     columns: columns::bindings,
+    protobuf: Some(crate::protobuf::message_json::<pb::ClusterRoleBinding>),
     ..Strategy::plain(
         GROUP,
         "v1",

@@ -19,7 +19,7 @@ use super::ProtobufError;
 
 /// A protobuf message with a Kubernetes JSON form. `Ok(None)` means the value prints as
 /// nothing (a zero `metav1.Time`, which the JSON API writes as null) and its field is left out.
-pub(super) trait ToJson {
+pub(crate) trait ToJson {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError>;
 }
 

@@ -7,9 +7,16 @@ use super::convert::{Mode, Obj, ToJson};
 use k8s_pb::api::apps::v1 as apps_v1;
 use k8s_pb::api::authentication::v1 as authentication_v1;
 use k8s_pb::api::authorization::v1 as authorization_v1;
+use k8s_pb::api::autoscaling::v2 as autoscaling_v2;
+use k8s_pb::api::batch::v1 as batch_v1;
 use k8s_pb::api::coordination::v1 as coordination_v1;
 use k8s_pb::api::core::v1 as core_v1;
 use k8s_pb::api::events::v1 as events_v1;
+use k8s_pb::api::networking::v1 as networking_v1;
+use k8s_pb::api::policy::v1 as policy_v1;
+use k8s_pb::api::rbac::v1 as rbac_v1;
+use k8s_pb::api::scheduling::v1 as scheduling_v1;
+use k8s_pb::api::storage::v1 as storage_v1;
 use k8s_pb::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions_v1;
 use k8s_pb::apimachinery::pkg::apis::meta::v1 as meta_v1;
 
@@ -152,6 +159,246 @@ impl ToJson for apps_v1::Deployment {
         o.message("metadata", self.metadata.as_ref())?;
         o.message("spec", self.spec.as_ref())?;
         o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::ReplicaSet {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::StatefulSet {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::DaemonSet {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::Pod {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PersistentVolumeClaim {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::Endpoints {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.messages("subsets", &self.subsets)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::LimitRange {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ResourceQuota {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ReplicationController {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PersistentVolume {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::Job {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::CronJob {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for rbac_v1::Role {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.messages("rules", &self.rules)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for rbac_v1::ClusterRole {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.messages("rules", &self.rules)?;
+        o.message("aggregationRule", self.aggregation_rule.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for rbac_v1::RoleBinding {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.messages("subjects", &self.subjects)?;
+        o.message("roleRef", self.role_ref.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for rbac_v1::ClusterRoleBinding {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.messages("subjects", &self.subjects)?;
+        o.message("roleRef", self.role_ref.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::NetworkPolicy {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::Ingress {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressClass {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for policy_v1::PodDisruptionBudget {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::HorizontalPodAutoscaler {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        o.message("status", self.status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for scheduling_v1::PriorityClass {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.scalar("value", &self.value, Mode::OmitEmpty);
+        o.scalar("globalDefault", &self.global_default, Mode::OmitEmpty);
+        o.scalar("description", &self.description, Mode::OmitEmpty);
+        o.scalar("preemptionPolicy", &self.preemption_policy, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for storage_v1::StorageClass {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.scalar("provisioner", &self.provisioner, Mode::Always);
+        o.string_map("parameters", &self.parameters);
+        o.scalar("reclaimPolicy", &self.reclaim_policy, Mode::OmitEmpty);
+        o.list("mountOptions", &self.mount_options);
+        o.scalar(
+            "allowVolumeExpansion",
+            &self.allow_volume_expansion,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "volumeBindingMode",
+            &self.volume_binding_mode,
+            Mode::OmitEmpty,
+        );
+        o.messages("allowedTopologies", &self.allowed_topologies)?;
         Ok(Some(o.finish()))
     }
 }
@@ -430,6 +677,712 @@ impl ToJson for apps_v1::DeploymentStatus {
     }
 }
 
+impl ToJson for apps_v1::ReplicaSetSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("replicas", &self.replicas, Mode::OmitEmpty);
+        o.scalar("minReadySeconds", &self.min_ready_seconds, Mode::OmitEmpty);
+        o.message("selector", self.selector.as_ref())?;
+        o.message("template", self.template.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::ReplicaSetStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("replicas", &self.replicas, Mode::Always);
+        o.scalar(
+            "fullyLabeledReplicas",
+            &self.fully_labeled_replicas,
+            Mode::OmitEmpty,
+        );
+        o.scalar("readyReplicas", &self.ready_replicas, Mode::OmitEmpty);
+        o.scalar(
+            "availableReplicas",
+            &self.available_replicas,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "terminatingReplicas",
+            &self.terminating_replicas,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        o.messages("conditions", &self.conditions)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::StatefulSetSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("replicas", &self.replicas, Mode::OmitEmpty);
+        o.message("selector", self.selector.as_ref())?;
+        o.message("template", self.template.as_ref())?;
+        o.messages("volumeClaimTemplates", &self.volume_claim_templates)?;
+        o.scalar("serviceName", &self.service_name, Mode::OmitEmpty);
+        o.scalar(
+            "podManagementPolicy",
+            &self.pod_management_policy,
+            Mode::OmitEmpty,
+        );
+        o.message("updateStrategy", self.update_strategy.as_ref())?;
+        o.scalar(
+            "revisionHistoryLimit",
+            &self.revision_history_limit,
+            Mode::OmitEmpty,
+        );
+        o.scalar("minReadySeconds", &self.min_ready_seconds, Mode::OmitEmpty);
+        o.message(
+            "persistentVolumeClaimRetentionPolicy",
+            self.persistent_volume_claim_retention_policy.as_ref(),
+        )?;
+        o.message("ordinals", self.ordinals.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::StatefulSetStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        o.scalar("replicas", &self.replicas, Mode::Always);
+        o.scalar("readyReplicas", &self.ready_replicas, Mode::OmitEmpty);
+        o.scalar("currentReplicas", &self.current_replicas, Mode::OmitEmpty);
+        o.scalar("updatedReplicas", &self.updated_replicas, Mode::OmitEmpty);
+        o.scalar("currentRevision", &self.current_revision, Mode::OmitEmpty);
+        o.scalar("updateRevision", &self.update_revision, Mode::OmitEmpty);
+        o.scalar("collisionCount", &self.collision_count, Mode::OmitEmpty);
+        o.messages("conditions", &self.conditions)?;
+        o.scalar(
+            "availableReplicas",
+            &self.available_replicas,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::DaemonSetSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("selector", self.selector.as_ref())?;
+        o.message("template", self.template.as_ref())?;
+        o.message("updateStrategy", self.update_strategy.as_ref())?;
+        o.scalar("minReadySeconds", &self.min_ready_seconds, Mode::OmitEmpty);
+        o.scalar(
+            "revisionHistoryLimit",
+            &self.revision_history_limit,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::DaemonSetStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar(
+            "currentNumberScheduled",
+            &self.current_number_scheduled,
+            Mode::Always,
+        );
+        o.scalar(
+            "numberMisscheduled",
+            &self.number_misscheduled,
+            Mode::Always,
+        );
+        o.scalar(
+            "desiredNumberScheduled",
+            &self.desired_number_scheduled,
+            Mode::Always,
+        );
+        o.scalar("numberReady", &self.number_ready, Mode::Always);
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "updatedNumberScheduled",
+            &self.updated_number_scheduled,
+            Mode::OmitEmpty,
+        );
+        o.scalar("numberAvailable", &self.number_available, Mode::OmitEmpty);
+        o.scalar(
+            "numberUnavailable",
+            &self.number_unavailable,
+            Mode::OmitEmpty,
+        );
+        o.scalar("collisionCount", &self.collision_count, Mode::OmitEmpty);
+        o.messages("conditions", &self.conditions)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PodSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("volumes", &self.volumes)?;
+        o.messages("initContainers", &self.init_containers)?;
+        o.messages("containers", &self.containers)?;
+        o.messages("ephemeralContainers", &self.ephemeral_containers)?;
+        o.scalar("restartPolicy", &self.restart_policy, Mode::OmitEmpty);
+        o.scalar(
+            "terminationGracePeriodSeconds",
+            &self.termination_grace_period_seconds,
+            Mode::Pointer,
+        );
+        o.scalar(
+            "activeDeadlineSeconds",
+            &self.active_deadline_seconds,
+            Mode::Pointer,
+        );
+        o.scalar("dnsPolicy", &self.dns_policy, Mode::OmitEmpty);
+        o.string_map("nodeSelector", &self.node_selector);
+        o.scalar(
+            "serviceAccountName",
+            &self.service_account_name,
+            Mode::OmitEmpty,
+        );
+        o.scalar("serviceAccount", &self.service_account, Mode::OmitEmpty);
+        o.scalar(
+            "automountServiceAccountToken",
+            &self.automount_service_account_token,
+            Mode::Pointer,
+        );
+        o.scalar("nodeName", &self.node_name, Mode::OmitEmpty);
+        o.scalar("hostNetwork", &self.host_network, Mode::OmitEmpty);
+        o.scalar("hostPID", &self.host_pid, Mode::OmitEmpty);
+        o.scalar("hostIPC", &self.host_ipc, Mode::OmitEmpty);
+        o.scalar(
+            "shareProcessNamespace",
+            &self.share_process_namespace,
+            Mode::Pointer,
+        );
+        o.message("securityContext", self.security_context.as_ref())?;
+        o.messages("imagePullSecrets", &self.image_pull_secrets)?;
+        o.scalar("hostname", &self.hostname, Mode::OmitEmpty);
+        o.scalar("subdomain", &self.subdomain, Mode::OmitEmpty);
+        o.message("affinity", self.affinity.as_ref())?;
+        o.scalar("schedulerName", &self.scheduler_name, Mode::OmitEmpty);
+        o.messages("tolerations", &self.tolerations)?;
+        o.messages("hostAliases", &self.host_aliases)?;
+        o.scalar(
+            "priorityClassName",
+            &self.priority_class_name,
+            Mode::OmitEmpty,
+        );
+        o.scalar("priority", &self.priority, Mode::Pointer);
+        o.message("dnsConfig", self.dns_config.as_ref())?;
+        o.messages("readinessGates", &self.readiness_gates)?;
+        o.scalar(
+            "runtimeClassName",
+            &self.runtime_class_name,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "enableServiceLinks",
+            &self.enable_service_links,
+            Mode::Pointer,
+        );
+        o.scalar("preemptionPolicy", &self.preemption_policy, Mode::OmitEmpty);
+        o.message_map("overhead", &self.overhead)?;
+        o.messages(
+            "topologySpreadConstraints",
+            &self.topology_spread_constraints,
+        )?;
+        o.scalar(
+            "setHostnameAsFQDN",
+            &self.set_hostname_as_fqdn,
+            Mode::Pointer,
+        );
+        o.message("os", self.os.as_ref())?;
+        o.scalar("hostUsers", &self.host_users, Mode::Pointer);
+        o.messages("schedulingGates", &self.scheduling_gates)?;
+        o.messages("resourceClaims", &self.resource_claims)?;
+        o.message("resources", self.resources.as_ref())?;
+        o.scalar("hostnameOverride", &self.hostname_override, Mode::OmitEmpty);
+        o.message("workloadRef", self.workload_ref.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PodStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        o.scalar("phase", &self.phase, Mode::OmitEmpty);
+        o.messages("conditions", &self.conditions)?;
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar(
+            "nominatedNodeName",
+            &self.nominated_node_name,
+            Mode::OmitEmpty,
+        );
+        o.scalar("hostIP", &self.host_ip, Mode::OmitEmpty);
+        o.messages("hostIPs", &self.host_ips)?;
+        o.scalar("podIP", &self.pod_ip, Mode::OmitEmpty);
+        o.messages("podIPs", &self.pod_ips)?;
+        o.message("startTime", self.start_time.as_ref())?;
+        o.messages("initContainerStatuses", &self.init_container_statuses)?;
+        o.messages("containerStatuses", &self.container_statuses)?;
+        o.scalar("qosClass", &self.qos_class, Mode::OmitEmpty);
+        o.messages(
+            "ephemeralContainerStatuses",
+            &self.ephemeral_container_statuses,
+        )?;
+        o.scalar("resize", &self.resize, Mode::OmitEmpty);
+        o.messages("resourceClaimStatuses", &self.resource_claim_statuses)?;
+        o.message(
+            "extendedResourceClaimStatus",
+            self.extended_resource_claim_status.as_ref(),
+        )?;
+        o.message_map("allocatedResources", &self.allocated_resources)?;
+        o.message("resources", self.resources.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PersistentVolumeClaimSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("accessModes", &self.access_modes);
+        o.message("selector", self.selector.as_ref())?;
+        o.message("resources", self.resources.as_ref())?;
+        o.scalar("volumeName", &self.volume_name, Mode::OmitEmpty);
+        o.scalar(
+            "storageClassName",
+            &self.storage_class_name,
+            Mode::OmitEmpty,
+        );
+        o.scalar("volumeMode", &self.volume_mode, Mode::OmitEmpty);
+        o.message("dataSource", self.data_source.as_ref())?;
+        o.message("dataSourceRef", self.data_source_ref.as_ref())?;
+        o.scalar(
+            "volumeAttributesClassName",
+            &self.volume_attributes_class_name,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PersistentVolumeClaimStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("phase", &self.phase, Mode::OmitEmpty);
+        o.list("accessModes", &self.access_modes);
+        o.message_map("capacity", &self.capacity)?;
+        o.messages("conditions", &self.conditions)?;
+        o.message_map("allocatedResources", &self.allocated_resources)?;
+        o.string_map(
+            "allocatedResourceStatuses",
+            &self.allocated_resource_statuses,
+        );
+        o.scalar(
+            "currentVolumeAttributesClassName",
+            &self.current_volume_attributes_class_name,
+            Mode::OmitEmpty,
+        );
+        o.message("modifyVolumeStatus", self.modify_volume_status.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::EndpointSubset {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("addresses", &self.addresses)?;
+        o.messages("notReadyAddresses", &self.not_ready_addresses)?;
+        o.messages("ports", &self.ports)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::LimitRangeSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("limits", &self.limits)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ResourceQuotaSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message_map("hard", &self.hard)?;
+        o.list("scopes", &self.scopes);
+        o.message("scopeSelector", self.scope_selector.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ResourceQuotaStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message_map("hard", &self.hard)?;
+        o.message_map("used", &self.used)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ReplicationControllerSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("replicas", &self.replicas, Mode::OmitEmpty);
+        o.scalar("minReadySeconds", &self.min_ready_seconds, Mode::OmitEmpty);
+        o.string_map("selector", &self.selector);
+        o.message("template", self.template.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ReplicationControllerStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("replicas", &self.replicas, Mode::OmitEmpty);
+        o.scalar(
+            "fullyLabeledReplicas",
+            &self.fully_labeled_replicas,
+            Mode::OmitEmpty,
+        );
+        o.scalar("readyReplicas", &self.ready_replicas, Mode::OmitEmpty);
+        o.scalar(
+            "availableReplicas",
+            &self.available_replicas,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        o.messages("conditions", &self.conditions)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PersistentVolumeSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message_map("capacity", &self.capacity)?;
+        o.inline(self.persistent_volume_source.as_ref())?;
+        o.list("accessModes", &self.access_modes);
+        o.message("claimRef", self.claim_ref.as_ref())?;
+        o.scalar(
+            "persistentVolumeReclaimPolicy",
+            &self.persistent_volume_reclaim_policy,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "storageClassName",
+            &self.storage_class_name,
+            Mode::OmitEmpty,
+        );
+        o.list("mountOptions", &self.mount_options);
+        o.scalar("volumeMode", &self.volume_mode, Mode::OmitEmpty);
+        o.message("nodeAffinity", self.node_affinity.as_ref())?;
+        o.scalar(
+            "volumeAttributesClassName",
+            &self.volume_attributes_class_name,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PersistentVolumeStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("phase", &self.phase, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.message(
+            "lastPhaseTransitionTime",
+            self.last_phase_transition_time.as_ref(),
+        )?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::JobSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("parallelism", &self.parallelism, Mode::OmitEmpty);
+        o.scalar("completions", &self.completions, Mode::OmitEmpty);
+        o.scalar(
+            "activeDeadlineSeconds",
+            &self.active_deadline_seconds,
+            Mode::OmitEmpty,
+        );
+        o.message("podFailurePolicy", self.pod_failure_policy.as_ref())?;
+        o.message("successPolicy", self.success_policy.as_ref())?;
+        o.scalar("backoffLimit", &self.backoff_limit, Mode::OmitEmpty);
+        o.scalar(
+            "backoffLimitPerIndex",
+            &self.backoff_limit_per_index,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "maxFailedIndexes",
+            &self.max_failed_indexes,
+            Mode::OmitEmpty,
+        );
+        o.message("selector", self.selector.as_ref())?;
+        o.scalar("manualSelector", &self.manual_selector, Mode::OmitEmpty);
+        o.message("template", self.template.as_ref())?;
+        o.scalar(
+            "ttlSecondsAfterFinished",
+            &self.ttl_seconds_after_finished,
+            Mode::OmitEmpty,
+        );
+        o.scalar("completionMode", &self.completion_mode, Mode::OmitEmpty);
+        o.scalar("suspend", &self.suspend, Mode::OmitEmpty);
+        o.scalar(
+            "podReplacementPolicy",
+            &self.pod_replacement_policy,
+            Mode::OmitEmpty,
+        );
+        o.scalar("managedBy", &self.managed_by, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::JobStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("conditions", &self.conditions)?;
+        o.message("startTime", self.start_time.as_ref())?;
+        o.message("completionTime", self.completion_time.as_ref())?;
+        o.scalar("active", &self.active, Mode::OmitEmpty);
+        o.scalar("succeeded", &self.succeeded, Mode::OmitEmpty);
+        o.scalar("failed", &self.failed, Mode::OmitEmpty);
+        o.scalar("terminating", &self.terminating, Mode::OmitEmpty);
+        o.scalar("completedIndexes", &self.completed_indexes, Mode::OmitEmpty);
+        o.scalar("failedIndexes", &self.failed_indexes, Mode::OmitEmpty);
+        o.message(
+            "uncountedTerminatedPods",
+            self.uncounted_terminated_pods.as_ref(),
+        )?;
+        o.scalar("ready", &self.ready, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::CronJobSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("schedule", &self.schedule, Mode::Always);
+        o.scalar("timeZone", &self.time_zone, Mode::OmitEmpty);
+        o.scalar(
+            "startingDeadlineSeconds",
+            &self.starting_deadline_seconds,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "concurrencyPolicy",
+            &self.concurrency_policy,
+            Mode::OmitEmpty,
+        );
+        o.scalar("suspend", &self.suspend, Mode::OmitEmpty);
+        o.message("jobTemplate", self.job_template.as_ref())?;
+        o.scalar(
+            "successfulJobsHistoryLimit",
+            &self.successful_jobs_history_limit,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "failedJobsHistoryLimit",
+            &self.failed_jobs_history_limit,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::CronJobStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("active", &self.active)?;
+        o.message("lastScheduleTime", self.last_schedule_time.as_ref())?;
+        o.message("lastSuccessfulTime", self.last_successful_time.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for rbac_v1::PolicyRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("verbs", &self.verbs);
+        o.list("apiGroups", &self.api_groups);
+        o.list("resources", &self.resources);
+        o.list("resourceNames", &self.resource_names);
+        o.list("nonResourceURLs", &self.non_resource_ur_ls);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for rbac_v1::AggregationRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("clusterRoleSelectors", &self.cluster_role_selectors)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for rbac_v1::Subject {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("kind", &self.kind, Mode::Always);
+        o.scalar("apiGroup", &self.api_group, Mode::OmitEmpty);
+        o.scalar("name", &self.name, Mode::Always);
+        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for rbac_v1::RoleRef {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("apiGroup", &self.api_group, Mode::OmitEmpty);
+        o.scalar("kind", &self.kind, Mode::Always);
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::NetworkPolicySpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("podSelector", self.pod_selector.as_ref())?;
+        o.messages("ingress", &self.ingress)?;
+        o.messages("egress", &self.egress)?;
+        o.list("policyTypes", &self.policy_types);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar(
+            "ingressClassName",
+            &self.ingress_class_name,
+            Mode::OmitEmpty,
+        );
+        o.message("defaultBackend", self.default_backend.as_ref())?;
+        o.messages("tls", &self.tls)?;
+        o.messages("rules", &self.rules)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("loadBalancer", self.load_balancer.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressClassSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("controller", &self.controller, Mode::OmitEmpty);
+        o.message("parameters", self.parameters.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for policy_v1::PodDisruptionBudgetSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("minAvailable", self.min_available.as_ref())?;
+        o.message("selector", self.selector.as_ref())?;
+        o.message("maxUnavailable", self.max_unavailable.as_ref())?;
+        o.scalar(
+            "unhealthyPodEvictionPolicy",
+            &self.unhealthy_pod_eviction_policy,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for policy_v1::PodDisruptionBudgetStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        o.message_map("disruptedPods", &self.disrupted_pods)?;
+        o.scalar(
+            "disruptionsAllowed",
+            &self.disruptions_allowed,
+            Mode::OmitEmpty,
+        );
+        o.scalar("currentHealthy", &self.current_healthy, Mode::OmitEmpty);
+        o.scalar("desiredHealthy", &self.desired_healthy, Mode::OmitEmpty);
+        o.scalar("expectedPods", &self.expected_pods, Mode::OmitEmpty);
+        o.messages("conditions", &self.conditions)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::HorizontalPodAutoscalerSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("scaleTargetRef", self.scale_target_ref.as_ref())?;
+        o.scalar("minReplicas", &self.min_replicas, Mode::OmitEmpty);
+        o.scalar("maxReplicas", &self.max_replicas, Mode::Always);
+        o.messages("metrics", &self.metrics)?;
+        o.message("behavior", self.behavior.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::HorizontalPodAutoscalerStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        o.message("lastScaleTime", self.last_scale_time.as_ref())?;
+        o.scalar("currentReplicas", &self.current_replicas, Mode::OmitEmpty);
+        o.scalar("desiredReplicas", &self.desired_replicas, Mode::Always);
+        o.messages("currentMetrics", &self.current_metrics)?;
+        o.messages("conditions", &self.conditions)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::TopologySelectorTerm {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("matchLabelExpressions", &self.match_label_expressions)?;
+        Ok(Some(o.finish()))
+    }
+}
+
 impl ToJson for apiextensions_v1::CustomResourceDefinitionSpec {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
@@ -641,326 +1594,73 @@ impl ToJson for apps_v1::DeploymentCondition {
     }
 }
 
-impl ToJson for apiextensions_v1::CustomResourceDefinitionNames {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("plural", &self.plural, Mode::Always);
-        o.scalar("singular", &self.singular, Mode::OmitEmpty);
-        o.list("shortNames", &self.short_names);
-        o.scalar("kind", &self.kind, Mode::Always);
-        o.scalar("listKind", &self.list_kind, Mode::OmitEmpty);
-        o.list("categories", &self.categories);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for apiextensions_v1::CustomResourceDefinitionVersion {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("name", &self.name, Mode::Always);
-        o.scalar("served", &self.served, Mode::Always);
-        o.scalar("storage", &self.storage, Mode::Always);
-        o.scalar("deprecated", &self.deprecated, Mode::OmitEmpty);
-        o.scalar(
-            "deprecationWarning",
-            &self.deprecation_warning,
-            Mode::OmitEmpty,
-        );
-        o.message("schema", self.schema.as_ref())?;
-        o.message("subresources", self.subresources.as_ref())?;
-        o.messages("additionalPrinterColumns", &self.additional_printer_columns)?;
-        o.messages("selectableFields", &self.selectable_fields)?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for apiextensions_v1::CustomResourceConversion {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("strategy", &self.strategy, Mode::Always);
-        o.message("webhook", self.webhook.as_ref())?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for apiextensions_v1::CustomResourceDefinitionCondition {
+impl ToJson for apps_v1::ReplicaSetCondition {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
         o.scalar("type", &self.r#type, Mode::OmitEmpty);
-        o.scalar("status", &self.status, Mode::Always);
+        o.scalar("status", &self.status, Mode::OmitEmpty);
         o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
         o.scalar("reason", &self.reason, Mode::OmitEmpty);
         o.scalar("message", &self.message, Mode::OmitEmpty);
-        o.scalar(
-            "observedGeneration",
-            &self.observed_generation,
-            Mode::OmitEmpty,
-        );
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for authorization_v1::ResourceAttributes {
+impl ToJson for apps_v1::StatefulSetUpdateStrategy {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
-        o.scalar("verb", &self.verb, Mode::OmitEmpty);
-        o.scalar("group", &self.group, Mode::OmitEmpty);
-        o.scalar("version", &self.version, Mode::OmitEmpty);
-        o.scalar("resource", &self.resource, Mode::OmitEmpty);
-        o.scalar("subresource", &self.subresource, Mode::OmitEmpty);
-        o.scalar("name", &self.name, Mode::OmitEmpty);
-        o.message("fieldSelector", self.field_selector.as_ref())?;
-        o.message("labelSelector", self.label_selector.as_ref())?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for authorization_v1::NonResourceAttributes {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("path", &self.path, Mode::OmitEmpty);
-        o.scalar("verb", &self.verb, Mode::OmitEmpty);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for authorization_v1::ResourceRule {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.list("verbs", &self.verbs);
-        o.list("apiGroups", &self.api_groups);
-        o.list("resources", &self.resources);
-        o.list("resourceNames", &self.resource_names);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for authorization_v1::NonResourceRule {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.list("verbs", &self.verbs);
-        o.list("nonResourceURLs", &self.non_resource_ur_ls);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for authentication_v1::UserInfo {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("username", &self.username, Mode::OmitEmpty);
-        o.scalar("uid", &self.uid, Mode::OmitEmpty);
-        o.list("groups", &self.groups);
-        o.message_map("extra", &self.extra)?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::ClientIpConfig {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("timeoutSeconds", &self.timeout_seconds, Mode::Pointer);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::LoadBalancerIngress {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("ip", &self.ip, Mode::OmitEmpty);
-        o.scalar("hostname", &self.hostname, Mode::OmitEmpty);
-        o.scalar("ipMode", &self.ip_mode, Mode::OmitEmpty);
-        o.messages("ports", &self.ports)?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for meta_v1::LabelSelectorRequirement {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("key", &self.key, Mode::Always);
-        o.scalar("operator", &self.operator, Mode::Always);
-        o.list("values", &self.values);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::PodSpec {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.messages("volumes", &self.volumes)?;
-        o.messages("initContainers", &self.init_containers)?;
-        o.messages("containers", &self.containers)?;
-        o.messages("ephemeralContainers", &self.ephemeral_containers)?;
-        o.scalar("restartPolicy", &self.restart_policy, Mode::OmitEmpty);
-        o.scalar(
-            "terminationGracePeriodSeconds",
-            &self.termination_grace_period_seconds,
-            Mode::Pointer,
-        );
-        o.scalar(
-            "activeDeadlineSeconds",
-            &self.active_deadline_seconds,
-            Mode::Pointer,
-        );
-        o.scalar("dnsPolicy", &self.dns_policy, Mode::OmitEmpty);
-        o.string_map("nodeSelector", &self.node_selector);
-        o.scalar(
-            "serviceAccountName",
-            &self.service_account_name,
-            Mode::OmitEmpty,
-        );
-        o.scalar("serviceAccount", &self.service_account, Mode::OmitEmpty);
-        o.scalar(
-            "automountServiceAccountToken",
-            &self.automount_service_account_token,
-            Mode::Pointer,
-        );
-        o.scalar("nodeName", &self.node_name, Mode::OmitEmpty);
-        o.scalar("hostNetwork", &self.host_network, Mode::OmitEmpty);
-        o.scalar("hostPID", &self.host_pid, Mode::OmitEmpty);
-        o.scalar("hostIPC", &self.host_ipc, Mode::OmitEmpty);
-        o.scalar(
-            "shareProcessNamespace",
-            &self.share_process_namespace,
-            Mode::Pointer,
-        );
-        o.message("securityContext", self.security_context.as_ref())?;
-        o.messages("imagePullSecrets", &self.image_pull_secrets)?;
-        o.scalar("hostname", &self.hostname, Mode::OmitEmpty);
-        o.scalar("subdomain", &self.subdomain, Mode::OmitEmpty);
-        o.message("affinity", self.affinity.as_ref())?;
-        o.scalar("schedulerName", &self.scheduler_name, Mode::OmitEmpty);
-        o.messages("tolerations", &self.tolerations)?;
-        o.messages("hostAliases", &self.host_aliases)?;
-        o.scalar(
-            "priorityClassName",
-            &self.priority_class_name,
-            Mode::OmitEmpty,
-        );
-        o.scalar("priority", &self.priority, Mode::Pointer);
-        o.message("dnsConfig", self.dns_config.as_ref())?;
-        o.messages("readinessGates", &self.readiness_gates)?;
-        o.scalar(
-            "runtimeClassName",
-            &self.runtime_class_name,
-            Mode::OmitEmpty,
-        );
-        o.scalar(
-            "enableServiceLinks",
-            &self.enable_service_links,
-            Mode::Pointer,
-        );
-        o.scalar("preemptionPolicy", &self.preemption_policy, Mode::OmitEmpty);
-        o.message_map("overhead", &self.overhead)?;
-        o.messages(
-            "topologySpreadConstraints",
-            &self.topology_spread_constraints,
-        )?;
-        o.scalar(
-            "setHostnameAsFQDN",
-            &self.set_hostname_as_fqdn,
-            Mode::Pointer,
-        );
-        o.message("os", self.os.as_ref())?;
-        o.scalar("hostUsers", &self.host_users, Mode::Pointer);
-        o.messages("schedulingGates", &self.scheduling_gates)?;
-        o.messages("resourceClaims", &self.resource_claims)?;
-        o.message("resources", self.resources.as_ref())?;
-        o.scalar("hostnameOverride", &self.hostname_override, Mode::OmitEmpty);
-        o.message("workloadRef", self.workload_ref.as_ref())?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for apps_v1::RollingUpdateDeployment {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.message("maxUnavailable", self.max_unavailable.as_ref())?;
-        o.message("maxSurge", self.max_surge.as_ref())?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for apiextensions_v1::CustomResourceValidation {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.message("openAPIV3Schema", self.open_apiv3_schema.as_ref())?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for apiextensions_v1::CustomResourceSubresources {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.message("status", self.status.as_ref())?;
-        o.message("scale", self.scale.as_ref())?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for apiextensions_v1::CustomResourceColumnDefinition {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("name", &self.name, Mode::Always);
         o.scalar("type", &self.r#type, Mode::OmitEmpty);
-        o.scalar("format", &self.format, Mode::OmitEmpty);
-        o.scalar("description", &self.description, Mode::OmitEmpty);
-        o.scalar("priority", &self.priority, Mode::OmitEmpty);
-        o.scalar("jsonPath", &self.json_path, Mode::Always);
+        o.message("rollingUpdate", self.rolling_update.as_ref())?;
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for apiextensions_v1::SelectableField {
+impl ToJson for apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("jsonPath", &self.json_path, Mode::OmitEmpty);
+        o.scalar("whenDeleted", &self.when_deleted, Mode::OmitEmpty);
+        o.scalar("whenScaled", &self.when_scaled, Mode::OmitEmpty);
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for apiextensions_v1::WebhookConversion {
+impl ToJson for apps_v1::StatefulSetOrdinals {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.message("clientConfig", self.client_config.as_ref())?;
-        o.list("conversionReviewVersions", &self.conversion_review_versions);
+        o.scalar("start", &self.start, Mode::OmitEmpty);
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for authorization_v1::FieldSelectorAttributes {
+impl ToJson for apps_v1::StatefulSetCondition {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("rawSelector", &self.raw_selector, Mode::OmitEmpty);
-        o.messages("requirements", &self.requirements)?;
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("status", &self.status, Mode::OmitEmpty);
+        o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for authorization_v1::LabelSelectorAttributes {
+impl ToJson for apps_v1::DaemonSetUpdateStrategy {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("rawSelector", &self.raw_selector, Mode::OmitEmpty);
-        o.messages("requirements", &self.requirements)?;
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.message("rollingUpdate", self.rolling_update.as_ref())?;
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for authentication_v1::ExtraValue {
+impl ToJson for apps_v1::DaemonSetCondition {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.list("items", &self.items);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::PortStatus {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("port", &self.port, Mode::Always);
-        o.scalar("protocol", &self.protocol, Mode::OmitEmpty);
-        o.scalar("error", &self.error, Mode::OmitEmpty);
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("status", &self.status, Mode::OmitEmpty);
+        o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
         Ok(Some(o.finish()))
     }
 }
@@ -1193,125 +1893,584 @@ impl ToJson for core_v1::WorkloadReference {
     }
 }
 
-impl ToJson for apiextensions_v1::JsonSchemaProps {
+impl ToJson for core_v1::PodCondition {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("id", &self.id, Mode::OmitEmpty);
-        o.scalar("$schema", &self.schema, Mode::OmitEmpty);
-        o.scalar("$ref", &self.r#ref, Mode::OmitEmpty);
-        o.scalar("description", &self.description, Mode::OmitEmpty);
         o.scalar("type", &self.r#type, Mode::OmitEmpty);
-        o.scalar("format", &self.format, Mode::OmitEmpty);
-        o.scalar("title", &self.title, Mode::OmitEmpty);
-        o.message("default", self.default.as_ref())?;
-        o.scalar("maximum", &self.maximum, Mode::Pointer);
-        o.scalar("exclusiveMaximum", &self.exclusive_maximum, Mode::OmitEmpty);
-        o.scalar("minimum", &self.minimum, Mode::Pointer);
-        o.scalar("exclusiveMinimum", &self.exclusive_minimum, Mode::OmitEmpty);
-        o.scalar("maxLength", &self.max_length, Mode::Pointer);
-        o.scalar("minLength", &self.min_length, Mode::Pointer);
-        o.scalar("pattern", &self.pattern, Mode::OmitEmpty);
-        o.scalar("maxItems", &self.max_items, Mode::Pointer);
-        o.scalar("minItems", &self.min_items, Mode::Pointer);
-        o.scalar("uniqueItems", &self.unique_items, Mode::OmitEmpty);
-        o.scalar("multipleOf", &self.multiple_of, Mode::Pointer);
-        o.messages("enum", &self.r#enum)?;
-        o.scalar("maxProperties", &self.max_properties, Mode::Pointer);
-        o.scalar("minProperties", &self.min_properties, Mode::Pointer);
-        o.list("required", &self.required);
-        o.message("items", self.items.as_deref())?;
-        o.messages("allOf", &self.all_of)?;
-        o.messages("oneOf", &self.one_of)?;
-        o.messages("anyOf", &self.any_of)?;
-        o.message("not", self.not.as_deref())?;
-        o.message_map("properties", &self.properties)?;
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        o.scalar("status", &self.status, Mode::Always);
+        o.message("lastProbeTime", self.last_probe_time.as_ref())?;
+        o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::HostIp {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("ip", &self.ip, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PodIp {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("ip", &self.ip, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ContainerStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::Always);
+        o.message("state", self.state.as_ref())?;
+        o.message("lastState", self.last_state.as_ref())?;
+        o.scalar("ready", &self.ready, Mode::Always);
+        o.scalar("restartCount", &self.restart_count, Mode::Always);
+        o.scalar("image", &self.image, Mode::Always);
+        o.scalar("imageID", &self.image_id, Mode::Always);
+        o.scalar("containerID", &self.container_id, Mode::OmitEmpty);
+        o.scalar("started", &self.started, Mode::OmitEmpty);
+        o.message_map("allocatedResources", &self.allocated_resources)?;
+        o.message("resources", self.resources.as_ref())?;
+        o.messages("volumeMounts", &self.volume_mounts)?;
+        o.message("user", self.user.as_ref())?;
+        o.messages("allocatedResourcesStatus", &self.allocated_resources_status)?;
+        o.scalar("stopSignal", &self.stop_signal, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PodResourceClaimStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::Always);
+        o.scalar(
+            "resourceClaimName",
+            &self.resource_claim_name,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PodExtendedResourceClaimStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("requestMappings", &self.request_mappings)?;
+        o.scalar(
+            "resourceClaimName",
+            &self.resource_claim_name,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::VolumeResourceRequirements {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message_map("limits", &self.limits)?;
+        o.message_map("requests", &self.requests)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::TypedLocalObjectReference {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("apiGroup", &self.api_group, Mode::OmitEmpty);
+        o.scalar("kind", &self.kind, Mode::Always);
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::TypedObjectReference {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("apiGroup", &self.api_group, Mode::OmitEmpty);
+        o.scalar("kind", &self.kind, Mode::Always);
+        o.scalar("name", &self.name, Mode::Always);
+        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PersistentVolumeClaimCondition {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("status", &self.status, Mode::Always);
+        o.message("lastProbeTime", self.last_probe_time.as_ref())?;
+        o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ModifyVolumeStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar(
+            "targetVolumeAttributesClassName",
+            &self.target_volume_attributes_class_name,
+            Mode::OmitEmpty,
+        );
+        o.scalar("status", &self.status, Mode::Always);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::EndpointAddress {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("ip", &self.ip, Mode::Always);
+        o.scalar("hostname", &self.hostname, Mode::OmitEmpty);
+        o.scalar("nodeName", &self.node_name, Mode::OmitEmpty);
+        o.message("targetRef", self.target_ref.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::EndpointPort {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        o.scalar("port", &self.port, Mode::Always);
+        o.scalar("protocol", &self.protocol, Mode::OmitEmpty);
+        o.scalar("appProtocol", &self.app_protocol, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::LimitRangeItem {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.message_map("max", &self.max)?;
+        o.message_map("min", &self.min)?;
+        o.message_map("default", &self.default)?;
+        o.message_map("defaultRequest", &self.default_request)?;
+        o.message_map("maxLimitRequestRatio", &self.max_limit_request_ratio)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ScopeSelector {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("matchExpressions", &self.match_expressions)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ReplicationControllerCondition {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("status", &self.status, Mode::Always);
+        o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("gcePersistentDisk", self.gce_persistent_disk.as_ref())?;
         o.message(
-            "additionalProperties",
-            self.additional_properties.as_deref(),
+            "awsElasticBlockStore",
+            self.aws_elastic_block_store.as_ref(),
         )?;
-        o.message_map("patternProperties", &self.pattern_properties)?;
-        o.message_map("dependencies", &self.dependencies)?;
-        o.message("additionalItems", self.additional_items.as_deref())?;
-        o.message_map("definitions", &self.definitions)?;
-        o.message("externalDocs", self.external_docs.as_ref())?;
-        o.message("example", self.example.as_ref())?;
-        o.scalar("nullable", &self.nullable, Mode::OmitEmpty);
-        o.scalar(
-            "x-kubernetes-preserve-unknown-fields",
-            &self.x_kubernetes_preserve_unknown_fields,
-            Mode::Pointer,
-        );
-        o.scalar(
-            "x-kubernetes-embedded-resource",
-            &self.x_kubernetes_embedded_resource,
-            Mode::OmitEmpty,
-        );
-        o.scalar(
-            "x-kubernetes-int-or-string",
-            &self.x_kubernetes_int_or_string,
-            Mode::OmitEmpty,
-        );
-        o.list(
-            "x-kubernetes-list-map-keys",
-            &self.x_kubernetes_list_map_keys,
-        );
-        o.scalar(
-            "x-kubernetes-list-type",
-            &self.x_kubernetes_list_type,
-            Mode::OmitEmpty,
-        );
-        o.scalar(
-            "x-kubernetes-map-type",
-            &self.x_kubernetes_map_type,
-            Mode::OmitEmpty,
-        );
-        o.messages("x-kubernetes-validations", &self.x_kubernetes_validations)?;
+        o.message("hostPath", self.host_path.as_ref())?;
+        o.message("glusterfs", self.glusterfs.as_ref())?;
+        o.message("nfs", self.nfs.as_ref())?;
+        o.message("rbd", self.rbd.as_ref())?;
+        o.message("iscsi", self.iscsi.as_ref())?;
+        o.message("cinder", self.cinder.as_ref())?;
+        o.message("cephfs", self.cephfs.as_ref())?;
+        o.message("fc", self.fc.as_ref())?;
+        o.message("flocker", self.flocker.as_ref())?;
+        o.message("flexVolume", self.flex_volume.as_ref())?;
+        o.message("azureFile", self.azure_file.as_ref())?;
+        o.message("vsphereVolume", self.vsphere_volume.as_ref())?;
+        o.message("quobyte", self.quobyte.as_ref())?;
+        o.message("azureDisk", self.azure_disk.as_ref())?;
+        o.message("photonPersistentDisk", self.photon_persistent_disk.as_ref())?;
+        o.message("portworxVolume", self.portworx_volume.as_ref())?;
+        o.message("scaleIO", self.scale_io.as_ref())?;
+        o.message("local", self.local.as_ref())?;
+        o.message("storageos", self.storageos.as_ref())?;
+        o.message("csi", self.csi.as_ref())?;
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for apiextensions_v1::CustomResourceSubresourceStatus {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let o = Obj::default();
-
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for apiextensions_v1::CustomResourceSubresourceScale {
+impl ToJson for core_v1::VolumeNodeAffinity {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("specReplicasPath", &self.spec_replicas_path, Mode::Always);
-        o.scalar(
-            "statusReplicasPath",
-            &self.status_replicas_path,
-            Mode::OmitEmpty,
-        );
-        o.scalar(
-            "labelSelectorPath",
-            &self.label_selector_path,
-            Mode::OmitEmpty,
-        );
+        o.message("required", self.required.as_ref())?;
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for apiextensions_v1::WebhookClientConfig {
+impl ToJson for batch_v1::PodFailurePolicy {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("url", &self.url, Mode::OmitEmpty);
+        o.messages("rules", &self.rules)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::SuccessPolicy {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("rules", &self.rules)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::JobCondition {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("status", &self.status, Mode::Always);
+        o.message("lastProbeTime", self.last_probe_time.as_ref())?;
+        o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::UncountedTerminatedPods {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("succeeded", &self.succeeded);
+        o.list("failed", &self.failed);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::JobTemplateSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metadata", self.metadata.as_ref())?;
+        o.message("spec", self.spec.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::NetworkPolicyIngressRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("ports", &self.ports)?;
+        o.messages("from", &self.from)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::NetworkPolicyEgressRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("ports", &self.ports)?;
+        o.messages("to", &self.to)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressBackend {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
         o.message("service", self.service.as_ref())?;
-        o.scalar("caBundle", &self.ca_bundle, Mode::OmitEmpty);
+        o.message("resource", self.resource.as_ref())?;
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for meta_v1::FieldSelectorRequirement {
+impl ToJson for networking_v1::IngressTls {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("hosts", &self.hosts);
+        o.scalar("secretName", &self.secret_name, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("host", &self.host, Mode::OmitEmpty);
+        o.inline(self.ingress_rule_value.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressLoadBalancerStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("ingress", &self.ingress)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressClassParametersReference {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("apiGroup", &self.a_pi_group, Mode::OmitEmpty);
+        o.scalar("kind", &self.kind, Mode::Always);
+        o.scalar("name", &self.name, Mode::Always);
+        o.scalar("scope", &self.scope, Mode::OmitEmpty);
+        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::CrossVersionObjectReference {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("kind", &self.kind, Mode::Always);
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        o.scalar("apiVersion", &self.api_version, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::MetricSpec {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.message("object", self.object.as_ref())?;
+        o.message("pods", self.pods.as_ref())?;
+        o.message("resource", self.resource.as_ref())?;
+        o.message("containerResource", self.container_resource.as_ref())?;
+        o.message("external", self.external.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::HorizontalPodAutoscalerBehavior {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("scaleUp", self.scale_up.as_ref())?;
+        o.message("scaleDown", self.scale_down.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::MetricStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.message("object", self.object.as_ref())?;
+        o.message("pods", self.pods.as_ref())?;
+        o.message("resource", self.resource.as_ref())?;
+        o.message("containerResource", self.container_resource.as_ref())?;
+        o.message("external", self.external.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::HorizontalPodAutoscalerCondition {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("status", &self.status, Mode::Always);
+        o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::TopologySelectorLabelRequirement {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("key", &self.key, Mode::Always);
+        o.list("values", &self.values);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceDefinitionNames {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("plural", &self.plural, Mode::Always);
+        o.scalar("singular", &self.singular, Mode::OmitEmpty);
+        o.list("shortNames", &self.short_names);
+        o.scalar("kind", &self.kind, Mode::Always);
+        o.scalar("listKind", &self.list_kind, Mode::OmitEmpty);
+        o.list("categories", &self.categories);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceDefinitionVersion {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::Always);
+        o.scalar("served", &self.served, Mode::Always);
+        o.scalar("storage", &self.storage, Mode::Always);
+        o.scalar("deprecated", &self.deprecated, Mode::OmitEmpty);
+        o.scalar(
+            "deprecationWarning",
+            &self.deprecation_warning,
+            Mode::OmitEmpty,
+        );
+        o.message("schema", self.schema.as_ref())?;
+        o.message("subresources", self.subresources.as_ref())?;
+        o.messages("additionalPrinterColumns", &self.additional_printer_columns)?;
+        o.messages("selectableFields", &self.selectable_fields)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceConversion {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("strategy", &self.strategy, Mode::Always);
+        o.message("webhook", self.webhook.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceDefinitionCondition {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("status", &self.status, Mode::Always);
+        o.message("lastTransitionTime", self.last_transition_time.as_ref())?;
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        o.scalar(
+            "observedGeneration",
+            &self.observed_generation,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::ResourceAttributes {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
+        o.scalar("verb", &self.verb, Mode::OmitEmpty);
+        o.scalar("group", &self.group, Mode::OmitEmpty);
+        o.scalar("version", &self.version, Mode::OmitEmpty);
+        o.scalar("resource", &self.resource, Mode::OmitEmpty);
+        o.scalar("subresource", &self.subresource, Mode::OmitEmpty);
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        o.message("fieldSelector", self.field_selector.as_ref())?;
+        o.message("labelSelector", self.label_selector.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::NonResourceAttributes {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("path", &self.path, Mode::OmitEmpty);
+        o.scalar("verb", &self.verb, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::ResourceRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("verbs", &self.verbs);
+        o.list("apiGroups", &self.api_groups);
+        o.list("resources", &self.resources);
+        o.list("resourceNames", &self.resource_names);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::NonResourceRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("verbs", &self.verbs);
+        o.list("nonResourceURLs", &self.non_resource_ur_ls);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authentication_v1::UserInfo {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("username", &self.username, Mode::OmitEmpty);
+        o.scalar("uid", &self.uid, Mode::OmitEmpty);
+        o.list("groups", &self.groups);
+        o.message_map("extra", &self.extra)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ClientIpConfig {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("timeoutSeconds", &self.timeout_seconds, Mode::Pointer);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::LoadBalancerIngress {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("ip", &self.ip, Mode::OmitEmpty);
+        o.scalar("hostname", &self.hostname, Mode::OmitEmpty);
+        o.scalar("ipMode", &self.ip_mode, Mode::OmitEmpty);
+        o.messages("ports", &self.ports)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for meta_v1::LabelSelectorRequirement {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
         o.scalar("key", &self.key, Mode::Always);
         o.scalar("operator", &self.operator, Mode::Always);
         o.list("values", &self.values);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::RollingUpdateDeployment {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("maxUnavailable", self.max_unavailable.as_ref())?;
+        o.message("maxSurge", self.max_surge.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::RollingUpdateStatefulSetStrategy {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("partition", &self.partition, Mode::OmitEmpty);
+        o.message("maxUnavailable", self.max_unavailable.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apps_v1::RollingUpdateDaemonSet {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("maxUnavailable", self.max_unavailable.as_ref())?;
+        o.message("maxSurge", self.max_surge.as_ref())?;
         Ok(Some(o.finish()))
     }
 }
@@ -1656,57 +2815,64 @@ impl ToJson for core_v1::ResourceClaim {
     }
 }
 
-impl ToJson for apiextensions_v1::ExternalDocumentation {
+impl ToJson for core_v1::ContainerState {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("description", &self.description, Mode::OmitEmpty);
-        o.scalar("url", &self.url, Mode::OmitEmpty);
+        o.message("waiting", self.waiting.as_ref())?;
+        o.message("running", self.running.as_ref())?;
+        o.message("terminated", self.terminated.as_ref())?;
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for apiextensions_v1::ValidationRule {
+impl ToJson for core_v1::VolumeMountStatus {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("rule", &self.rule, Mode::OmitEmpty);
-        o.scalar("message", &self.message, Mode::OmitEmpty);
+        o.scalar("name", &self.name, Mode::Always);
+        o.scalar("mountPath", &self.mount_path, Mode::Always);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
         o.scalar(
-            "messageExpression",
-            &self.message_expression,
+            "recursiveReadOnly",
+            &self.recursive_read_only,
             Mode::OmitEmpty,
         );
-        o.scalar("reason", &self.reason, Mode::OmitEmpty);
-        o.scalar("fieldPath", &self.field_path, Mode::OmitEmpty);
-        o.scalar("optionalOldSelf", &self.optional_old_self, Mode::OmitEmpty);
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for apiextensions_v1::ServiceReference {
+impl ToJson for core_v1::ContainerUser {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("namespace", &self.namespace, Mode::Always);
+        o.message("linux", self.linux.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ResourceStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
         o.scalar("name", &self.name, Mode::Always);
-        o.scalar("path", &self.path, Mode::OmitEmpty);
-        o.scalar("port", &self.port, Mode::Pointer);
+        o.messages("resources", &self.resources)?;
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for core_v1::HostPathVolumeSource {
+impl ToJson for core_v1::ContainerExtendedResourceRequest {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("path", &self.path, Mode::Always);
-        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("containerName", &self.container_name, Mode::Always);
+        o.scalar("resourceName", &self.resource_name, Mode::OmitEmpty);
+        o.scalar("requestName", &self.request_name, Mode::Always);
         Ok(Some(o.finish()))
     }
 }
 
-impl ToJson for core_v1::EmptyDirVolumeSource {
+impl ToJson for core_v1::ScopedResourceSelectorRequirement {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.scalar("medium", &self.medium, Mode::OmitEmpty);
-        o.message("sizeLimit", self.size_limit.as_ref())?;
+        o.scalar("scopeName", &self.scope_name, Mode::Always);
+        o.scalar("operator", &self.operator, Mode::Always);
+        o.list("values", &self.values);
         Ok(Some(o.finish()))
     }
 }
@@ -1733,6 +2899,544 @@ impl ToJson for core_v1::AwsElasticBlockStoreVolumeSource {
     }
 }
 
+impl ToJson for core_v1::HostPathVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("path", &self.path, Mode::Always);
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::GlusterfsPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("endpoints", &self.endpoints, Mode::Always);
+        o.scalar("path", &self.path, Mode::Always);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.scalar(
+            "endpointsNamespace",
+            &self.endpoints_namespace,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::NfsVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("server", &self.server, Mode::OmitEmpty);
+        o.scalar("path", &self.path, Mode::Always);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::RbdPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("monitors", &self.monitors);
+        o.scalar("image", &self.image, Mode::Always);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar("pool", &self.pool, Mode::OmitEmpty);
+        o.scalar("user", &self.user, Mode::OmitEmpty);
+        o.scalar("keyring", &self.keyring, Mode::OmitEmpty);
+        o.message("secretRef", self.secret_ref.as_ref())?;
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::IscsiPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("targetPortal", &self.target_portal, Mode::OmitEmpty);
+        o.scalar("iqn", &self.iqn, Mode::Always);
+        o.scalar("lun", &self.lun, Mode::Always);
+        o.scalar("iscsiInterface", &self.iscsi_interface, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.list("portals", &self.portals);
+        o.scalar(
+            "chapAuthDiscovery",
+            &self.chap_auth_discovery,
+            Mode::OmitEmpty,
+        );
+        o.scalar("chapAuthSession", &self.chap_auth_session, Mode::OmitEmpty);
+        o.message("secretRef", self.secret_ref.as_ref())?;
+        o.scalar("initiatorName", &self.initiator_name, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::CinderPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("volumeID", &self.volume_id, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.message("secretRef", self.secret_ref.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::CephFsPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("monitors", &self.monitors);
+        o.scalar("path", &self.path, Mode::OmitEmpty);
+        o.scalar("user", &self.user, Mode::OmitEmpty);
+        o.scalar("secretFile", &self.secret_file, Mode::OmitEmpty);
+        o.message("secretRef", self.secret_ref.as_ref())?;
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::FcVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("targetWWNs", &self.target_ww_ns);
+        o.scalar("lun", &self.lun, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.list("wwids", &self.wwids);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::FlockerVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("datasetName", &self.dataset_name, Mode::OmitEmpty);
+        o.scalar("datasetUUID", &self.dataset_uuid, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::FlexPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("driver", &self.driver, Mode::Always);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.message("secretRef", self.secret_ref.as_ref())?;
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.string_map("options", &self.options);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::AzureFilePersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("secretName", &self.secret_name, Mode::Always);
+        o.scalar("shareName", &self.share_name, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.scalar("secretNamespace", &self.secret_namespace, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::VsphereVirtualDiskVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("volumePath", &self.volume_path, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar(
+            "storagePolicyName",
+            &self.storage_policy_name,
+            Mode::OmitEmpty,
+        );
+        o.scalar("storagePolicyID", &self.storage_policy_id, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::QuobyteVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("registry", &self.registry, Mode::Always);
+        o.scalar("volume", &self.volume, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.scalar("user", &self.user, Mode::OmitEmpty);
+        o.scalar("group", &self.group, Mode::OmitEmpty);
+        o.scalar("tenant", &self.tenant, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::AzureDiskVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("diskName", &self.disk_name, Mode::Always);
+        o.scalar("diskURI", &self.disk_uri, Mode::Always);
+        o.scalar("cachingMode", &self.caching_mode, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.scalar("kind", &self.kind, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PhotonPersistentDiskVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("pdID", &self.pd_id, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PortworxVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("volumeID", &self.volume_id, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ScaleIoPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("gateway", &self.gateway, Mode::Always);
+        o.scalar("system", &self.system, Mode::Always);
+        o.message("secretRef", self.secret_ref.as_ref())?;
+        o.scalar("sslEnabled", &self.ssl_enabled, Mode::OmitEmpty);
+        o.scalar("protectionDomain", &self.protection_domain, Mode::OmitEmpty);
+        o.scalar("storagePool", &self.storage_pool, Mode::OmitEmpty);
+        o.scalar("storageMode", &self.storage_mode, Mode::OmitEmpty);
+        o.scalar("volumeName", &self.volume_name, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::LocalVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("path", &self.path, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::StorageOsPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("volumeName", &self.volume_name, Mode::OmitEmpty);
+        o.scalar("volumeNamespace", &self.volume_namespace, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.message("secretRef", self.secret_ref.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::CSIPersistentVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("driver", &self.driver, Mode::Always);
+        o.scalar("volumeHandle", &self.volume_handle, Mode::OmitEmpty);
+        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
+        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
+        o.string_map("volumeAttributes", &self.volume_attributes);
+        o.message(
+            "controllerPublishSecretRef",
+            self.controller_publish_secret_ref.as_ref(),
+        )?;
+        o.message("nodeStageSecretRef", self.node_stage_secret_ref.as_ref())?;
+        o.message(
+            "nodePublishSecretRef",
+            self.node_publish_secret_ref.as_ref(),
+        )?;
+        o.message(
+            "controllerExpandSecretRef",
+            self.controller_expand_secret_ref.as_ref(),
+        )?;
+        o.message("nodeExpandSecretRef", self.node_expand_secret_ref.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::NodeSelector {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("nodeSelectorTerms", &self.node_selector_terms)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::PodFailurePolicyRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("action", &self.action, Mode::Always);
+        o.message("onExitCodes", self.on_exit_codes.as_ref())?;
+        o.messages("onPodConditions", &self.on_pod_conditions)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::SuccessPolicyRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("succeededIndexes", &self.succeeded_indexes, Mode::OmitEmpty);
+        o.scalar("succeededCount", &self.succeeded_count, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::NetworkPolicyPort {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("protocol", &self.protocol, Mode::OmitEmpty);
+        o.message("port", self.port.as_ref())?;
+        o.scalar("endPort", &self.end_port, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::NetworkPolicyPeer {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("podSelector", self.pod_selector.as_ref())?;
+        o.message("namespaceSelector", self.namespace_selector.as_ref())?;
+        o.message("ipBlock", self.ip_block.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressServiceBackend {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::Always);
+        o.message("port", self.port.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressRuleValue {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("http", self.http.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressLoadBalancerIngress {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("ip", &self.ip, Mode::OmitEmpty);
+        o.scalar("hostname", &self.hostname, Mode::OmitEmpty);
+        o.messages("ports", &self.ports)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::ObjectMetricSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("describedObject", self.described_object.as_ref())?;
+        o.message("target", self.target.as_ref())?;
+        o.message("metric", self.metric.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::PodsMetricSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metric", self.metric.as_ref())?;
+        o.message("target", self.target.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::ResourceMetricSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::Always);
+        o.message("target", self.target.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::ContainerResourceMetricSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::Always);
+        o.message("target", self.target.as_ref())?;
+        o.scalar("container", &self.container, Mode::Always);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::ExternalMetricSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metric", self.metric.as_ref())?;
+        o.message("target", self.target.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::HpaScalingRules {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar(
+            "stabilizationWindowSeconds",
+            &self.stabilization_window_seconds,
+            Mode::OmitEmpty,
+        );
+        o.scalar("selectPolicy", &self.select_policy, Mode::OmitEmpty);
+        o.messages("policies", &self.policies)?;
+        o.message("tolerance", self.tolerance.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::ObjectMetricStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metric", self.metric.as_ref())?;
+        o.message("current", self.current.as_ref())?;
+        o.message("describedObject", self.described_object.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::PodsMetricStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metric", self.metric.as_ref())?;
+        o.message("current", self.current.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::ResourceMetricStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        o.message("current", self.current.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::ContainerResourceMetricStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        o.message("current", self.current.as_ref())?;
+        o.scalar("container", &self.container, Mode::Always);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::ExternalMetricStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("metric", self.metric.as_ref())?;
+        o.message("current", self.current.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceValidation {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("openAPIV3Schema", self.open_apiv3_schema.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceSubresources {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("status", self.status.as_ref())?;
+        o.message("scale", self.scale.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceColumnDefinition {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::Always);
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("format", &self.format, Mode::OmitEmpty);
+        o.scalar("description", &self.description, Mode::OmitEmpty);
+        o.scalar("priority", &self.priority, Mode::OmitEmpty);
+        o.scalar("jsonPath", &self.json_path, Mode::Always);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::SelectableField {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("jsonPath", &self.json_path, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::WebhookConversion {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("clientConfig", self.client_config.as_ref())?;
+        o.list("conversionReviewVersions", &self.conversion_review_versions);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::FieldSelectorAttributes {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("rawSelector", &self.raw_selector, Mode::OmitEmpty);
+        o.messages("requirements", &self.requirements)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authorization_v1::LabelSelectorAttributes {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("rawSelector", &self.raw_selector, Mode::OmitEmpty);
+        o.messages("requirements", &self.requirements)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for authentication_v1::ExtraValue {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.list("items", &self.items);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::PortStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("port", &self.port, Mode::Always);
+        o.scalar("protocol", &self.protocol, Mode::OmitEmpty);
+        o.scalar("error", &self.error, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::EmptyDirVolumeSource {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("medium", &self.medium, Mode::OmitEmpty);
+        o.message("sizeLimit", self.size_limit.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
 impl ToJson for core_v1::GitRepoVolumeSource {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
@@ -1750,16 +3454,6 @@ impl ToJson for core_v1::SecretVolumeSource {
         o.messages("items", &self.items)?;
         o.scalar("defaultMode", &self.default_mode, Mode::Pointer);
         o.scalar("optional", &self.optional, Mode::Pointer);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::NfsVolumeSource {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("server", &self.server, Mode::OmitEmpty);
-        o.scalar("path", &self.path, Mode::Always);
-        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
         Ok(Some(o.finish()))
     }
 }
@@ -1856,32 +3550,11 @@ impl ToJson for core_v1::CephFsVolumeSource {
     }
 }
 
-impl ToJson for core_v1::FlockerVolumeSource {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("datasetName", &self.dataset_name, Mode::OmitEmpty);
-        o.scalar("datasetUUID", &self.dataset_uuid, Mode::OmitEmpty);
-        Ok(Some(o.finish()))
-    }
-}
-
 impl ToJson for core_v1::DownwardAPIVolumeSource {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
         o.messages("items", &self.items)?;
         o.scalar("defaultMode", &self.default_mode, Mode::Pointer);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::FcVolumeSource {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.list("targetWWNs", &self.target_ww_ns);
-        o.scalar("lun", &self.lun, Mode::OmitEmpty);
-        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
-        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
-        o.list("wwids", &self.wwids);
         Ok(Some(o.finish()))
     }
 }
@@ -1907,71 +3580,11 @@ impl ToJson for core_v1::ConfigMapVolumeSource {
     }
 }
 
-impl ToJson for core_v1::VsphereVirtualDiskVolumeSource {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("volumePath", &self.volume_path, Mode::OmitEmpty);
-        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
-        o.scalar(
-            "storagePolicyName",
-            &self.storage_policy_name,
-            Mode::OmitEmpty,
-        );
-        o.scalar("storagePolicyID", &self.storage_policy_id, Mode::OmitEmpty);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::QuobyteVolumeSource {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("registry", &self.registry, Mode::Always);
-        o.scalar("volume", &self.volume, Mode::OmitEmpty);
-        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
-        o.scalar("user", &self.user, Mode::OmitEmpty);
-        o.scalar("group", &self.group, Mode::OmitEmpty);
-        o.scalar("tenant", &self.tenant, Mode::OmitEmpty);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::AzureDiskVolumeSource {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("diskName", &self.disk_name, Mode::Always);
-        o.scalar("diskURI", &self.disk_uri, Mode::Always);
-        o.scalar("cachingMode", &self.caching_mode, Mode::OmitEmpty);
-        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
-        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
-        o.scalar("kind", &self.kind, Mode::OmitEmpty);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::PhotonPersistentDiskVolumeSource {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("pdID", &self.pd_id, Mode::OmitEmpty);
-        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
-        Ok(Some(o.finish()))
-    }
-}
-
 impl ToJson for core_v1::ProjectedVolumeSource {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
         o.messages("sources", &self.sources)?;
         o.scalar("defaultMode", &self.default_mode, Mode::Pointer);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::PortworxVolumeSource {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("volumeID", &self.volume_id, Mode::OmitEmpty);
-        o.scalar("fsType", &self.fs_type, Mode::OmitEmpty);
-        o.scalar("readOnly", &self.read_only, Mode::OmitEmpty);
         Ok(Some(o.finish()))
     }
 }
@@ -2107,14 +3720,6 @@ impl ToJson for core_v1::Capabilities {
     }
 }
 
-impl ToJson for core_v1::NodeSelector {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.messages("nodeSelectorTerms", &self.node_selector_terms)?;
-        Ok(Some(o.finish()))
-    }
-}
-
 impl ToJson for core_v1::PreferredSchedulingTerm {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
@@ -2142,6 +3747,300 @@ impl ToJson for core_v1::WeightedPodAffinityTerm {
         let mut o = Obj::default();
         o.scalar("weight", &self.weight, Mode::OmitEmpty);
         o.message("podAffinityTerm", self.pod_affinity_term.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ContainerStateWaiting {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ContainerStateRunning {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("startedAt", self.started_at.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ContainerStateTerminated {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("exitCode", &self.exit_code, Mode::Always);
+        o.scalar("signal", &self.signal, Mode::OmitEmpty);
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        o.message("startedAt", self.started_at.as_ref())?;
+        o.message("finishedAt", self.finished_at.as_ref())?;
+        o.scalar("containerID", &self.container_id, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::LinuxContainerUser {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("uid", &self.uid, Mode::OmitEmpty);
+        o.scalar("gid", &self.gid, Mode::Always);
+        o.list("supplementalGroups", &self.supplemental_groups);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::ResourceHealth {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("resourceID", &self.resource_id, Mode::OmitEmpty);
+        o.scalar("health", &self.health, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::SecretReference {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for core_v1::NodeSelectorTerm {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("matchExpressions", &self.match_expressions)?;
+        o.messages("matchFields", &self.match_fields)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::PodFailurePolicyOnExitCodesRequirement {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("containerName", &self.container_name, Mode::OmitEmpty);
+        o.scalar("operator", &self.operator, Mode::Always);
+        o.list("values", &self.values);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for batch_v1::PodFailurePolicyOnPodConditionsPattern {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("status", &self.status, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IpBlock {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("cidr", &self.cidr, Mode::Always);
+        o.list("except", &self.except);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::ServiceBackendPort {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::OmitEmpty);
+        o.scalar("number", &self.number, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::HttpIngressRuleValue {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.messages("paths", &self.paths)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::IngressPortStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("port", &self.port, Mode::Always);
+        o.scalar("protocol", &self.protocol, Mode::OmitEmpty);
+        o.scalar("error", &self.error, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::MetricTarget {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::Always);
+        o.message("value", self.value.as_ref())?;
+        o.message("averageValue", self.average_value.as_ref())?;
+        o.scalar(
+            "averageUtilization",
+            &self.average_utilization,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::MetricIdentifier {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("name", &self.name, Mode::Always);
+        o.message("selector", self.selector.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::HpaScalingPolicy {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("type", &self.r#type, Mode::Always);
+        o.scalar("value", &self.value, Mode::OmitEmpty);
+        o.scalar("periodSeconds", &self.period_seconds, Mode::Always);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for autoscaling_v2::MetricValueStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.message("value", self.value.as_ref())?;
+        o.message("averageValue", self.average_value.as_ref())?;
+        o.scalar(
+            "averageUtilization",
+            &self.average_utilization,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::JsonSchemaProps {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("id", &self.id, Mode::OmitEmpty);
+        o.scalar("$schema", &self.schema, Mode::OmitEmpty);
+        o.scalar("$ref", &self.r#ref, Mode::OmitEmpty);
+        o.scalar("description", &self.description, Mode::OmitEmpty);
+        o.scalar("type", &self.r#type, Mode::OmitEmpty);
+        o.scalar("format", &self.format, Mode::OmitEmpty);
+        o.scalar("title", &self.title, Mode::OmitEmpty);
+        o.message("default", self.default.as_ref())?;
+        o.scalar("maximum", &self.maximum, Mode::Pointer);
+        o.scalar("exclusiveMaximum", &self.exclusive_maximum, Mode::OmitEmpty);
+        o.scalar("minimum", &self.minimum, Mode::Pointer);
+        o.scalar("exclusiveMinimum", &self.exclusive_minimum, Mode::OmitEmpty);
+        o.scalar("maxLength", &self.max_length, Mode::Pointer);
+        o.scalar("minLength", &self.min_length, Mode::Pointer);
+        o.scalar("pattern", &self.pattern, Mode::OmitEmpty);
+        o.scalar("maxItems", &self.max_items, Mode::Pointer);
+        o.scalar("minItems", &self.min_items, Mode::Pointer);
+        o.scalar("uniqueItems", &self.unique_items, Mode::OmitEmpty);
+        o.scalar("multipleOf", &self.multiple_of, Mode::Pointer);
+        o.messages("enum", &self.r#enum)?;
+        o.scalar("maxProperties", &self.max_properties, Mode::Pointer);
+        o.scalar("minProperties", &self.min_properties, Mode::Pointer);
+        o.list("required", &self.required);
+        o.message("items", self.items.as_deref())?;
+        o.messages("allOf", &self.all_of)?;
+        o.messages("oneOf", &self.one_of)?;
+        o.messages("anyOf", &self.any_of)?;
+        o.message("not", self.not.as_deref())?;
+        o.message_map("properties", &self.properties)?;
+        o.message(
+            "additionalProperties",
+            self.additional_properties.as_deref(),
+        )?;
+        o.message_map("patternProperties", &self.pattern_properties)?;
+        o.message_map("dependencies", &self.dependencies)?;
+        o.message("additionalItems", self.additional_items.as_deref())?;
+        o.message_map("definitions", &self.definitions)?;
+        o.message("externalDocs", self.external_docs.as_ref())?;
+        o.message("example", self.example.as_ref())?;
+        o.scalar("nullable", &self.nullable, Mode::OmitEmpty);
+        o.scalar(
+            "x-kubernetes-preserve-unknown-fields",
+            &self.x_kubernetes_preserve_unknown_fields,
+            Mode::Pointer,
+        );
+        o.scalar(
+            "x-kubernetes-embedded-resource",
+            &self.x_kubernetes_embedded_resource,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "x-kubernetes-int-or-string",
+            &self.x_kubernetes_int_or_string,
+            Mode::OmitEmpty,
+        );
+        o.list(
+            "x-kubernetes-list-map-keys",
+            &self.x_kubernetes_list_map_keys,
+        );
+        o.scalar(
+            "x-kubernetes-list-type",
+            &self.x_kubernetes_list_type,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "x-kubernetes-map-type",
+            &self.x_kubernetes_map_type,
+            Mode::OmitEmpty,
+        );
+        o.messages("x-kubernetes-validations", &self.x_kubernetes_validations)?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceSubresourceStatus {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let o = Obj::default();
+
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::CustomResourceSubresourceScale {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("specReplicasPath", &self.spec_replicas_path, Mode::Always);
+        o.scalar(
+            "statusReplicasPath",
+            &self.status_replicas_path,
+            Mode::OmitEmpty,
+        );
+        o.scalar(
+            "labelSelectorPath",
+            &self.label_selector_path,
+            Mode::OmitEmpty,
+        );
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::WebhookClientConfig {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("url", &self.url, Mode::OmitEmpty);
+        o.message("service", self.service.as_ref())?;
+        o.scalar("caBundle", &self.ca_bundle, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for meta_v1::FieldSelectorRequirement {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("key", &self.key, Mode::Always);
+        o.scalar("operator", &self.operator, Mode::Always);
+        o.list("values", &self.values);
         Ok(Some(o.finish()))
     }
 }
@@ -2285,11 +4184,59 @@ impl ToJson for core_v1::SleepAction {
     }
 }
 
-impl ToJson for core_v1::NodeSelectorTerm {
+impl ToJson for core_v1::NodeSelectorRequirement {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
-        o.messages("matchExpressions", &self.match_expressions)?;
-        o.messages("matchFields", &self.match_fields)?;
+        o.scalar("key", &self.key, Mode::Always);
+        o.scalar("operator", &self.operator, Mode::Always);
+        o.list("values", &self.values);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for networking_v1::HttpIngressPath {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("path", &self.path, Mode::OmitEmpty);
+        o.scalar("pathType", &self.path_type, Mode::OmitEmpty);
+        o.message("backend", self.backend.as_ref())?;
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::ExternalDocumentation {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("description", &self.description, Mode::OmitEmpty);
+        o.scalar("url", &self.url, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::ValidationRule {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("rule", &self.rule, Mode::OmitEmpty);
+        o.scalar("message", &self.message, Mode::OmitEmpty);
+        o.scalar(
+            "messageExpression",
+            &self.message_expression,
+            Mode::OmitEmpty,
+        );
+        o.scalar("reason", &self.reason, Mode::OmitEmpty);
+        o.scalar("fieldPath", &self.field_path, Mode::OmitEmpty);
+        o.scalar("optionalOldSelf", &self.optional_old_self, Mode::OmitEmpty);
+        Ok(Some(o.finish()))
+    }
+}
+
+impl ToJson for apiextensions_v1::ServiceReference {
+    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
+        let mut o = Obj::default();
+        o.scalar("namespace", &self.namespace, Mode::Always);
+        o.scalar("name", &self.name, Mode::Always);
+        o.scalar("path", &self.path, Mode::OmitEmpty);
+        o.scalar("port", &self.port, Mode::Pointer);
         Ok(Some(o.finish()))
     }
 }
@@ -2370,75 +4317,11 @@ impl ToJson for core_v1::PodCertificateProjection {
     }
 }
 
-impl ToJson for core_v1::PersistentVolumeClaimSpec {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.list("accessModes", &self.access_modes);
-        o.message("selector", self.selector.as_ref())?;
-        o.message("resources", self.resources.as_ref())?;
-        o.scalar("volumeName", &self.volume_name, Mode::OmitEmpty);
-        o.scalar(
-            "storageClassName",
-            &self.storage_class_name,
-            Mode::OmitEmpty,
-        );
-        o.scalar("volumeMode", &self.volume_mode, Mode::OmitEmpty);
-        o.message("dataSource", self.data_source.as_ref())?;
-        o.message("dataSourceRef", self.data_source_ref.as_ref())?;
-        o.scalar(
-            "volumeAttributesClassName",
-            &self.volume_attributes_class_name,
-            Mode::OmitEmpty,
-        );
-        Ok(Some(o.finish()))
-    }
-}
-
 impl ToJson for core_v1::HttpHeader {
     fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
         let mut o = Obj::default();
         o.scalar("name", &self.name, Mode::Always);
         o.scalar("value", &self.value, Mode::OmitEmpty);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::NodeSelectorRequirement {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("key", &self.key, Mode::Always);
-        o.scalar("operator", &self.operator, Mode::Always);
-        o.list("values", &self.values);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::VolumeResourceRequirements {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.message_map("limits", &self.limits)?;
-        o.message_map("requests", &self.requests)?;
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::TypedLocalObjectReference {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("apiGroup", &self.api_group, Mode::OmitEmpty);
-        o.scalar("kind", &self.kind, Mode::Always);
-        o.scalar("name", &self.name, Mode::OmitEmpty);
-        Ok(Some(o.finish()))
-    }
-}
-
-impl ToJson for core_v1::TypedObjectReference {
-    fn to_json(&self) -> Result<Option<Value>, ProtobufError> {
-        let mut o = Obj::default();
-        o.scalar("apiGroup", &self.api_group, Mode::OmitEmpty);
-        o.scalar("kind", &self.kind, Mode::Always);
-        o.scalar("name", &self.name, Mode::Always);
-        o.scalar("namespace", &self.namespace, Mode::OmitEmpty);
         Ok(Some(o.finish()))
     }
 }

@@ -9,18 +9,11 @@
 mod convert;
 mod convert_gen;
 
-use k8s_pb::api::apps::v1 as apps_v1;
-use k8s_pb::api::authentication::v1 as authentication_v1;
-use k8s_pb::api::authorization::v1 as authorization_v1;
-use k8s_pb::api::coordination::v1 as coordination_v1;
-use k8s_pb::api::core::v1 as core_v1;
-use k8s_pb::api::events::v1 as events_v1;
-use k8s_pb::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions_v1;
 use k8s_pb::apimachinery::pkg::runtime::Unknown;
 use prost::Message;
 use serde_json::{Map, Value};
 
-use convert::ToJson;
+pub(crate) use convert::ToJson;
 
 /// The media type of Kubernetes protobuf bodies.
 pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
@@ -126,44 +119,28 @@ fn json_object(
     }
 }
 
-/// The kinds devcluster serves that a client can create.
+/// The kinds devcluster serves that a client can create: each built-in kind's strategy names
+/// its protobuf message.
 fn object_from_message(
     api_version: &str,
     kind: &str,
     raw: &[u8],
 ) -> Result<Map<String, Value>, ProtobufError> {
-    match (api_version, kind) {
-        ("v1", "Namespace") => message_json::<core_v1::Namespace>(api_version, kind, raw),
-        ("v1", "Secret") => message_json::<core_v1::Secret>(api_version, kind, raw),
-        ("v1", "ConfigMap") => message_json::<core_v1::ConfigMap>(api_version, kind, raw),
-        ("v1", "ServiceAccount") => message_json::<core_v1::ServiceAccount>(api_version, kind, raw),
-        ("v1", "Service") => message_json::<core_v1::Service>(api_version, kind, raw),
-        ("v1", "Event") => message_json::<core_v1::Event>(api_version, kind, raw),
-        ("events.k8s.io/v1", "Event") => message_json::<events_v1::Event>(api_version, kind, raw),
-        ("coordination.k8s.io/v1", "Lease") => {
-            message_json::<coordination_v1::Lease>(api_version, kind, raw)
-        }
-        ("apps/v1", "Deployment") => message_json::<apps_v1::Deployment>(api_version, kind, raw),
-        ("apiextensions.k8s.io/v1", "CustomResourceDefinition") => {
-            message_json::<apiextensions_v1::CustomResourceDefinition>(api_version, kind, raw)
-        }
-        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => {
-            message_json::<authorization_v1::SelfSubjectAccessReview>(api_version, kind, raw)
-        }
-        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => {
-            message_json::<authorization_v1::SelfSubjectRulesReview>(api_version, kind, raw)
-        }
-        ("authentication.k8s.io/v1", "SelfSubjectReview") => {
-            message_json::<authentication_v1::SelfSubjectReview>(api_version, kind, raw)
-        }
-        _ => Err(ProtobufError::UnsupportedKind {
+    let group = crate::kinds::group_of(api_version);
+    match crate::kinds::by_kind(group, kind).and_then(|s| s.protobuf) {
+        Some(decode) => decode(api_version, kind, raw),
+        None => Err(ProtobufError::UnsupportedKind {
             api_version: api_version.to_owned(),
             kind: kind.to_owned(),
         }),
     }
 }
 
-fn message_json<M: Message + Default + ToJson>(
+/// Decodes one kind's protobuf message into its JSON object.
+pub(crate) type Decode = fn(&str, &str, &[u8]) -> Result<Map<String, Value>, ProtobufError>;
+
+/// The [`Decode`] of message type `M`.
+pub(crate) fn message_json<M: Message + Default + ToJson>(
     api_version: &str,
     kind: &str,
     raw: &[u8],

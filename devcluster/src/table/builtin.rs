@@ -526,3 +526,32 @@ pub fn storageclasses() -> Vec<Column> {
         Column::age(),
     ]
 }
+
+pub fn replicationcontrollers() -> Vec<Column> {
+    vec![
+        Column::name(),
+        Column::builtin("Desired", "Number of desired pods.", k::spec_replicas),
+        Column::builtin("Current", "Number of actual replicas.", k::status_replicas),
+        Column::builtin("Ready", "Number of ready replicas.", k::ready_replicas),
+        Column::age(),
+        Column::builtin("Containers", CONTAINERS, p::deployment_containers).wide(),
+        Column::builtin("Images", IMAGES, p::deployment_images).wide(),
+        Column::builtin("Selector", SELECTOR, k::map_selector).wide(),
+    ]
+}
+
+pub fn persistentvolumes() -> Vec<Column> {
+    vec![
+        Column::name(),
+        Column::builtin("Capacity", "capacity is the description of the persistent volume's resources and capacity.", k::pv_capacity),
+        Column::builtin("Access Modes", "accessModes contains all ways the volume can be mounted.", k::pv_access_modes),
+        Column::builtin("Reclaim Policy", "persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.", k::pv_reclaim),
+        Column::builtin("Status", "phase indicates if a volume is available, bound to a claim, or released by a claim.", k::pvc_status),
+        Column::builtin("Claim", "claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.", k::pv_claim),
+        Column::builtin("StorageClass", "storageClassName is the name of StorageClass to which this persistent volume belongs.", k::pvc_storage_class),
+        Column::builtin("VolumeAttributesClass", "Name of VolumeAttributesClass to which this persistent volume belongs.", k::pvc_attributes_class),
+        Column::builtin("Reason", "reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.", k::pv_reason),
+        Column::age(),
+        Column::builtin("VolumeMode", "volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.", k::pvc_volume_mode).wide(),
+    ]
+}

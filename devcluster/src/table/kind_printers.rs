@@ -90,9 +90,9 @@ pub(crate) fn pvc_capacity(o: &Value, _now: SystemTime) -> Value {
     json!(text(o, "/status/capacity/storage"))
 }
 
-/// "Access Modes": `RWO,ROX,RWX,RWOP` of the bound volume.
-pub(crate) fn pvc_access_modes(o: &Value, _now: SystemTime) -> Value {
-    let modes: Vec<&str> = strings(o, "/status/accessModes")
+/// "Access Modes" as `RWO,ROX,RWX,RWOP`, from the list at `pointer`.
+fn access_modes(o: &Value, pointer: &str) -> Value {
+    let modes: Vec<&str> = strings(o, pointer)
         .iter()
         .map(|m| match m.as_str() {
             "ReadWriteOnce" => "RWO",
@@ -104,6 +104,47 @@ pub(crate) fn pvc_access_modes(o: &Value, _now: SystemTime) -> Value {
         .filter(|m| !m.is_empty())
         .collect();
     json!(modes.join(","))
+}
+
+/// A claim's "Access Modes": those of the bound volume.
+pub(crate) fn pvc_access_modes(o: &Value, _now: SystemTime) -> Value {
+    access_modes(o, "/status/accessModes")
+}
+
+/// ReplicationController "Selector": its `map[string]string` selector as `k=v,...`.
+pub(crate) fn map_selector(o: &Value, _now: SystemTime) -> Value {
+    let mut pairs: Vec<String> = o
+        .pointer("/spec/selector")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+        .collect();
+    pairs.sort();
+    json!(pairs.join(","))
+}
+
+pub(crate) fn pv_capacity(o: &Value, _now: SystemTime) -> Value {
+    json!(text(o, "/spec/capacity/storage"))
+}
+
+pub(crate) fn pv_access_modes(o: &Value, _now: SystemTime) -> Value {
+    access_modes(o, "/spec/accessModes")
+}
+
+pub(crate) fn pv_reclaim(o: &Value, _now: SystemTime) -> Value {
+    json!(text(o, "/spec/persistentVolumeReclaimPolicy"))
+}
+
+pub(crate) fn pv_claim(o: &Value, _now: SystemTime) -> Value {
+    match text(o, "/spec/claimRef/name") {
+        "" => json!(""),
+        n => json!(format!("{}/{n}", text(o, "/spec/claimRef/namespace"))),
+    }
+}
+
+pub(crate) fn pv_reason(o: &Value, _now: SystemTime) -> Value {
+    json!(text(o, "/status/reason"))
 }
 
 pub(crate) fn pvc_storage_class(o: &Value, _now: SystemTime) -> Value {

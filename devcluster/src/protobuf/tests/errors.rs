@@ -51,13 +51,14 @@ fn rejects_bodies_it_cannot_decode() {
         Err(ProtobufError::MissingTypeMeta)
     ));
 
-    let error = decode(&envelope("v1", "Pod", &configmap)).expect_err("Pod is not served");
+    let error = decode(&envelope("v1", "Binding", &configmap)).expect_err("Binding is not served");
     assert_eq!(
         error.to_string(),
-        "Pod (v1) cannot be decoded from protobuf; send it as JSON"
+        "Binding (v1) cannot be decoded from protobuf; send it as JSON"
     );
-    let error = decode(&envelope("batch/v1", "Job", &configmap)).expect_err("Job is not served");
-    assert!(matches!(error, ProtobufError::UnsupportedKind { ref kind, .. } if kind == "Job"));
+    let error = decode(&envelope("example.com/v1", "Widget", &configmap))
+        .expect_err("custom resources have no protobuf form");
+    assert!(matches!(error, ProtobufError::UnsupportedKind { ref kind, .. } if kind == "Widget"));
 
     let mut truncated = envelope("v1", "ConfigMap", &configmap);
     let garbage = Unknown {

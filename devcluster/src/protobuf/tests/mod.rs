@@ -7,6 +7,11 @@ mod workloads;
 
 use std::collections::BTreeMap;
 
+use k8s_pb::api::apps::v1 as apps_v1;
+use k8s_pb::api::coordination::v1 as coordination_v1;
+use k8s_pb::api::core::v1 as core_v1;
+use k8s_pb::api::events::v1 as events_v1;
+use k8s_pb::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions_v1;
 use k8s_pb::apimachinery::pkg::apis::meta::v1 as meta_v1;
 use k8s_pb::apimachinery::pkg::runtime::TypeMeta;
 use k8s_pb::apimachinery::pkg::util::intstr::IntOrString;

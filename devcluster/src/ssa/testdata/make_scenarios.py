@@ -8,21 +8,68 @@ def cm(data=None, labels=None, finalizers=None):
     if data is not None: o["data"] = data
     return o
 
-def dep(containers, selector=None, replicas=None, labels=None):
+def dep(containers, selector=None, replicas=None, labels=None, status=None, annotations=None):
     spec = {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": containers}}}
     if selector is not None: spec["selector"] = selector
     if replicas is not None: spec["replicas"] = replicas
     meta = {"name": "web", "namespace": "ns"}
     if labels is not None: meta["labels"] = labels
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+    if annotations is not None: meta["annotations"] = annotations
+    o = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+    if status is not None: o["status"] = status
+    return o
 
-def apply(manager, obj, force=False):
+def dep_status(status, replicas=None, labels=None, annotations=None):
+    """A Deployment as a status writer sends it to /status: a spec only when `replicas`."""
+    meta = {"name": "web", "namespace": "ns"}
+    if labels is not None: meta["labels"] = labels
+    if annotations is not None: meta["annotations"] = annotations
+    o = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "status": status}
+    if replicas is not None: o["spec"] = {"replicas": replicas}
+    return o
+
+def cond(type_, status, reason=None):
+    o = {"type": type_, "status": status}
+    if reason: o["reason"] = reason
+    return o
+
+# The openAPIV3Schema of the custom resource Widget (example.com/v1). smdgen.go.txt's `widget`
+# types are the same schema written for structured-merge-diff: keep the two in step.
+WIDGET_SCHEMA = {"type": "object", "properties": {
+    "apiVersion": {"type": "string"},
+    "kind": {"type": "string"},
+    "metadata": {"type": "object"},
+    "spec": {"type": "object", "properties": {
+        "ports": {"type": "array", "x-kubernetes-list-type": "map",
+                  "x-kubernetes-list-map-keys": ["name"],
+                  "items": {"type": "object", "required": ["name"], "properties": {
+                      "name": {"type": "string"}, "port": {"type": "integer"}}}},
+        "tags": {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}},
+        "args": {"type": "array", "x-kubernetes-list-type": "atomic", "items": {"type": "string"}},
+        "selector": {"type": "object", "x-kubernetes-map-type": "atomic",
+                     "additionalProperties": {"type": "string"}},
+        "labels": {"type": "object", "x-kubernetes-map-type": "granular",
+                   "additionalProperties": {"type": "string"}}}}}}
+
+def widget(**spec):
+    return {"apiVersion": "example.com/v1", "kind": "Widget",
+            "metadata": {"name": "w", "namespace": "ns"}, "spec": spec}
+
+def port(name, number):
+    return {"name": name, "port": number}
+
+def apply(manager, obj, force=False, reset=None):
+    """`reset`: "status" (the main endpoint of a kind with a status subresource) or
+    "allButStatus" (a write to /status); None for a kind without a status subresource."""
     s = {"op": "apply", "manager": manager, "object": obj}
     if force: s["force"] = True
+    if reset: s["reset"] = reset
     return s
 
-def update(manager, obj):
-    return {"op": "update", "manager": manager, "object": obj}
+def update(manager, obj, reset=None):
+    s = {"op": "update", "manager": manager, "object": obj}
+    if reset: s["reset"] = reset
+    return s
 
 def c(name, image=None, **kw):
     o = {"name": name}
@@ -31,9 +78,10 @@ def c(name, image=None, **kw):
     return o
 
 S = []
-def sc(name, kind, steps, comment="", unordered=False):
+def sc(name, kind, steps, comment="", unordered=False, crd_schema=None):
     s = {"name": name, "comment": comment, "kind": kind, "steps": steps}
     if unordered: s["unordered"] = True
+    if crd_schema is not None: s["crdSchema"] = crd_schema
     S.append(s)
 
 sc("reapply drops a field", "configmap", [
@@ -123,4 +171,71 @@ sc("ports keyed by port and protocol", "deployment", [
                                            {"containerPort": 53, "protocol": "TCP", "name": "dns-tcp"}])])),
     apply("kubectl", dep([c("dns", ports=[{"containerPort": 53, "protocol": "UDP", "name": "dns"}])])),
 ])
+
+# Reset fields: Deployment has a status subresource, so its main endpoint resets `status` and
+# /status resets everything else (here spec, metadata.labels, metadata.annotations).
+sc("status apply owns only status", "deployment", [
+    apply("kubectl", dep([c("app", "app:1")], replicas=3, labels={"app": "web"}), reset="status"),
+    apply("controller", dep_status({"replicas": 2, "conditions": [cond("Available", "True")]},
+                                   replicas=5, labels={"app": "other"}, annotations={"x": "y"}),
+          reset="allButStatus"),
+    apply("controller", dep_status({"replicas": 3, "conditions": [cond("Available", "True"),
+                                                                  cond("Progressing", "True")]}),
+          reset="allButStatus"),
+    apply("kubectl", dep([c("app", "app:1")], replicas=4, labels={"app": "web"}), reset="status"),
+], comment="the status writer sends a different spec.replicas and labels: it owns and "
+           "conflicts on neither; kubectl's spec is untouched")
+sc("status in a main-endpoint apply is ignored", "deployment", [
+    apply("kubectl", dep([c("app", "app:1")], replicas=1, status={"replicas": 1}), reset="status"),
+    apply("controller", dep_status({"replicas": 2, "conditions": [cond("Available", "False", "MinimumReplicasUnavailable")]}),
+          reset="allButStatus"),
+    apply("kubectl", dep([c("app", "app:1")], replicas=1,
+                         status={"replicas": 7, "conditions": [cond("Available", "True")]}), reset="status"),
+    update("kubectl-edit", dep([c("app", "app:1")], replicas=2,
+                               status={"replicas": 9, "conditions": [cond("Available", "False", "Edited")]}),
+           reset="status"),
+    apply("controller", dep_status({"replicas": 2, "conditions": [cond("Available", "True")]}),
+          reset="allButStatus"),
+], comment="kubectl's status values are not owned, not conflicted on, and not written")
+
+# Custom resources: list and map types from the CRD's openAPIV3Schema; empty maps and lists
+# do not vanish (not Go structs).
+sc("crd map list merges by name", "widget", [
+    apply("a", widget(ports=[port("http", 80)])),
+    apply("b", widget(ports=[port("metrics", 9090)])),
+    apply("a", widget(ports=[port("http", 8080)])),
+    apply("b", widget(ports=[port("metrics", 9090), port("http", 81)])),
+    apply("a", widget()),
+], crd_schema=WIDGET_SCHEMA)
+sc("crd set union", "widget", [
+    apply("a", widget(tags=["x", "y"])),
+    apply("b", widget(tags=["y", "z"])),
+    apply("a", widget(tags=["x"])),
+    apply("b", widget(tags=[])),
+], crd_schema=WIDGET_SCHEMA)
+sc("crd atomic list", "widget", [
+    apply("a", widget(args=["--v", "2"])),
+    apply("b", widget(args=["--v", "2"])),
+    apply("b", widget(args=["--v", "3"])),
+    apply("b", widget(args=["--v", "3"]), force=True),
+    apply("a", widget()),
+], crd_schema=WIDGET_SCHEMA)
+sc("crd atomic map", "widget", [
+    apply("a", widget(selector={"app": "w", "tier": "db"})),
+    apply("b", widget(selector={"app": "w"})),
+    apply("b", widget(selector={"app": "w"}), force=True),
+    apply("a", widget(selector={"app": "w"})),
+], crd_schema=WIDGET_SCHEMA)
+sc("crd granular map", "widget", [
+    apply("a", widget(labels={"x": "1"})),
+    apply("b", widget(labels={"y": "2"})),
+    apply("b", widget(labels={"x": "9"})),
+    apply("a", widget(labels={})),
+    update("editor", widget(labels={"z": "3"})),
+], crd_schema=WIDGET_SCHEMA)
+sc("crd create by update", "widget", [
+    update("kubectl-create", widget(ports=[port("http", 80)], tags=["x"], labels={"k": "v"})),
+    apply("a", widget(ports=[port("http", 80)], tags=["x", "y"])),
+    update("kubectl-edit", widget(ports=[port("http", 80), port("dns", 53)], tags=["y"], labels={})),
+], crd_schema=WIDGET_SCHEMA)
 print(json.dumps(S, indent=1))
