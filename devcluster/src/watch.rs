@@ -41,6 +41,8 @@ pub struct Event {
     pub old: Option<Arc<Value>>,
     /// The object serialized once for every watcher.
     json: OnceLock<Bytes>,
+    /// What watchers the object left get (see `seen_as`), built once for all of them.
+    left: OnceLock<(Arc<Value>, Bytes)>,
 }
 
 impl Event {
@@ -58,6 +60,20 @@ impl Event {
             object,
             old,
             json: OnceLock::new(),
+            left: OnceLock::new(),
+        }
+    }
+
+    /// The object a watcher that sees this event as `kind` receives, with its JSON. A MODIFIED
+    /// change that takes the object out of the watcher's selector is a DELETED carrying the
+    /// previous state (the one that matched) at this event's resourceVersion, as the cacher's
+    /// `convertToWatchEvent` sends it; every other view carries the new state.
+    pub fn seen_as(&self, kind: EventType) -> (Arc<Value>, Bytes) {
+        match (self.kind, kind, &self.old) {
+            (EventType::Modified, EventType::Deleted, Some(old)) => {
+                self.left.get_or_init(|| left_state(old, self.rv)).clone()
+            }
+            _ => (self.object.clone(), self.object_json()),
         }
     }
 
@@ -67,6 +83,14 @@ impl Event {
             .get_or_init(|| Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default()))
             .clone()
     }
+}
+
+/// `old` with its resourceVersion set to `rv`, and its JSON.
+fn left_state(old: &Value, rv: u64) -> (Arc<Value>, Bytes) {
+    let mut obj = old.clone();
+    crate::meta::meta_mut(&mut obj).insert("resourceVersion".into(), Value::from(rv.to_string()));
+    let json = Bytes::from(serde_json::to_vec(&obj).unwrap_or_default());
+    (Arc::new(obj), json)
 }
 
 /// What one watcher receives.
@@ -324,6 +348,29 @@ mod tests {
             f.view(&ev(1, EventType::Modified, json!({"a":"b"}), None)),
             Some(EventType::Added)
         );
+    }
+
+    #[test]
+    fn leaving_the_selector_delivers_the_previous_state_at_the_new_resource_version() {
+        let old = json!({"metadata":{"name":"x","namespace":"a","labels":{"a":"b"},
+            "resourceVersion":"4"}, "data": {"v": "old"}});
+        let event = ev(7, EventType::Modified, json!({"a":"c"}), Some(old));
+        let (obj, bytes) = event.seen_as(EventType::Deleted);
+        assert_eq!(obj["metadata"]["labels"], json!({"a":"b"}));
+        assert_eq!(obj["metadata"]["resourceVersion"], "7");
+        assert_eq!(obj["data"]["v"], "old");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).ok().as_ref(),
+            Some(&*obj)
+        );
+        // Every other view carries the new state.
+        let (obj, _) = event.seen_as(EventType::Modified);
+        assert_eq!(obj["metadata"]["labels"], json!({"a":"c"}));
+        let added = ev(8, EventType::Added, json!({"a":"b"}), None);
+        assert!(Arc::ptr_eq(
+            &added.seen_as(EventType::Added).0,
+            &added.object
+        ));
     }
 
     #[test]

@@ -161,3 +161,38 @@ async fn a_slow_watcher_blocks_neither_writers_nor_other_watchers() {
     }
     assert_eq!(reader.await.expect("reader"), 300);
 }
+
+#[tokio::test]
+async fn an_object_leaving_the_selector_is_deleted_with_its_previous_state() {
+    let (cluster, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let mut labelled = cm("leaver", json!({"v": "1"}));
+    labelled.metadata.labels = Some([("team".to_string(), "a".to_string())].into());
+    api.create(&PostParams::default(), &labelled)
+        .await
+        .expect("create");
+    let rv = cluster.resource_version().to_string();
+    let params = kube::api::WatchParams::default().labels("team=a");
+    let mut stream = api.watch(&params, &rv).await.expect("watch").boxed();
+    let moved = api
+        .patch(
+            "leaver",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"team": "b"}}, "data": {"v": "2"}})),
+        )
+        .await
+        .expect("relabel");
+    match stream.next().await {
+        Some(Ok(kube::core::WatchEvent::Deleted(gone))) => {
+            let labels = gone.metadata.labels.unwrap_or_default();
+            assert_eq!(labels.get("team").map(String::as_str), Some("a"));
+            let data = gone.data.unwrap_or_default();
+            assert_eq!(data.get("v").map(String::as_str), Some("1"));
+            assert_eq!(
+                gone.metadata.resource_version,
+                moved.metadata.resource_version
+            );
+        }
+        other => panic!("expected DELETED, got {other:?}"),
+    }
+}
