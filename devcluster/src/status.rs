@@ -112,7 +112,11 @@ impl ApiError {
         } else {
             format!("[{}]", parts.join(", "))
         };
-        let mut d = json!({ "name": name, "kind": kind });
+        let mut d = json!({ "kind": kind });
+        if !name.is_empty() {
+            // Go's `omitempty`: a nameless object (ListOptions) has no `name`.
+            d["name"] = json!(name);
+        }
         if !group.is_empty() {
             d["group"] = json!(group);
         }

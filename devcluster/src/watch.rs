@@ -93,6 +93,18 @@ fn left_state(old: &Value, rv: u64) -> (Arc<Value>, Bytes) {
     (Arc::new(obj), json)
 }
 
+/// Where a watch starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchStart {
+    /// A synthetic ADDED per current object first; `end_bookmark` asks for the
+    /// `k8s.io/initial-events-end` BOOKMARK after them.
+    Initial { end_bookmark: bool },
+    /// Changes after the current resourceVersion only.
+    Now,
+    /// Changes after this resourceVersion (replayed from history, 410 when too old).
+    After(u64),
+}
+
 /// What one watcher receives.
 #[derive(Debug, Clone)]
 pub enum Delivery {

@@ -2,6 +2,7 @@
 //! answers discovery and OpenAPI documents, and hands resource requests to [`resource`].
 
 mod delete;
+mod list_options;
 mod output;
 pub mod path;
 pub mod request;

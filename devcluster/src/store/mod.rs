@@ -18,7 +18,7 @@ use crate::persist::{Loaded, Persister, Record};
 use crate::registry::{Registry, ResourceKey, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use crate::watch::{Delivery, Event, EventType, WatchFilter, WatchHub};
+use crate::watch::{Delivery, Event, EventType, WatchFilter, WatchHub, WatchStart};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -240,27 +240,35 @@ impl State {
     }
 
     /// Starts a watch: the deliveries to send first and the live receiver.
-    /// `rv` None means "now, with synthetic ADDED events for the current objects".
     pub fn watch(
         &mut self,
         key: &ResourceKey,
         q: &Query,
-        rv: Option<u64>,
+        start: WatchStart,
         bookmarks: bool,
     ) -> Result<(Vec<Delivery>, mpsc::Receiver<Delivery>), ApiError> {
         let filter = q.filter();
-        let initial = match rv {
-            None => self
-                .scan(key, q.namespace.as_deref())
-                .filter(|o| filter.matches(o))
-                .map(|o| Delivery::Initial(o.clone()))
-                .collect(),
-            Some(rv) => self.hub.since(key, rv.min(self.rv), &filter).map_err(|e| {
-                ApiError::gone(format!(
-                    "too old resource version: {} ({})",
-                    e.requested, e.oldest
-                ))
-            })?,
+        let initial = match start {
+            WatchStart::Initial { end_bookmark } => {
+                let mut initial: Vec<Delivery> = self
+                    .scan(key, q.namespace.as_deref())
+                    .filter(|o| filter.matches(o))
+                    .map(|o| Delivery::Initial(o.clone()))
+                    .collect();
+                if end_bookmark {
+                    initial.push(Delivery::InitialEventsEnd(self.rv));
+                }
+                initial
+            }
+            WatchStart::Now => Vec::new(),
+            WatchStart::After(rv) => {
+                self.hub.since(key, rv.min(self.rv), &filter).map_err(|e| {
+                    ApiError::gone(format!(
+                        "too old resource version: {} ({})",
+                        e.requested, e.oldest
+                    ))
+                })?
+            }
         };
         let rx = self.hub.subscribe(key.clone(), filter, bookmarks);
         Ok((initial, rx))
