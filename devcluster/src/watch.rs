@@ -9,7 +9,7 @@ use crate::registry::ResourceKey;
 use crate::selector::{FieldSelector, LabelSelector};
 use bytes::Bytes;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::mpsc;
 
@@ -37,7 +37,8 @@ pub struct Event {
     pub key: ResourceKey,
     pub kind: EventType,
     pub object: Arc<Value>,
-    /// The object before a MODIFIED change, to turn selector transitions into ADDED/DELETED.
+    /// The object before a MODIFIED or DELETED change: to turn selector transitions into
+    /// ADDED/DELETED, and to reconstruct past states for paginated lists.
     pub old: Option<Arc<Value>>,
     /// The object serialized once for every watcher.
     json: OnceLock<Bytes>,
@@ -183,6 +184,9 @@ pub struct TooOld {
     pub oldest: u64,
 }
 
+/// Objects keyed by `(namespace, name)` as they were at some resourceVersion (None: absent).
+pub type PastStates = BTreeMap<(String, String), Option<Arc<Value>>>;
+
 /// Event history plus the registered watchers.
 pub struct WatchHub {
     history: VecDeque<Arc<Event>>,
@@ -255,6 +259,31 @@ impl WatchHub {
                 })
             })
             .collect())
+    }
+
+    /// The objects of `key` changed after `rv`, keyed by `(namespace, name)`, as they were at
+    /// `rv` (None: absent then): the state before the first change after `rv`. Costs the
+    /// number of events after `rv`. Err when the history no longer reaches back to `rv`.
+    pub fn state_before(&self, key: &ResourceKey, rv: u64) -> Result<PastStates, TooOld> {
+        if rv < self.compacted {
+            return Err(TooOld {
+                requested: rv,
+                oldest: self.compacted + 1,
+            });
+        }
+        let start = self.history.partition_point(|e| e.rv <= rv);
+        let mut past = BTreeMap::new();
+        for e in self.history.range(start..).filter(|e| &e.key == key) {
+            let id = (
+                crate::meta::namespace(&e.object).to_string(),
+                crate::meta::name(&e.object).to_string(),
+            );
+            past.entry(id).or_insert_with(|| match e.kind {
+                EventType::Added => None,
+                EventType::Modified | EventType::Deleted => e.old.clone(),
+            });
+        }
+        Ok(past)
     }
 
     /// Ends a write: every watcher's events from it are queued as one item, without blocking;

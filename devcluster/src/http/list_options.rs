@@ -6,6 +6,7 @@
 
 use super::request::Params;
 use crate::status::{ApiError, Cause};
+use crate::store::{ContinueToken, ListFrom};
 use crate::watch::WatchStart;
 
 pub const NOT_OLDER_THAN: &str = "NotOlderThan";
@@ -154,6 +155,31 @@ impl ListOptions {
             }
         }
         causes
+    }
+
+    /// Which state a valid list reads: the snapshot of its `continue` token, the past state
+    /// `resourceVersionMatch=Exact` names, or the latest one (at least `resourceVersion`).
+    pub fn list_from(&self) -> Result<ListFrom, ApiError> {
+        let rv = match self.resource_version.as_str() {
+            "" | "0" => None,
+            s => Some(
+                s.parse::<u64>()
+                    .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {s:?}")))?,
+            ),
+        };
+        if !self.continue_token.is_empty() {
+            if rv.is_some() {
+                return Err(ApiError::bad_request(
+                    "specifying resource version is not allowed when using continue",
+                ));
+            }
+            return ContinueToken::decode(&self.continue_token).map(ListFrom::Continue);
+        }
+        Ok(match (rv, self.resource_version_match.as_str()) {
+            (None, _) => ListFrom::Latest,
+            (Some(rv), EXACT) => ListFrom::Exact(rv),
+            (Some(rv), _) => ListFrom::NotOlderThan(rv),
+        })
     }
 
     /// Where a valid watch starts, as the watch cache decides: initial events when asked for

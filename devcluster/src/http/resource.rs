@@ -13,7 +13,7 @@ use crate::registry::ResourceType;
 use crate::schema_check::{FieldValidation, unknown_builtin_fields, unknown_fields};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use crate::store::{ManagerOp, Query, WriteCtx, decode_continue};
+use crate::store::{ManagerOp, Query, WriteCtx};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
@@ -327,7 +327,9 @@ fn get(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
 }
 
 fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
-    ListOptions::parse(&req.params, false).validate()?;
+    let opts = ListOptions::parse(&req.params, false);
+    opts.validate()?;
+    let from = opts.list_from()?;
     let q = req.query()?;
     let limit = match req.params.get("limit") {
         None => None,
@@ -337,15 +339,10 @@ fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
             Err(_) => return Err(ApiError::bad_request(format!("invalid limit {l:?}"))),
         },
     };
-    let after = req
-        .params
-        .get("continue")
-        .map(decode_continue)
-        .transpose()?;
     let page = shared
         .store
         .lock()
-        .list(&req.store_rt.key(), &q, limit, after);
+        .list(&req.store_rt.key(), &q, limit, from)?;
     let items: Vec<Arc<Value>> = page.items.into_iter().map(|o| req.view_arc(o)).collect();
     Ok(output::list(
         &req.rt,

@@ -6,12 +6,14 @@
 mod admission;
 mod defaults;
 mod delete;
+mod list;
 mod validate;
 mod validate_spec;
 mod workloads;
 mod write;
 
 pub use delete::{DeleteOptions, DeleteOutcome, Propagation};
+pub use list::{ContinueToken, ListFrom};
 pub use write::{ManagerOp, WriteCtx};
 
 use crate::persist::{Loaded, Persister, Record};
@@ -33,15 +35,6 @@ pub struct ObjRef {
 }
 
 type Objects = BTreeMap<(String, String), Arc<Value>>;
-
-/// A page of a list.
-#[derive(Debug)]
-pub struct ListPage {
-    pub items: Vec<Arc<Value>>,
-    pub resource_version: u64,
-    pub continue_token: Option<String>,
-    pub remaining: Option<usize>,
-}
 
 /// What a list or watch selects.
 #[derive(Debug, Clone, Default)]
@@ -192,53 +185,6 @@ impl State {
         }
     }
 
-    /// A list page; `continue_after` is the last `(namespace, name)` of the previous page.
-    pub fn list(
-        &self,
-        key: &ResourceKey,
-        q: &Query,
-        limit: Option<usize>,
-        continue_after: Option<(String, String)>,
-    ) -> ListPage {
-        let mut items = Vec::new();
-        let mut remaining = 0usize;
-        let mut last = None;
-        let matching = self.scan(key, q.namespace.as_deref()).filter(|o| {
-            q.fields.matches(o)
-                && q.labels.matches(o)
-                && q.namespace
-                    .as_deref()
-                    .is_none_or(|ns| crate::meta::namespace(o) == ns)
-        });
-        let after = |o: &Value| {
-            continue_after.as_ref().is_none_or(|(ns, n)| {
-                (crate::meta::namespace(o), crate::meta::name(o)) > (ns.as_str(), n.as_str())
-            })
-        };
-        for o in matching.filter(|o| after(o)) {
-            if limit.is_some_and(|l| items.len() >= l) {
-                remaining += 1;
-                continue;
-            }
-            last = Some((
-                crate::meta::namespace(o).to_string(),
-                crate::meta::name(o).to_string(),
-            ));
-            items.push(o.clone());
-        }
-        let (continue_token, remaining) = if remaining > 0 {
-            (last.map(encode_continue), Some(remaining))
-        } else {
-            (None, None)
-        };
-        ListPage {
-            items,
-            resource_version: self.rv,
-            continue_token,
-            remaining,
-        }
-    }
-
     /// Starts a watch: the deliveries to send first and the live receiver.
     pub fn watch(
         &mut self,
@@ -352,7 +298,8 @@ impl State {
         obj
     }
 
-    /// Removes an object at a new resourceVersion; the DELETED event carries its last state.
+    /// Removes an object at a new resourceVersion; the DELETED event carries its last state (at
+    /// the new resourceVersion) and, as `old`, the state before (for past-state lists).
     fn commit_remove(&mut self, r: &ObjRef) -> Option<Arc<Value>> {
         let old = self.remove_entry(r)?;
         self.rv += 1;
@@ -366,7 +313,7 @@ impl State {
             r.key.clone(),
             EventType::Deleted,
             last.clone(),
-            None,
+            Some(old),
         ));
         Some(last)
     }
@@ -420,24 +367,6 @@ fn crd_served_key(crd: &Value) -> Option<ResourceKey> {
         group: group.into(),
         plural: plural.into(),
     })
-}
-
-fn encode_continue((ns, name): (String, String)) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(serde_json::json!({ "ns": ns, "name": name }).to_string())
-}
-
-/// Decodes a `continue` token into the last `(namespace, name)` of the previous page.
-pub fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
-    use base64::Engine;
-    let bad = || ApiError::bad_request(format!("invalid continue token {token:?}"));
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| bad())?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    field("ns").zip(field("name")).ok_or_else(bad)
 }
 
 /// The store: the state behind one lock.

@@ -3,6 +3,7 @@
 //! persistence across a restart. One test binary; the helpers are here, the tests in modules.
 
 mod fidelity;
+mod lists;
 mod persistence;
 mod rules;
 mod ssa;
