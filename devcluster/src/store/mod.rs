@@ -16,7 +16,7 @@ pub use delete::{DeleteOptions, DeleteOutcome, Propagation};
 pub use list::{ContinueToken, ListFrom};
 pub use write::{ManagerOp, WriteCtx};
 
-use crate::persist::{Loaded, Persister, Record};
+use crate::persist::{Durability, Loaded, Persister, Record};
 use crate::registry::{Registry, ResourceKey, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
@@ -89,7 +89,7 @@ pub struct State {
     records_since_snapshot: usize,
     snapshot_every: usize,
     simulate_workloads: bool,
-    pending_ack: Option<oneshot::Receiver<Result<(), String>>>,
+    pending_ack: Option<oneshot::Receiver<Durability>>,
 }
 
 impl State {
@@ -402,7 +402,10 @@ impl Store {
             match ack.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
-                    return Err(ApiError::internal(format!("persisting the change: {e}")));
+                    return Err(ApiError::internal(format!(
+                        "persisting the change: {}",
+                        e.report()
+                    )));
                 }
                 Err(_) => {
                     return Err(ApiError::internal(
