@@ -16,6 +16,7 @@ mod http;
 mod kubeconfig;
 mod meta;
 mod openapi;
+mod openapi_v2;
 mod patch;
 mod persist;
 mod protobuf;
