@@ -17,6 +17,7 @@ mod kinds;
 mod kubeconfig;
 mod meta;
 mod openapi;
+mod openapi_v2;
 mod patch;
 mod persist;
 mod protobuf;

@@ -2,14 +2,16 @@
 //! committed change, fsynced before the write is answered) plus a snapshot (`snapshot.json`,
 //! written to a temporary file, fsynced and atomically renamed) that compaction writes before it
 //! truncates the log. Loading reads the snapshot, then replays the log records newer than it; a
-//! torn last line (a crash mid-append) is ignored and cut off.
+//! torn last line (a crash mid-append) is ignored, and cut off before the writer gets the log: if
+//! it cannot be cut, opening fails and nothing is appended behind it, so the directory still
+//! loads once the cause is fixed. Loader and writer report the same typed errors.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use tokio::sync::oneshot;
 
 const LOG: &str = "log.jsonl";
@@ -49,12 +51,68 @@ pub enum PersistError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cutting the torn last line off {path}")]
+    CutTornTail {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("starting the persistence thread")]
     Spawn {
         #[source]
         source: std::io::Error,
     },
+    #[error("serializing the {what}")]
+    Serialize {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("appending to {path}")]
+    Append {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("syncing {path}")]
+    SyncLog {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("writing the snapshot {path}")]
+    WriteSnapshot {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("truncating {path} after a snapshot")]
+    TruncateLog {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the persistence thread stopped")]
+    WriterStopped,
 }
+
+impl PersistError {
+    /// The error and its sources, `: `-separated (for a one-line report such as a 500's message).
+    pub fn report(&self) -> String {
+        let mut out = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(e) = source {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            source = e.source();
+        }
+        out
+    }
+}
+
+/// Whether a queued change (and everything queued before it) is durable. One failure answers
+/// every change of the batch it was in, hence the `Arc`.
+pub type Durability = Result<(), Arc<PersistError>>;
 
 /// One committed change: `object` is the new state, or None when the object was removed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,7 +138,16 @@ pub struct Loaded {
     pub records: Vec<Record>,
 }
 
-type Ack = oneshot::Sender<Result<(), String>>;
+/// How the log ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogEnd {
+    /// Every line is a complete record.
+    Clean,
+    /// A crash left a partial last line after `good_len` bytes of complete records.
+    Torn { good_len: u64 },
+}
+
+type Ack = oneshot::Sender<Durability>;
 
 enum Job {
     Append(Vec<u8>, Ack),
@@ -98,7 +165,7 @@ pub fn open(dir: &Path) -> Result<(Persister, Loaded), PersistError> {
         path: dir.into(),
         source,
     })?;
-    let loaded = load(dir)?;
+    let (loaded, end) = load(dir)?;
     let log_path = dir.join(LOG);
     let log = OpenOptions::new()
         .create(true)
@@ -108,63 +175,85 @@ pub fn open(dir: &Path) -> Result<(Persister, Loaded), PersistError> {
             path: log_path.clone(),
             source,
         })?;
+    // Before anything is appended: a record written behind a torn line would make that line
+    // corrupt rather than last, and the directory would no longer load.
+    cut_torn_tail(&log, &log_path, end)?;
     // Make the log's directory entry durable too (it may have just been created).
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|source| PersistError::OpenLog {
-            path: log_path,
+            path: log_path.clone(),
             source,
         })?;
     let (tx, rx) = mpsc::channel();
     let dir = dir.to_path_buf();
     std::thread::Builder::new()
         .name("devcluster-persist".into())
-        .spawn(move || writer(dir, log, rx))
+        .spawn(move || writer(dir, log_path, log, rx))
         .map_err(|source| PersistError::Spawn { source })?;
     Ok((Persister { tx }, loaded))
 }
 
+/// Cuts a torn last line off the log (through the handle the writer will append with).
+fn cut_torn_tail(log: &File, path: &Path, end: LogEnd) -> Result<(), PersistError> {
+    let LogEnd::Torn { good_len } = end else {
+        return Ok(());
+    };
+    log.set_len(good_len)
+        .and_then(|()| log.sync_all())
+        .map_err(|source| PersistError::CutTornTail {
+            path: path.into(),
+            source,
+        })
+}
+
 impl Persister {
     /// Queues one record; the receiver resolves once it is durable.
-    pub fn append(&self, record: &Record) -> oneshot::Receiver<Result<(), String>> {
-        let (ack, rx) = oneshot::channel();
+    pub fn append(&self, record: &Record) -> oneshot::Receiver<Durability> {
         match serde_json::to_vec(record) {
             Ok(mut line) => {
                 line.push(b'\n');
-                if let Err(mpsc::SendError(Job::Append(_, ack))) =
-                    self.tx.send(Job::Append(line, ack))
-                {
-                    let _ = ack.send(Err("persistence thread stopped".into()));
-                }
+                self.queue(|ack| Job::Append(line, ack))
             }
-            Err(e) => {
-                let _ = ack.send(Err(format!("serializing record: {e}")));
-            }
+            Err(source) => failed(PersistError::Serialize {
+                what: "record",
+                source,
+            }),
         }
-        rx
     }
 
     /// Queues a snapshot of the whole state at `rv`; the log is truncated once it is in place.
     /// The receiver resolves when the snapshot (and every record before it) is durable.
-    pub fn snapshot(&self, rv: u64, records: Vec<Record>) -> oneshot::Receiver<Result<(), String>> {
-        let (ack, rx) = oneshot::channel();
+    pub fn snapshot(&self, rv: u64, records: Vec<Record>) -> oneshot::Receiver<Durability> {
         match serde_json::to_vec(&Snapshot { rv, records }) {
-            Ok(bytes) => {
-                if let Err(mpsc::SendError(Job::Snapshot(_, ack))) =
-                    self.tx.send(Job::Snapshot(bytes, ack))
-                {
-                    let _ = ack.send(Err("persistence thread stopped".into()));
-                }
-            }
-            Err(e) => {
-                let _ = ack.send(Err(format!("serializing the snapshot: {e}")));
-            }
+            Ok(bytes) => self.queue(|ack| Job::Snapshot(bytes, ack)),
+            Err(source) => failed(PersistError::Serialize {
+                what: "snapshot",
+                source,
+            }),
+        }
+    }
+
+    fn queue(&self, job: impl FnOnce(Ack) -> Job) -> oneshot::Receiver<Durability> {
+        let (ack, rx) = oneshot::channel();
+        if let Err(mpsc::SendError(Job::Append(_, ack) | Job::Snapshot(_, ack))) =
+            self.tx.send(job(ack))
+        {
+            let _ = ack.send(Err(Arc::new(PersistError::WriterStopped)));
         }
         rx
     }
 }
 
-fn load(dir: &Path) -> Result<Loaded, PersistError> {
+/// A receiver that already holds `e`.
+fn failed(e: PersistError) -> oneshot::Receiver<Durability> {
+    let (ack, rx) = oneshot::channel();
+    let _ = ack.send(Err(Arc::new(e)));
+    rx
+}
+
+/// Reads the snapshot and the log; a torn last line is left out (and reported, to be cut).
+fn load(dir: &Path) -> Result<(Loaded, LogEnd), PersistError> {
     let mut loaded = Loaded::default();
     let snap_path = dir.join(SNAPSHOT);
     match std::fs::read(&snap_path) {
@@ -188,7 +277,7 @@ fn load(dir: &Path) -> Result<Loaded, PersistError> {
     let log_path = dir.join(LOG);
     let file = match File::open(&log_path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(loaded),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((loaded, LogEnd::Clean)),
         Err(source) => {
             return Err(PersistError::Read {
                 path: log_path,
@@ -238,31 +327,33 @@ fn load(dir: &Path) -> Result<Loaded, PersistError> {
             break;
         }
     }
-    if torn {
-        // Cut the torn tail so that the next append starts on a clean line.
-        if let Ok(f) = OpenOptions::new().write(true).open(&log_path) {
-            let _ = f.set_len(good_len);
-            let _ = f.sync_all();
-        }
-    }
-    Ok(loaded)
+    let end = match torn {
+        true => LogEnd::Torn { good_len },
+        false => LogEnd::Clean,
+    };
+    Ok((loaded, end))
 }
 
-fn writer(dir: PathBuf, mut log: File, rx: mpsc::Receiver<Job>) {
+fn writer(dir: PathBuf, log_path: PathBuf, mut log: File, rx: mpsc::Receiver<Job>) {
+    let io = |make: fn(PathBuf, std::io::Error) -> PersistError| {
+        let path = log_path.clone();
+        move |source| Arc::new(make(path.clone(), source))
+    };
+    let append = io(|path, source| PersistError::Append { path, source });
+    let sync = io(|path, source| PersistError::SyncLog { path, source });
+    let truncate = io(|path, source| PersistError::TruncateLog { path, source });
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while let Ok(more) = rx.try_recv() {
             jobs.push(more);
         }
         let mut acks = Vec::new();
-        let mut result: Result<(), String> = Ok(());
+        let mut result: Durability = Ok(());
         for job in jobs {
             match job {
                 Job::Append(line, ack) => {
                     if result.is_ok() {
-                        result = log
-                            .write_all(&line)
-                            .map_err(|e| format!("appending to the log: {e}"));
+                        result = log.write_all(&line).map_err(&append);
                     }
                     acks.push(ack);
                 }
@@ -270,20 +361,22 @@ fn writer(dir: PathBuf, mut log: File, rx: mpsc::Receiver<Job>) {
                     acks.push(ack);
                     // Earlier appends must be durable before the log can be cut.
                     if result.is_ok() {
-                        result = log.sync_data().map_err(|e| format!("syncing the log: {e}"));
+                        result = log.sync_data().map_err(&sync);
                     }
                     if result.is_ok() {
-                        result = write_snapshot(&dir, &bytes).and_then(|()| {
-                            log.set_len(0)
-                                .and_then(|()| log.sync_all())
-                                .map_err(|e| format!("truncating the log: {e}"))
-                        });
+                        result = write_snapshot(&dir, &bytes).map_err(Arc::new);
+                    }
+                    if result.is_ok() {
+                        result = log
+                            .set_len(0)
+                            .and_then(|()| log.sync_all())
+                            .map_err(&truncate);
                     }
                 }
             }
         }
         if result.is_ok() && !acks.is_empty() {
-            result = log.sync_data().map_err(|e| format!("syncing the log: {e}"));
+            result = log.sync_data().map_err(&sync);
         }
         for ack in acks {
             let _ = ack.send(result.clone());
@@ -291,7 +384,7 @@ fn writer(dir: PathBuf, mut log: File, rx: mpsc::Receiver<Job>) {
     }
 }
 
-fn write_snapshot(dir: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_snapshot(dir: &Path, bytes: &[u8]) -> Result<(), PersistError> {
     let tmp = dir.join(SNAPSHOT_TMP);
     let run = || -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
@@ -300,7 +393,10 @@ fn write_snapshot(dir: &Path, bytes: &[u8]) -> Result<(), String> {
         std::fs::rename(&tmp, dir.join(SNAPSHOT))?;
         File::open(dir)?.sync_all()
     };
-    run().map_err(|e| format!("writing the snapshot: {e}"))
+    run().map_err(|source| PersistError::WriteSnapshot {
+        path: dir.join(SNAPSHOT),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -327,12 +423,7 @@ mod tests {
             p.append(&rec(1, "a")).await.expect("ack").expect("durable");
             p.append(&rec(2, "b")).await.expect("ack").expect("durable");
         }
-        let mut f = OpenOptions::new()
-            .append(true)
-            .open(dir.path().join(LOG))
-            .expect("open log");
-        f.write_all(b"{\"rv\":3,\"gro").expect("torn write");
-        drop(f);
+        tear(dir.path(), b"{\"rv\":3,\"gro");
         let (p, loaded) = open(dir.path()).expect("reopen");
         assert_eq!(loaded.rv, 2);
         assert_eq!(loaded.records.len(), 2);
@@ -347,6 +438,59 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["a", "b", "c"]
         );
+    }
+
+    /// Appends `bytes` to the log under `dir`, as a crash mid-append leaves it.
+    fn tear(dir: &Path, bytes: &[u8]) {
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.join(LOG))
+            .expect("open log");
+        f.write_all(bytes).expect("torn write");
+    }
+
+    #[tokio::test]
+    async fn a_torn_tail_that_cannot_be_cut_is_a_typed_error_and_the_directory_still_loads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let (p, _) = open(dir.path()).expect("open");
+            p.append(&rec(1, "a")).await.expect("ack").expect("durable");
+        }
+        tear(dir.path(), b"{\"rv\":2,\"gro");
+        let (_, end) = load(dir.path()).expect("loads");
+        assert!(matches!(end, LogEnd::Torn { .. }));
+        // A handle that cannot truncate (read-only) stands for a disk that refuses: the cut
+        // fails with a typed error, and nothing is appended behind the torn line.
+        let path = dir.path().join(LOG);
+        let read_only = File::open(&path).expect("open read-only");
+        match cut_torn_tail(&read_only, &path, end) {
+            Err(e @ PersistError::CutTornTail { .. }) => {
+                assert!(e.report().starts_with("cutting the torn last line off "));
+            }
+            other => panic!("expected CutTornTail, got {other:?}"),
+        }
+        let (p, loaded) = open(dir.path()).expect("still loads");
+        assert_eq!(loaded.rv, 1);
+        p.append(&rec(2, "b")).await.expect("ack").expect("durable");
+        drop(p);
+        let (_p, loaded) = open(dir.path()).expect("loads after appending");
+        assert_eq!(loaded.rv, 2);
+        assert_eq!(loaded.records.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn writer_errors_are_typed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (p, _) = open(dir.path()).expect("open");
+        // The snapshot's temporary file cannot be created where a directory stands.
+        std::fs::create_dir(dir.path().join(SNAPSHOT_TMP)).expect("block the temp file");
+        let e = p
+            .snapshot(1, vec![rec(1, "a")])
+            .await
+            .expect("ack")
+            .expect_err("refused");
+        assert!(matches!(*e, PersistError::WriteSnapshot { .. }), "{e:?}");
+        assert!(e.report().starts_with("writing the snapshot "));
     }
 
     #[tokio::test]

@@ -21,6 +21,9 @@ pub struct ApiError {
     pub reason: &'static str,
     pub message: String,
     pub details: Option<Value>,
+    /// `metadata.continue` of the Status (a 410 for an expired `continue` token hands out a
+    /// token that continues from the latest state).
+    pub continue_token: Option<String>,
 }
 
 /// The resource as kube-apiserver names it in messages: `configmaps`, `deployments.apps`.
@@ -47,7 +50,13 @@ impl ApiError {
             reason,
             message: message.into(),
             details: None,
+            continue_token: None,
         }
+    }
+
+    pub fn with_continue(mut self, token: String) -> Self {
+        self.continue_token = Some(token);
+        self
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -112,7 +121,11 @@ impl ApiError {
         } else {
             format!("[{}]", parts.join(", "))
         };
-        let mut d = json!({ "name": name, "kind": kind });
+        let mut d = json!({ "kind": kind });
+        if !name.is_empty() {
+            // Go's `omitempty`: a nameless object (ListOptions) has no `name`.
+            d["name"] = json!(name);
+        }
         if !group.is_empty() {
             d["group"] = json!(group);
         }
@@ -199,6 +212,9 @@ impl ApiError {
         });
         if let Some(d) = &self.details {
             s["details"] = d.clone();
+        }
+        if let Some(c) = &self.continue_token {
+            s["metadata"]["continue"] = json!(c);
         }
         s
     }

@@ -9,7 +9,7 @@ use crate::registry::ResourceKey;
 use crate::selector::{FieldSelector, LabelSelector};
 use bytes::Bytes;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::mpsc;
 
@@ -37,10 +37,13 @@ pub struct Event {
     pub key: ResourceKey,
     pub kind: EventType,
     pub object: Arc<Value>,
-    /// The object before a MODIFIED change, to turn selector transitions into ADDED/DELETED.
+    /// The object before a MODIFIED or DELETED change: to turn selector transitions into
+    /// ADDED/DELETED, and to reconstruct past states for paginated lists.
     pub old: Option<Arc<Value>>,
     /// The object serialized once for every watcher.
     json: OnceLock<Bytes>,
+    /// What watchers the object left get (see `seen_as`), built once for all of them.
+    left: OnceLock<(Arc<Value>, Bytes)>,
 }
 
 impl Event {
@@ -58,6 +61,20 @@ impl Event {
             object,
             old,
             json: OnceLock::new(),
+            left: OnceLock::new(),
+        }
+    }
+
+    /// The object a watcher that sees this event as `kind` receives, with its JSON. A MODIFIED
+    /// change that takes the object out of the watcher's selector is a DELETED carrying the
+    /// previous state (the one that matched) at this event's resourceVersion, as the cacher's
+    /// `convertToWatchEvent` sends it; every other view carries the new state.
+    pub fn seen_as(&self, kind: EventType) -> (Arc<Value>, Bytes) {
+        match (self.kind, kind, &self.old) {
+            (EventType::Modified, EventType::Deleted, Some(old)) => {
+                self.left.get_or_init(|| left_state(old, self.rv)).clone()
+            }
+            _ => (self.object.clone(), self.object_json()),
         }
     }
 
@@ -67,6 +84,26 @@ impl Event {
             .get_or_init(|| Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default()))
             .clone()
     }
+}
+
+/// `old` with its resourceVersion set to `rv`, and its JSON.
+fn left_state(old: &Value, rv: u64) -> (Arc<Value>, Bytes) {
+    let mut obj = old.clone();
+    crate::meta::meta_mut(&mut obj).insert("resourceVersion".into(), Value::from(rv.to_string()));
+    let json = Bytes::from(serde_json::to_vec(&obj).unwrap_or_default());
+    (Arc::new(obj), json)
+}
+
+/// Where a watch starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchStart {
+    /// A synthetic ADDED per current object first; `end_bookmark` asks for the
+    /// `k8s.io/initial-events-end` BOOKMARK after them.
+    Initial { end_bookmark: bool },
+    /// Changes after the current resourceVersion only.
+    Now,
+    /// Changes after this resourceVersion (replayed from history, 410 when too old).
+    After(u64),
 }
 
 /// What one watcher receives.
@@ -147,6 +184,9 @@ pub struct TooOld {
     pub oldest: u64,
 }
 
+/// Objects keyed by `(namespace, name)` as they were at some resourceVersion (None: absent).
+pub type PastStates = BTreeMap<(String, String), Option<Arc<Value>>>;
+
 /// Event history plus the registered watchers.
 pub struct WatchHub {
     history: VecDeque<Arc<Event>>,
@@ -219,6 +259,31 @@ impl WatchHub {
                 })
             })
             .collect())
+    }
+
+    /// The objects of `key` changed after `rv`, keyed by `(namespace, name)`, as they were at
+    /// `rv` (None: absent then): the state before the first change after `rv`. Costs the
+    /// number of events after `rv`. Err when the history no longer reaches back to `rv`.
+    pub fn state_before(&self, key: &ResourceKey, rv: u64) -> Result<PastStates, TooOld> {
+        if rv < self.compacted {
+            return Err(TooOld {
+                requested: rv,
+                oldest: self.compacted + 1,
+            });
+        }
+        let start = self.history.partition_point(|e| e.rv <= rv);
+        let mut past = BTreeMap::new();
+        for e in self.history.range(start..).filter(|e| &e.key == key) {
+            let id = (
+                crate::meta::namespace(&e.object).to_string(),
+                crate::meta::name(&e.object).to_string(),
+            );
+            past.entry(id).or_insert_with(|| match e.kind {
+                EventType::Added => None,
+                EventType::Modified | EventType::Deleted => e.old.clone(),
+            });
+        }
+        Ok(past)
     }
 
     /// Ends a write: every watcher's events from it are queued as one item, without blocking;
@@ -324,6 +389,29 @@ mod tests {
             f.view(&ev(1, EventType::Modified, json!({"a":"b"}), None)),
             Some(EventType::Added)
         );
+    }
+
+    #[test]
+    fn leaving_the_selector_delivers_the_previous_state_at_the_new_resource_version() {
+        let old = json!({"metadata":{"name":"x","namespace":"a","labels":{"a":"b"},
+            "resourceVersion":"4"}, "data": {"v": "old"}});
+        let event = ev(7, EventType::Modified, json!({"a":"c"}), Some(old));
+        let (obj, bytes) = event.seen_as(EventType::Deleted);
+        assert_eq!(obj["metadata"]["labels"], json!({"a":"b"}));
+        assert_eq!(obj["metadata"]["resourceVersion"], "7");
+        assert_eq!(obj["data"]["v"], "old");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).ok().as_ref(),
+            Some(&*obj)
+        );
+        // Every other view carries the new state.
+        let (obj, _) = event.seen_as(EventType::Modified);
+        assert_eq!(obj["metadata"]["labels"], json!({"a":"c"}));
+        let added = ev(8, EventType::Added, json!({"a":"b"}), None);
+        assert!(Arc::ptr_eq(
+            &added.seen_as(EventType::Added).0,
+            &added.object
+        ));
     }
 
     #[test]

@@ -702,3 +702,44 @@ fn simulated_workloads_let_rollout_status_finish() {
     let table = c.ok(&["get", "deployment", "web"]);
     assert!(table.contains("3/3"), "{table}");
 }
+
+/// A `kind: List` file, as `kubectl get -o yaml` writes it: kubectl validates its items on the
+/// client against `/openapi/v2`, for `create -f` and `apply -f` alike.
+#[test]
+fn apply_and_create_of_a_kind_list_file() {
+    let c = Cluster::start();
+    c.ok(&["create", "configmap", "one", "--from-literal=a=1"]);
+    c.ok(&["create", "configmap", "two", "--from-literal=b=2"]);
+    let listed = c.ok(&["get", "configmap", "one", "two", "-o", "yaml"]);
+    assert!(listed.contains("kind: List"), "{listed}");
+    let file = c.write("list.yaml", &listed);
+    c.ok(&["delete", "configmap", "one", "two"]);
+
+    let created = c.ok(&["create", "-f", &file]);
+    assert!(
+        created.contains("configmap/one created") && created.contains("configmap/two created"),
+        "{created}"
+    );
+    assert_eq!(c.json(&["get", "cm", "two"])["data"]["b"], "2");
+
+    // Get, edit, apply (the file carries the current resourceVersions and uids).
+    let current = c.ok(&["get", "configmap", "one", "two", "-o", "yaml"]);
+    let changed = c.write(
+        "changed.yaml",
+        &current.replace("a: \"1\"", "a: \"changed\""),
+    );
+    let applied = c.ok(&["apply", "-f", &changed]);
+    assert!(
+        applied.contains("configmap/one configured") && applied.contains("configmap/two"),
+        "{applied}"
+    );
+    assert_eq!(c.json(&["get", "cm", "one"])["data"]["a"], "changed");
+
+    let fresh = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: three}\n  data: {c: \"3\"}\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: four}\n  stringData: {d: \"4\"}\n";
+    let fresh = c.write("fresh.yaml", fresh);
+    let applied = c.ok(&["apply", "-f", &fresh]);
+    assert!(
+        applied.contains("configmap/three created") && applied.contains("secret/four created"),
+        "{applied}"
+    );
+}

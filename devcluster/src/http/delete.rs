@@ -7,7 +7,7 @@ use super::request;
 use super::resource::Req;
 use crate::registry::ResourceType;
 use crate::status::ApiError;
-use crate::store::{DeleteOptions, DeleteOutcome, ManagerOp, Propagation};
+use crate::store::{DeleteOptions, DeleteOutcome, ListFrom, ManagerOp, Propagation};
 use axum::response::Response;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -105,7 +105,7 @@ pub(super) async fn delete_collection(
     let deleted = shared
         .store
         .write(|st| {
-            let page = st.list(&rt.key(), &q, None, None);
+            let page = st.list(&rt.key(), &q, None, ListFrom::Latest)?;
             let mut out = Vec::new();
             for item in page.items {
                 let ns = crate::meta::namespace(&item).to_string();

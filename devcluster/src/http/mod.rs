@@ -2,6 +2,7 @@
 //! answers discovery and OpenAPI documents, and hands resource requests to [`resource`].
 
 mod delete;
+mod list_options;
 mod output;
 pub mod path;
 pub mod request;
@@ -14,7 +15,7 @@ use crate::faults::Faults;
 use crate::requests::{RecordedRequest, RequestLog};
 use crate::status::ApiError;
 use crate::store::Store;
-use crate::{discovery, openapi};
+use crate::{discovery, openapi, openapi_v2};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -132,6 +133,15 @@ async fn answer(
             match discovery::resource_list(&shared.store.lock().registry, &group, &version) {
                 Some(doc) => json(200, &doc),
                 None => error(&ApiError::no_route()),
+            }
+        }
+        Route::OpenApiV2 => {
+            let registry = &shared.store.lock().registry;
+            if openapi_v2::wants_protobuf(accept) {
+                let doc = openapi_v2::document_protobuf(registry);
+                output::bytes_response(200, doc, openapi_v2::PROTOBUF_CONTENT_TYPE)
+            } else {
+                json(200, &openapi_v2::document(registry))
             }
         }
         Route::OpenApiV3Root => json(200, &openapi::root(&shared.store.lock().registry)),

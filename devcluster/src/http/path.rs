@@ -20,6 +20,7 @@ pub enum Route {
     Apis,
     ApiGroup(String),
     ResourceList { group: String, version: String },
+    OpenApiV2,
     OpenApiV3Root,
     OpenApiV3 { group: String, version: String },
     Resource(ResourcePath),
@@ -67,6 +68,7 @@ pub fn parse(path: &str) -> Route {
             version: v.to_string(),
         },
         ["apis", g, v, rest @ ..] => resource(g, v, rest),
+        ["openapi", "v2"] => Route::OpenApiV2,
         ["openapi", "v3"] => Route::OpenApiV3Root,
         ["openapi", "v3", "api", v] => Route::OpenApiV3 {
             group: String::new(),
@@ -126,5 +128,6 @@ mod tests {
                 version: "v1".into()
             }
         );
+        assert_eq!(parse("/openapi/v2"), Route::OpenApiV2);
     }
 }

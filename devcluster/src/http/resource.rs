@@ -3,6 +3,7 @@
 //! `delete`).
 
 use super::Shared;
+use super::list_options::ListOptions;
 use super::output::{self, json};
 use super::path::ResourcePath;
 use super::request::{self, Params};
@@ -12,9 +13,8 @@ use crate::registry::ResourceType;
 use crate::schema_check::{FieldValidation, unknown_builtin_fields, unknown_fields};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use crate::store::{ManagerOp, Query, WriteCtx, decode_continue};
+use crate::store::{ManagerOp, Query, WriteCtx};
 use crate::verb::Verb;
-use crate::watch::Delivery;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
@@ -337,6 +337,9 @@ fn get(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
 }
 
 fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
+    let opts = ListOptions::parse(&req.params, false);
+    opts.validate()?;
+    let from = opts.list_from()?;
     let q = req.query()?;
     let limit = match req.params.get("limit") {
         None => None,
@@ -346,15 +349,10 @@ fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
             Err(_) => return Err(ApiError::bad_request(format!("invalid limit {l:?}"))),
         },
     };
-    let after = req
-        .params
-        .get("continue")
-        .map(decode_continue)
-        .transpose()?;
     let page = shared
         .store
         .lock()
-        .list(&req.store_rt.key(), &q, limit, after);
+        .list(&req.store_rt.key(), &q, limit, from)?;
     let items: Vec<Arc<Value>> = page.items.into_iter().map(|o| req.view_arc(o)).collect();
     Ok(output::list(
         &req.rt,
@@ -368,16 +366,11 @@ fn list(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
 }
 
 fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
+    let opts = ListOptions::parse(&req.params, true);
+    opts.validate()?;
     let q = req.query()?;
-    let initial_events = req.params.flag("sendInitialEvents");
-    let rv = match req.params.get("resourceVersion") {
-        _ if initial_events => None,
-        None | Some("0") => None,
-        Some(s) => Some(
-            s.parse::<u64>()
-                .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {s:?}")))?,
-        ),
-    };
+    let bookmarks = req.params.flag("allowWatchBookmarks");
+    let start = opts.watch_start(bookmarks)?;
     let timeout = req
         .params
         .get("timeoutSeconds")
@@ -387,18 +380,10 @@ fn watch(shared: &Shared, req: &Req<'_>) -> Result<Response, ApiError> {
         })
         .transpose()?
         .map(Duration::from_secs);
-    let bookmarks = req.params.flag("allowWatchBookmarks");
-    let started = {
-        let mut st = shared.store.lock();
-        let current = st.resource_version();
-        st.watch(&req.store_rt.key(), &q, rv, bookmarks)
-            .map(|(mut initial, rx)| {
-                if initial_events {
-                    initial.push(Delivery::InitialEventsEnd(current));
-                }
-                (initial, rx)
-            })
-    };
+    let started = shared
+        .store
+        .lock()
+        .watch(&req.store_rt.key(), &q, start, bookmarks);
     match started {
         Ok((initial, rx)) => Ok(stream::watch_response(
             req.rt.clone(),

@@ -74,13 +74,13 @@ impl Render {
                 Some(f) => self.line("ADDED", &f(&obj), None),
                 None => self.line("ADDED", &obj, None),
             },
-            Delivery::Event { kind, event } => match self.convert {
-                Some(f) => self.line(kind.as_str(), &f(&event.object), None),
-                None => {
-                    let pre = event.object_json();
-                    self.line(kind.as_str(), &event.object, Some(pre))
+            Delivery::Event { kind, event } => {
+                let (object, pre) = event.seen_as(kind);
+                match self.convert {
+                    Some(f) => self.line(kind.as_str(), &f(&object), None),
+                    None => self.line(kind.as_str(), &object, Some(pre)),
                 }
-            },
+            }
             Delivery::Bookmark(rv) => {
                 let obj = json!({
                     "kind": self.rt.kind, "apiVersion": self.gv,

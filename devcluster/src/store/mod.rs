@@ -5,18 +5,20 @@
 
 mod admission;
 mod delete;
+mod list;
 mod validate;
 mod workloads;
 mod write;
 
 pub use delete::{DeleteOptions, DeleteOutcome, Propagation};
+pub use list::{ContinueToken, ListFrom};
 pub use write::{ManagerOp, WriteCtx};
 
-use crate::persist::{Loaded, Persister, Record};
+use crate::persist::{Durability, Loaded, Persister, Record};
 use crate::registry::{Registry, ResourceKey, ResourceType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use crate::watch::{Delivery, Event, EventType, WatchFilter, WatchHub};
+use crate::watch::{Delivery, Event, EventType, WatchFilter, WatchHub, WatchStart};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,15 +33,6 @@ pub struct ObjRef {
 }
 
 type Objects = BTreeMap<(String, String), Arc<Value>>;
-
-/// A page of a list.
-#[derive(Debug)]
-pub struct ListPage {
-    pub items: Vec<Arc<Value>>,
-    pub resource_version: u64,
-    pub continue_token: Option<String>,
-    pub remaining: Option<usize>,
-}
 
 /// What a list or watch selects.
 #[derive(Debug, Clone, Default)]
@@ -94,7 +87,7 @@ pub struct State {
     records_since_snapshot: usize,
     snapshot_every: usize,
     simulate_workloads: bool,
-    pending_ack: Option<oneshot::Receiver<Result<(), String>>>,
+    pending_ack: Option<oneshot::Receiver<Durability>>,
 }
 
 impl State {
@@ -190,75 +183,36 @@ impl State {
         }
     }
 
-    /// A list page; `continue_after` is the last `(namespace, name)` of the previous page.
-    pub fn list(
-        &self,
-        key: &ResourceKey,
-        q: &Query,
-        limit: Option<usize>,
-        continue_after: Option<(String, String)>,
-    ) -> ListPage {
-        let mut items = Vec::new();
-        let mut remaining = 0usize;
-        let mut last = None;
-        let matching = self.scan(key, q.namespace.as_deref()).filter(|o| {
-            q.fields.matches(o)
-                && q.labels.matches(o)
-                && q.namespace
-                    .as_deref()
-                    .is_none_or(|ns| crate::meta::namespace(o) == ns)
-        });
-        let after = |o: &Value| {
-            continue_after.as_ref().is_none_or(|(ns, n)| {
-                (crate::meta::namespace(o), crate::meta::name(o)) > (ns.as_str(), n.as_str())
-            })
-        };
-        for o in matching.filter(|o| after(o)) {
-            if limit.is_some_and(|l| items.len() >= l) {
-                remaining += 1;
-                continue;
-            }
-            last = Some((
-                crate::meta::namespace(o).to_string(),
-                crate::meta::name(o).to_string(),
-            ));
-            items.push(o.clone());
-        }
-        let (continue_token, remaining) = if remaining > 0 {
-            (last.map(encode_continue), Some(remaining))
-        } else {
-            (None, None)
-        };
-        ListPage {
-            items,
-            resource_version: self.rv,
-            continue_token,
-            remaining,
-        }
-    }
-
     /// Starts a watch: the deliveries to send first and the live receiver.
-    /// `rv` None means "now, with synthetic ADDED events for the current objects".
     pub fn watch(
         &mut self,
         key: &ResourceKey,
         q: &Query,
-        rv: Option<u64>,
+        start: WatchStart,
         bookmarks: bool,
     ) -> Result<(Vec<Delivery>, mpsc::Receiver<Delivery>), ApiError> {
         let filter = q.filter();
-        let initial = match rv {
-            None => self
-                .scan(key, q.namespace.as_deref())
-                .filter(|o| filter.matches(o))
-                .map(|o| Delivery::Initial(o.clone()))
-                .collect(),
-            Some(rv) => self.hub.since(key, rv.min(self.rv), &filter).map_err(|e| {
-                ApiError::gone(format!(
-                    "too old resource version: {} ({})",
-                    e.requested, e.oldest
-                ))
-            })?,
+        let initial = match start {
+            WatchStart::Initial { end_bookmark } => {
+                let mut initial: Vec<Delivery> = self
+                    .scan(key, q.namespace.as_deref())
+                    .filter(|o| filter.matches(o))
+                    .map(|o| Delivery::Initial(o.clone()))
+                    .collect();
+                if end_bookmark {
+                    initial.push(Delivery::InitialEventsEnd(self.rv));
+                }
+                initial
+            }
+            WatchStart::Now => Vec::new(),
+            WatchStart::After(rv) => {
+                self.hub.since(key, rv.min(self.rv), &filter).map_err(|e| {
+                    ApiError::gone(format!(
+                        "too old resource version: {} ({})",
+                        e.requested, e.oldest
+                    ))
+                })?
+            }
         };
         let rx = self.hub.subscribe(key.clone(), filter, bookmarks);
         Ok((initial, rx))
@@ -342,7 +296,8 @@ impl State {
         obj
     }
 
-    /// Removes an object at a new resourceVersion; the DELETED event carries its last state.
+    /// Removes an object at a new resourceVersion; the DELETED event carries its last state (at
+    /// the new resourceVersion) and, as `old`, the state before (for past-state lists).
     fn commit_remove(&mut self, r: &ObjRef) -> Option<Arc<Value>> {
         let old = self.remove_entry(r)?;
         self.rv += 1;
@@ -356,7 +311,7 @@ impl State {
             r.key.clone(),
             EventType::Deleted,
             last.clone(),
-            None,
+            Some(old),
         ));
         Some(last)
     }
@@ -412,24 +367,6 @@ fn crd_served_key(crd: &Value) -> Option<ResourceKey> {
     })
 }
 
-fn encode_continue((ns, name): (String, String)) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(serde_json::json!({ "ns": ns, "name": name }).to_string())
-}
-
-/// Decodes a `continue` token into the last `(namespace, name)` of the previous page.
-pub fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
-    use base64::Engine;
-    let bad = || ApiError::bad_request(format!("invalid continue token {token:?}"));
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| bad())?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    field("ns").zip(field("name")).ok_or_else(bad)
-}
-
 /// The store: the state behind one lock.
 pub struct Store {
     state: Mutex<State>,
@@ -463,7 +400,10 @@ impl Store {
             match ack.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
-                    return Err(ApiError::internal(format!("persisting the change: {e}")));
+                    return Err(ApiError::internal(format!(
+                        "persisting the change: {}",
+                        e.report()
+                    )));
                 }
                 Err(_) => {
                     return Err(ApiError::internal(

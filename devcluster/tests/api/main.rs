@@ -4,6 +4,7 @@
 
 mod controllers;
 mod fidelity;
+mod lists;
 mod persistence;
 mod rules;
 mod semantics;

@@ -140,3 +140,41 @@ async fn a_killed_server_loses_no_acknowledged_write() {
         .await
         .expect("writes go on");
 }
+
+#[tokio::test]
+async fn a_torn_last_log_line_is_dropped_and_later_writes_still_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let start = || DevCluster::builder().data_dir(dir.path()).start();
+    {
+        let cluster = start().await.expect("start");
+        let cms: Api<ConfigMap> = Api::default_namespaced(cluster.client().expect("client"));
+        cms.create(&PostParams::default(), &cm("before", json!({})))
+            .await
+            .expect("create");
+        cluster.shutdown().await;
+    }
+    // A crash in the middle of an append.
+    let log = dir.path().join("log.jsonl");
+    let mut bytes = std::fs::read(&log).expect("log");
+    bytes.extend_from_slice(b"{\"rv\":99,\"group\":\"\",\"plu");
+    std::fs::write(&log, bytes).expect("tear the log");
+    {
+        let cluster = start().await.expect("loads with a torn tail");
+        let cms: Api<ConfigMap> = Api::default_namespaced(cluster.client().expect("client"));
+        cms.create(&PostParams::default(), &cm("after", json!({})))
+            .await
+            .expect("create");
+        cluster.shutdown().await;
+    }
+    let cluster = start().await.expect("loads again");
+    let cms: Api<ConfigMap> = Api::default_namespaced(cluster.client().expect("client"));
+    let names: Vec<String> = cms
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .filter_map(|o| o.metadata.name)
+        .collect();
+    assert_eq!(names, ["after", "before"]);
+}

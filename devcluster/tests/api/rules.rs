@@ -488,7 +488,22 @@ async fn faults_fail_requests_and_close_watches() {
         .await
         .expect("watch")
         .boxed();
-    assert!(stream.next().await.is_some(), "synthetic ADDED");
+    assert!(
+        matches!(
+            stream.next().await,
+            Some(Ok(kube::core::WatchEvent::Added(_)))
+        ),
+        "synthetic ADDED"
+    );
+    // A watch from "0" is defaulted to a streaming list (WatchList is on in 1.32), so with
+    // bookmarks allowed the initial-events-end BOOKMARK follows.
+    assert!(
+        matches!(
+            stream.next().await,
+            Some(Ok(kube::core::WatchEvent::Bookmark(_)))
+        ),
+        "initial-events-end BOOKMARK"
+    );
     c.faults().close_watches();
     assert!(stream.next().await.is_none(), "the watch was closed");
 }

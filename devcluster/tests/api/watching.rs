@@ -161,3 +161,109 @@ async fn a_slow_watcher_blocks_neither_writers_nor_other_watchers() {
     }
     assert_eq!(reader.await.expect("reader"), 300);
 }
+
+#[tokio::test]
+async fn an_object_leaving_the_selector_is_deleted_with_its_previous_state() {
+    let (cluster, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let mut labelled = cm("leaver", json!({"v": "1"}));
+    labelled.metadata.labels = Some([("team".to_string(), "a".to_string())].into());
+    api.create(&PostParams::default(), &labelled)
+        .await
+        .expect("create");
+    let rv = cluster.resource_version().to_string();
+    let params = kube::api::WatchParams::default().labels("team=a");
+    let mut stream = api.watch(&params, &rv).await.expect("watch").boxed();
+    let moved = api
+        .patch(
+            "leaver",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"team": "b"}}, "data": {"v": "2"}})),
+        )
+        .await
+        .expect("relabel");
+    match stream.next().await {
+        Some(Ok(kube::core::WatchEvent::Deleted(gone))) => {
+            let labels = gone.metadata.labels.unwrap_or_default();
+            assert_eq!(labels.get("team").map(String::as_str), Some("a"));
+            let data = gone.data.unwrap_or_default();
+            assert_eq!(data.get("v").map(String::as_str), Some("1"));
+            assert_eq!(
+                gone.metadata.resource_version,
+                moved.metadata.resource_version
+            );
+        }
+        other => panic!("expected DELETED, got {other:?}"),
+    }
+}
+
+/// A raw GET through `client` (for query options kube's typed params cannot express).
+async fn raw_get(client: &Client, path_and_query: &str) -> Result<Value, Error> {
+    let mut req = kube::core::Request::new("/api/v1")
+        .list(&ListParams::default())
+        .expect("request");
+    *req.uri_mut() = path_and_query.parse().expect("uri");
+    client.request::<Value>(req).await
+}
+
+#[tokio::test]
+async fn send_initial_events_needs_not_older_than_and_a_watch() {
+    let (_c, client) = start().await;
+    let path = "/api/v1/namespaces/default/configmaps";
+    let e = raw_get(
+        &client,
+        &format!("{path}?watch=true&sendInitialEvents=true"),
+    )
+    .await
+    .expect_err("422");
+    let Error::Api(status) = e else {
+        panic!("expected an API error, got {e:?}")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
+    assert_eq!(
+        status.message,
+        "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: \
+         sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"
+    );
+    let e = raw_get(&client, &format!("{path}?sendInitialEvents=true"))
+        .await
+        .expect_err("422");
+    assert_eq!(code(&e), (422, "Invalid".into()));
+    // What kube-runtime's streaming lists send is fine.
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let params = kube::api::WatchParams::streaming_lists();
+    let _stream = api
+        .watch(&params, "0")
+        .await
+        .expect("streaming list accepted");
+}
+
+#[tokio::test]
+async fn a_watch_from_now_without_initial_events_sends_only_later_changes() {
+    let (_c, client) = start().await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client.clone());
+    api.create(&PostParams::default(), &cm("old", json!({})))
+        .await
+        .expect("create");
+    let mut req = kube::core::Request::new("/api/v1/namespaces/default/configmaps")
+        .watch(&kube::api::WatchParams::default(), "0")
+        .expect("request");
+    *req.uri_mut() = "/api/v1/namespaces/default/configmaps?watch=true&\
+        sendInitialEvents=false&resourceVersionMatch=NotOlderThan"
+        .parse()
+        .expect("uri");
+    let mut events = client
+        .request_events::<ConfigMap>(req)
+        .await
+        .expect("watch")
+        .boxed();
+    api.create(&PostParams::default(), &cm("new", json!({})))
+        .await
+        .expect("create");
+    match events.next().await {
+        Some(Ok(kube::core::WatchEvent::Added(o))) => {
+            assert_eq!(o.metadata.name.as_deref(), Some("new"))
+        }
+        other => panic!("expected ADDED new, got {other:?}"),
+    }
+}
