@@ -187,6 +187,13 @@ impl Registry {
         self.types.get(key)
     }
 
+    /// The resource of kind `kind` in `group`, in any served version.
+    pub fn by_kind(&self, group: &str, kind: &str) -> Option<&Arc<ResourceType>> {
+        self.types
+            .values()
+            .find(|rt| rt.group == group && rt.kind == kind)
+    }
+
     /// The resource served at `group/version` under `plural`.
     pub fn lookup(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceType>> {
         let key = ResourceKey {

@@ -217,12 +217,7 @@ impl State {
         let uid = meta::uid(&last).to_string();
         if let Some(deps) = self.dependents.remove(&uid) {
             for d in deps {
-                let orphaned = self.get_ref(&d).is_some_and(|o| {
-                    meta::owner_uids(o)
-                        .iter()
-                        .all(|u| !self.uids.contains_key(u))
-                });
-                if orphaned {
+                if self.gc_verdict(&d) == super::gc::Verdict::Collect {
                     self.delete_ref(&d, Propagation::Background, &crate::meta::now());
                 }
             }
@@ -244,16 +239,15 @@ impl State {
     }
 
     /// The garbage collector's view of a written object: when it names owners and none of them
-    /// exists, it is deleted (background), as kube's GC does a moment later.
+    /// resolves (`gc`), it is deleted (background), as kube's GC does a moment later.
     pub(super) fn collect_if_orphaned(&mut self, r: &ObjRef) {
-        let Some(obj) = self.get_ref(r) else { return };
-        let owners = meta::owner_uids(obj);
-        if !owners.is_empty() && owners.iter().all(|u| !self.uids.contains_key(u)) {
+        if self.gc_verdict(r) == super::gc::Verdict::Collect {
             self.delete_ref(r, Propagation::Background, &crate::meta::now());
         }
     }
 
-    /// A foreground-deleting owner goes once its dependents are gone.
+    /// A foreground-deleting owner goes once its blocking dependents (`blockOwnerDeletion`) are
+    /// gone.
     fn check_foreground(&mut self, r: &ObjRef) {
         let Some(obj) = self.get_ref(r).cloned() else {
             return;
@@ -262,10 +256,11 @@ impl State {
         if !meta::is_deleting(&obj) || !finalizers.iter().any(|f| f == FOREGROUND) {
             return;
         }
+        let uid = meta::uid(&obj);
         let waiting = self
             .dependents
-            .get(meta::uid(&obj))
-            .is_some_and(|deps| deps.iter().any(|d| self.get_ref(d).is_some()));
+            .get(uid)
+            .is_some_and(|deps| deps.iter().any(|d| self.blocks_owner(d, uid)));
         if waiting {
             return;
         }

@@ -5,6 +5,7 @@
 
 mod admission;
 mod delete;
+mod gc;
 mod list;
 mod validate;
 mod workloads;

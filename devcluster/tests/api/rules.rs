@@ -122,13 +122,16 @@ async fn owner_references_are_garbage_collected() {
             .unwrap_or_default()
             .is_empty()
     );
-    // Foreground: the owner waits for a dependent held by a finalizer.
+    // Foreground: the owner waits for a blocking dependent held by a finalizer.
     let owner = cms
         .create(&PostParams::default(), &cm("owner3", json!({})))
         .await
         .expect("owner");
     let mut dep = owned_by(&owner, "dep3");
     dep.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    for r in dep.metadata.owner_references.iter_mut().flatten() {
+        r.block_owner_deletion = Some(true);
+    }
     secrets
         .create(&PostParams::default(), &dep)
         .await

@@ -569,3 +569,153 @@ async fn simulated_jobs_complete_fail_or_hang_on_request() {
     let stuck = jobs.get("stuck").await.expect("job");
     assert_eq!(stuck.status.and_then(|s| s.active), Some(1));
 }
+
+async fn events_with_reason(client: &Client, ns: &str, reason: &str) -> Vec<Value> {
+    let events: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        ns,
+        &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("", "v1", "Event"), "events"),
+    );
+    events
+        .list(&Default::default())
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .map(|e| serde_json::to_value(e).expect("json"))
+        .filter(|e| e["reason"] == reason)
+        .collect()
+}
+
+#[tokio::test]
+async fn garbage_collection_follows_the_namespace_rules() {
+    let (_cluster, client) = start().await;
+    super::create_ns(&client, "a").await;
+    super::create_ns(&client, "b").await;
+    let in_a: Api<ConfigMap> = Api::namespaced(client.clone(), "a");
+    let owner = in_a
+        .create(&PostParams::default(), &super::cm("owner", json!({})))
+        .await
+        .expect("owner");
+    let uid = owner.metadata.uid.clone().expect("uid");
+    let owner_ref = json!({"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid});
+
+    // A namespaced dependent in another namespace: its owner counts as absent.
+    let in_b: Api<ConfigMap> = Api::namespaced(client.clone(), "b");
+    let stray: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "stray",
+        "ownerReferences": [owner_ref]}}))
+    .expect("cm");
+    in_b.create(&PostParams::default(), &stray)
+        .await
+        .expect("created");
+    assert!(
+        in_b.get_opt("stray").await.expect("get").is_none(),
+        "collected"
+    );
+    let reported = events_with_reason(&client, "b", "OwnerRefInvalidNamespace").await;
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0]["involvedObject"]["name"], "stray");
+    assert_eq!(reported[0]["type"], "Warning");
+
+    // A cluster-scoped dependent naming a namespaced owner: never collected.
+    let roles: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("rbac.authorization.k8s.io", "v1", "ClusterRole"),
+            "clusterroles",
+        ),
+    );
+    let role: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "kept", "ownerReferences": [owner_ref]}, "rules": []}))
+    .expect("role");
+    roles
+        .create(&PostParams::default(), &role)
+        .await
+        .expect("created");
+    in_a.delete("owner", &DeleteParams::default())
+        .await
+        .expect("owner deleted");
+    assert!(
+        roles.get_opt("kept").await.expect("get").is_some(),
+        "never collected"
+    );
+    let reported = events_with_reason(&client, "default", "OwnerRefInvalidNamespace").await;
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0]["involvedObject"]["name"], "kept");
+}
+
+#[tokio::test]
+async fn block_owner_deletion_holds_a_foreground_delete() {
+    let (_cluster, client) = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let owner = cms
+        .create(&PostParams::default(), &super::cm("owner", json!({})))
+        .await
+        .expect("owner");
+    let uid = owner.metadata.uid.clone().expect("uid");
+    let dependent = |name: &str, block: bool| -> ConfigMap {
+        serde_json::from_value(
+            json!({"metadata": {"name": name, "finalizers": ["example.com/hold"],
+            "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner",
+                "uid": uid, "blockOwnerDeletion": block}]}}),
+        )
+        .expect("cm")
+    };
+    cms.create(&PostParams::default(), &dependent("blocking", true))
+        .await
+        .expect("created");
+    cms.create(&PostParams::default(), &dependent("loose", false))
+        .await
+        .expect("created");
+    cms.delete("owner", &DeleteParams::foreground())
+        .await
+        .expect("deleting");
+    let held = cms.get("owner").await.expect("still there");
+    assert!(held.metadata.deletion_timestamp.is_some());
+    let release = json!({"metadata": {"finalizers": null}});
+    cms.patch("loose", &PatchParams::default(), &Patch::Merge(&release))
+        .await
+        .expect("loose released");
+    assert!(
+        cms.get_opt("owner").await.expect("get").is_some(),
+        "blocking one remains"
+    );
+    cms.patch("blocking", &PatchParams::default(), &Patch::Merge(&release))
+        .await
+        .expect("blocking released");
+    assert!(
+        cms.get_opt("owner").await.expect("get").is_none(),
+        "owner goes"
+    );
+}
+
+#[tokio::test]
+async fn a_non_blocking_dependent_does_not_hold_its_owner() {
+    let (_cluster, client) = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let owner = cms
+        .create(&PostParams::default(), &super::cm("owner", json!({})))
+        .await
+        .expect("owner");
+    let uid = owner.metadata.uid.clone().expect("uid");
+    let loose: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "loose",
+        "finalizers": ["example.com/hold"], "ownerReferences": [{"apiVersion": "v1",
+            "kind": "ConfigMap", "name": "owner", "uid": uid}]}}))
+    .expect("cm");
+    cms.create(&PostParams::default(), &loose)
+        .await
+        .expect("created");
+    cms.delete("owner", &DeleteParams::foreground())
+        .await
+        .expect("deleting");
+    assert!(
+        cms.get_opt("owner").await.expect("get").is_none(),
+        "owner does not wait"
+    );
+    let dependent = cms
+        .get("loose")
+        .await
+        .expect("dependent kept by its finalizer");
+    assert!(dependent.metadata.deletion_timestamp.is_some());
+}

@@ -1,0 +1,163 @@
+//! How the garbage collector resolves owner references, after kube's documented rules:
+//!
+//! - a namespaced dependent may have cluster-scoped owners or owners in its own namespace; an
+//!   owner in another namespace is treated as absent (the dependent is collected once every owner
+//!   is absent), and reported with a Warning Event `OwnerRefInvalidNamespace`;
+//! - a cluster-scoped dependent may have only cluster-scoped owners; one naming a namespaced
+//!   kind is unresolvable: the dependent is never collected, and the same Event is reported;
+//! - a foreground-deleting owner waits only for dependents whose reference to it says
+//!   `blockOwnerDeletion: true`.
+
+use super::{ObjRef, State};
+use crate::meta;
+use crate::registry::ResourceKey;
+use serde_json::{Value, json};
+
+/// What one owner reference of a dependent resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Present,
+    Absent,
+    /// Absent because it is in another namespace than its namespaced dependent.
+    OtherNamespace,
+    /// A namespaced kind named by a cluster-scoped dependent: never resolvable.
+    Unresolvable,
+}
+
+/// Whether a dependent is collected, kept, or kept with an invalid reference to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verdict {
+    Keep,
+    Collect,
+}
+
+const REASON: &str = "OwnerRefInvalidNamespace";
+
+fn owner_refs(obj: &Value) -> Vec<Value> {
+    obj.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+impl State {
+    fn resolve(&self, dependent: &ObjRef, owner: &Value) -> Owner {
+        let group = crate::kinds::group_of(text(owner, "apiVersion"));
+        let kind = text(owner, "kind");
+        let namespaced_kind = self.registry.by_kind(group, kind).map(|rt| rt.namespaced);
+        if dependent.namespace.is_empty() && namespaced_kind == Some(true) {
+            return Owner::Unresolvable;
+        }
+        match self.uids.get(text(owner, "uid")) {
+            None => Owner::Absent,
+            Some(o)
+                if !dependent.namespace.is_empty()
+                    && !o.namespace.is_empty()
+                    && o.namespace != dependent.namespace =>
+            {
+                Owner::OtherNamespace
+            }
+            Some(_) => Owner::Present,
+        }
+    }
+
+    /// The garbage collector's decision for the dependent at `r`, reporting invalid references.
+    pub(super) fn gc_verdict(&mut self, r: &ObjRef) -> Verdict {
+        let Some(obj) = self.get_ref(r).cloned() else {
+            return Verdict::Keep;
+        };
+        let refs = owner_refs(&obj);
+        if refs.is_empty() {
+            return Verdict::Keep;
+        }
+        let states: Vec<(Owner, &Value)> = refs.iter().map(|o| (self.resolve(r, o), o)).collect();
+        for (state, owner) in &states {
+            if matches!(state, Owner::OtherNamespace | Owner::Unresolvable) {
+                self.report_invalid_owner(r, &obj, owner);
+            }
+        }
+        let collect = states
+            .iter()
+            .all(|(s, _)| matches!(s, Owner::Absent | Owner::OtherNamespace));
+        if collect {
+            Verdict::Collect
+        } else {
+            Verdict::Keep
+        }
+    }
+
+    /// Whether the foreground-deleting owner with `uid` still waits for the dependent at `d`:
+    /// the dependent exists and blocks its owner's deletion.
+    pub(super) fn blocks_owner(&self, d: &ObjRef, uid: &str) -> bool {
+        self.get_ref(d).is_some_and(|o| {
+            owner_refs(o).iter().any(|r| {
+                text(r, "uid") == uid
+                    && r.get("blockOwnerDeletion").and_then(Value::as_bool) == Some(true)
+            })
+        })
+    }
+
+    /// A Warning Event on the dependent, once per dependent, as the garbage collector reports.
+    fn report_invalid_owner(&mut self, r: &ObjRef, obj: &Value, owner: &Value) {
+        let ns = if r.namespace.is_empty() {
+            "default"
+        } else {
+            r.namespace.as_str()
+        };
+        let uid = meta::uid(obj).to_string();
+        let events = ResourceKey {
+            group: String::new(),
+            plural: "events".into(),
+        };
+        let already = self.scan(&events, Some(ns)).any(|e| {
+            e.pointer("/involvedObject/uid").and_then(Value::as_str) == Some(uid.as_str())
+                && e.get("reason").and_then(Value::as_str) == Some(REASON)
+        });
+        if already
+            || self
+                .get(
+                    &ResourceKey {
+                        group: String::new(),
+                        plural: "namespaces".into(),
+                    },
+                    "",
+                    ns,
+                )
+                .is_none()
+        {
+            return;
+        }
+        let now = meta::now();
+        let name = format!("{}.{}", r.name, meta::random_suffix());
+        let message = format!(
+            "ownerRef [{}/{}, namespace: {}, name: {}, uid: {}] does not exist in namespace {:?}",
+            text(owner, "apiVersion"),
+            text(owner, "kind"),
+            r.namespace,
+            text(owner, "name"),
+            text(owner, "uid"),
+            r.namespace
+        );
+        let event = json!({
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name, "namespace": ns, "uid": meta::new_uid(),
+                "creationTimestamp": now},
+            "involvedObject": {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+                "name": r.name, "namespace": r.namespace, "uid": uid},
+            "reason": REASON, "type": "Warning", "message": message,
+            "source": {"component": "garbage-collector-controller"},
+            "reportingComponent": "garbage-collector-controller",
+            "firstTimestamp": now, "lastTimestamp": now, "count": 1,
+        });
+        let event_ref = ObjRef {
+            key: events,
+            namespace: ns.to_string(),
+            name,
+        };
+        self.commit_put(&event_ref, event);
+    }
+}
