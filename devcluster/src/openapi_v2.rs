@@ -384,7 +384,8 @@ mod tests {
         let crd = json!({"metadata": {"name": "widgets.example.com"},
             "spec": {"group": "example.com", "scope": "Namespaced",
             "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-            "versions": [{"name": "v1", "served": true, "storage": true}]}});
+            "versions": [{"name": "v1", "served": true, "storage": true}]},
+            "status": {"conditions": [{"type": "Established", "status": "True"}]}});
         let registered = reg.register_crd(&crd);
         assert!(registered.is_ok(), "{registered:?}");
         let doc = document(&reg);

@@ -43,6 +43,9 @@ pub struct ResourceType {
     pub verbs: &'static [Verb],
     /// A review (`SelfSubjectAccessReview` and kin): create-only, answered at once, never stored.
     pub review: bool,
+    /// Listed in discovery and OpenAPI: built-ins always, a CRD's resource once its
+    /// `Established` condition is True (it is served as soon as its names are accepted).
+    pub established: bool,
 }
 
 impl ResourceType {
@@ -176,6 +179,7 @@ impl Registry {
                     strategy: Some(s),
                     verbs: s.verbs,
                     review: s.review,
+                    established: true,
                 };
                 (rt.key(), Arc::new(rt))
             })
@@ -209,7 +213,7 @@ impl Registry {
     /// Groups in discovery order (core first, then by name) with their served versions.
     pub fn groups(&self) -> Vec<(String, Vec<String>)> {
         let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for rt in self.types.values() {
+        for rt in self.types.values().filter(|rt| rt.established) {
             let versions = groups.entry(rt.group.clone()).or_default();
             for v in &rt.versions {
                 if !versions.contains(v) {
@@ -220,10 +224,11 @@ impl Registry {
         groups.into_iter().collect()
     }
 
-    /// The resources served in one group/version.
+    /// The established resources served in one group/version (what discovery lists).
     pub fn in_group_version(&self, group: &str, version: &str) -> Vec<Arc<ResourceType>> {
         self.types
             .values()
+            .filter(|rt| rt.established)
             .filter(|rt| rt.group == group && rt.versions.iter().any(|v| v == version))
             .cloned()
             .collect()
@@ -278,6 +283,18 @@ fn strings_at(v: &Value, path: &[&str]) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Whether the CRD object's status has condition `type_` True.
+pub fn crd_condition_true(crd: &Value, type_: &str) -> bool {
+    crd.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            c.get("type").and_then(Value::as_str) == Some(type_)
+                && c.get("status").and_then(Value::as_str) == Some("True")
+        })
 }
 
 /// The resource a CRD object defines.
@@ -365,6 +382,7 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
         strategy: None,
         verbs: crate::verb::ALL,
         review: false,
+        established: crd_condition_true(crd, "Established"),
     })
 }
 

@@ -100,6 +100,14 @@ impl Builder {
         self
     }
 
+    /// Keep each new CRD `Established=False` (and out of discovery) for `delay`, as a real
+    /// apiserver's establishing controller does for a moment, so that "wait for Established"
+    /// code paths are exercised. Zero (the default) establishes at create.
+    pub fn crd_establish_delay(mut self, delay: Duration) -> Self {
+        self.store.crd_establish_delay = Some(delay);
+        self
+    }
+
     /// Log records between two snapshots (persistence compaction).
     pub fn snapshot_every(mut self, records: usize) -> Self {
         self.store.snapshot_every = records;
@@ -156,6 +164,9 @@ impl Builder {
             source,
         })?;
         let ticker = tokio::spawn(bookmarks(Arc::downgrade(&store), self.bookmark_interval));
+        if self.store.crd_establish_delay.is_some_and(|d| !d.is_zero()) {
+            tokio::spawn(establish(Arc::downgrade(&store)));
+        }
         Ok(DevCluster {
             url,
             uri,
@@ -211,6 +222,16 @@ async fn bookmarks(store: std::sync::Weak<Store>, every: Duration) {
         let mut st = store.lock();
         let rv = st.resource_version();
         st.hub.bookmark_all(rv);
+    }
+}
+
+/// Establishes delayed CRDs when their time comes; ends with the store.
+async fn establish(store: std::sync::Weak<Store>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    loop {
+        tick.tick().await;
+        let Some(store) = store.upgrade() else { return };
+        store.lock().establish_due();
     }
 }
 

@@ -159,6 +159,9 @@ impl State {
                 pending => pending,
             };
         }
+        if crate::registry::is_crd_key(&r.key) {
+            return self.delete_crd(r, &cur, now);
+        }
         let mut finalizers = meta::finalizers(&cur);
         match policy {
             Propagation::Orphan => {
@@ -229,6 +232,9 @@ impl State {
         }
         if !r.namespace.is_empty() {
             self.try_finalize_namespace(&r.namespace);
+        }
+        if !self.registry.get(&r.key).is_some_and(|rt| rt.is_builtin()) {
+            self.finish_crd_cleanup(&r.key);
         }
         if crate::registry::is_crd_key(&r.key)
             && let Some(served) = crd_served_key(&last)

@@ -4,6 +4,7 @@
 //! durability outside it.
 
 mod admission;
+mod crd_lifecycle;
 mod delete;
 mod gc;
 mod list;
@@ -60,8 +61,10 @@ pub struct StoreConfig {
     pub watch_queue: usize,
     /// Log records between snapshots.
     pub snapshot_every: usize,
-    /// Report Deployments as rolled out (see `workloads`).
+    /// Report workloads as rolled out (see `workloads`).
     pub simulate_workloads: bool,
+    /// How long a new CRD stays un-established (see `crd_lifecycle`); None or zero: at once.
+    pub crd_establish_delay: Option<std::time::Duration>,
 }
 
 impl Default for StoreConfig {
@@ -71,6 +74,7 @@ impl Default for StoreConfig {
             watch_queue: 4096,
             snapshot_every: 20_000,
             simulate_workloads: false,
+            crd_establish_delay: None,
         }
     }
 }
@@ -88,6 +92,9 @@ pub struct State {
     records_since_snapshot: usize,
     snapshot_every: usize,
     simulate_workloads: bool,
+    crd_establish_delay: Option<std::time::Duration>,
+    /// CRDs waiting to be established, and when.
+    establishing: Vec<(std::time::Instant, ObjRef)>,
     pending_ack: Option<oneshot::Receiver<Durability>>,
 }
 
@@ -104,6 +111,8 @@ impl State {
             records_since_snapshot: 0,
             snapshot_every: config.snapshot_every.max(1),
             simulate_workloads: config.simulate_workloads,
+            crd_establish_delay: config.crd_establish_delay,
+            establishing: Vec::new(),
             pending_ack: None,
         }
     }
@@ -149,6 +158,7 @@ impl State {
         }
         self.rv = loaded.rv;
         self.hub.set_compacted(loaded.rv);
+        self.establish_replayed_crds();
     }
 
     pub fn resource_version(&self) -> u64 {

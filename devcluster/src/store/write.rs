@@ -209,6 +209,9 @@ impl State {
         if self.get_ref(&r).is_some() {
             return Err(ApiError::already_exists(&rt.group, &rt.plural, &r.name));
         }
+        if !rt.is_builtin() {
+            self.admit_custom_resource(&r.key)?;
+        }
         let meta = meta::meta_mut(&mut obj);
         meta.insert("uid".into(), json!(meta::new_uid()));
         meta.insert("creationTimestamp".into(), json!(ctx.now));
@@ -236,6 +239,9 @@ impl State {
         record_manager(ctx, rt, version, None, &mut obj);
         if ctx.dry_run {
             return Ok(Arc::new(obj));
+        }
+        if rt.is_crd() {
+            self.crd_created(&r, &mut obj);
         }
         let stored = self.commit_put(&r, obj);
         if rt.is_crd() {

@@ -719,3 +719,149 @@ async fn a_non_blocking_dependent_does_not_hold_its_owner() {
         .expect("dependent kept by its finalizer");
     assert!(dependent.metadata.deletion_timestamp.is_some());
 }
+
+fn crd_api(client: &Client) -> Api<DynamicObject> {
+    Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    )
+}
+
+fn condition_of(crd: &DynamicObject, type_: &str) -> Option<(String, String)> {
+    crd.data["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == type_)
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap_or_default().to_string(),
+                c["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+}
+
+#[tokio::test]
+async fn a_crd_establishes_after_the_configured_delay() {
+    let cluster = DevCluster::builder()
+        .crd_establish_delay(Duration::from_millis(400))
+        .start()
+        .await
+        .expect("devcluster");
+    let client = cluster.client().expect("client");
+    let crds = crd_api(&client);
+    let crd: DynamicObject = serde_json::from_str(LIST_CRD).expect("crd");
+    let created = crds
+        .create(&PostParams::default(), &crd)
+        .await
+        .expect("created");
+    assert_eq!(
+        condition_of(&created, "Established"),
+        Some(("False".into(), "Installing".into()))
+    );
+    assert_eq!(
+        condition_of(&created, "NamesAccepted").map(|c| c.0),
+        Some("True".into())
+    );
+    let discovery = kube::discovery::Discovery::new(client.clone())
+        .run()
+        .await
+        .expect("discovery");
+    assert!(
+        discovery.groups().all(|g| g.name() != "example.com"),
+        "not yet discoverable"
+    );
+
+    let mut established = None;
+    for _ in 0..100 {
+        let crd = crds.get("gadgets.example.com").await.expect("crd");
+        if condition_of(&crd, "Established").is_some_and(|c| c.0 == "True") {
+            established = Some(crd);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let established = established.expect("established after the delay");
+    assert_eq!(
+        condition_of(&established, "Established"),
+        Some(("True".into(), "InitialNamesAccepted".into()))
+    );
+    let discovery = kube::discovery::Discovery::new(client.clone())
+        .run()
+        .await
+        .expect("discovery");
+    assert!(discovery.groups().any(|g| g.name() == "example.com"));
+}
+
+#[tokio::test]
+async fn deleting_a_crd_terminates_it_after_its_objects_and_their_finalizers() {
+    let (_cluster, client) = start().await;
+    let gadgets_api = gadgets(&client).await;
+    let held: DynamicObject = serde_json::from_value(json!({"apiVersion": "example.com/v1",
+        "kind": "Gadget", "metadata": {"name": "held", "finalizers": ["example.com/hold"]},
+        "spec": {}}))
+    .expect("gadget");
+    gadgets_api
+        .create(&PostParams::default(), &held)
+        .await
+        .expect("created");
+    let free: DynamicObject = serde_json::from_value(gadget(json!({}))).expect("gadget");
+    gadgets_api
+        .create(&PostParams::default(), &free)
+        .await
+        .expect("created");
+
+    let crds = crd_api(&client);
+    crds.delete("gadgets.example.com", &DeleteParams::default())
+        .await
+        .expect("delete accepted");
+    let terminating = crds.get("gadgets.example.com").await.expect("still there");
+    assert!(terminating.metadata.deletion_timestamp.is_some());
+    assert!(
+        terminating
+            .metadata
+            .finalizers
+            .clone()
+            .unwrap_or_default()
+            .contains(&"customresourcecleanup.apiextensions.k8s.io".to_string())
+    );
+    assert_eq!(
+        condition_of(&terminating, "Terminating"),
+        Some(("True".into(), "InstanceDeletionInProgress".into()))
+    );
+    assert!(
+        gadgets_api.get_opt("g").await.expect("get").is_none(),
+        "free object gone"
+    );
+    let still = gadgets_api
+        .get("held")
+        .await
+        .expect("held by its finalizer");
+    assert!(still.metadata.deletion_timestamp.is_some());
+    let late: DynamicObject = serde_json::from_value(json!({"apiVersion": "example.com/v1",
+        "kind": "Gadget", "metadata": {"name": "late"}, "spec": {}}))
+    .expect("gadget");
+    let err = gadgets_api
+        .create(&PostParams::default(), &late)
+        .await
+        .expect_err("no new objects while terminating");
+    assert_eq!(code(&err).0, 405);
+
+    gadgets_api
+        .patch(
+            "held",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+        )
+        .await
+        .expect("released");
+    assert!(
+        crds.get_opt("gadgets.example.com")
+            .await
+            .expect("get")
+            .is_none(),
+        "CRD gone"
+    );
+}
