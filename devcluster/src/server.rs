@@ -231,7 +231,13 @@ async fn establish(store: std::sync::Weak<Store>) {
     loop {
         tick.tick().await;
         let Some(store) = store.upgrade() else { return };
-        store.lock().establish_due();
+        // Through `write`, so that watchers get the event and the change is persisted.
+        let _ = store
+            .write(|st| {
+                st.establish_due();
+                Ok(())
+            })
+            .await;
     }
 }
 

@@ -3,6 +3,8 @@
 
 #[path = "kubectl/fidelity.rs"]
 mod fidelity;
+#[path = "kubectl/kinds.rs"]
+mod kinds;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};

@@ -31,7 +31,7 @@ const fn workload(
 
 static DEPLOYMENT: Strategy = Strategy {
     short_names: &["deploy"],
-    prepare: deployment_prepare,
+    defaults: deployment_prepare,
     validate: deployment_validate,
     immutable: SELECTOR,
     columns: columns::deployments,
@@ -42,7 +42,7 @@ static DEPLOYMENT: Strategy = Strategy {
 
 static REPLICA_SET: Strategy = Strategy {
     short_names: &["rs"],
-    prepare: replica_set_prepare,
+    defaults: replica_set_prepare,
     validate: replica_set_validate,
     immutable: SELECTOR,
     columns: columns::replicasets,
@@ -53,7 +53,7 @@ static REPLICA_SET: Strategy = Strategy {
 
 static STATEFUL_SET: Strategy = Strategy {
     short_names: &["sts"],
-    prepare: stateful_set_prepare,
+    defaults: stateful_set_prepare,
     validate: stateful_set_validate,
     validate_update: stateful_set_validate_update,
     columns: columns::statefulsets,
@@ -69,7 +69,7 @@ static STATEFUL_SET: Strategy = Strategy {
 static DAEMON_SET: Strategy = Strategy {
     short_names: &["ds"],
     scale: false,
-    prepare: daemon_set_prepare,
+    defaults: daemon_set_prepare,
     validate: daemon_set_validate,
     immutable: SELECTOR,
     columns: columns::daemonsets,

@@ -13,7 +13,8 @@ pub(super) static KINDS: &[&Strategy] = &[&JOB, &CRON_JOB];
 static JOB: Strategy = Strategy {
     categories: &["all"],
     status: true,
-    prepare: job_prepare,
+    defaults: job_defaults,
+    prepare: job_selector,
     validate: job_validate,
     immutable: &[
         Immutable::selector("spec.selector"),
@@ -32,7 +33,7 @@ static CRON_JOB: Strategy = Strategy {
     short_names: &["cj"],
     categories: &["all"],
     status: true,
-    prepare: cron_job_prepare,
+    defaults: cron_job_prepare,
     ssa: &crate::ssa::schema::CRON_JOB,
     smp: &crate::patch::schema::CRON_JOB,
     columns: columns::cronjobs,
@@ -50,16 +51,21 @@ static CRON_JOB: Strategy = Strategy {
 const CONTROLLER_UID: &str = "batch.kubernetes.io/controller-uid";
 const JOB_NAME: &str = "batch.kubernetes.io/job-name";
 
-/// Job defaults, and on create (without `manualSelector`) the generated selector on
+fn job_defaults(obj: &mut Value, _old: Option<&Value>) {
+    if let Some(spec) = object_at(obj, "spec") {
+        job_spec_defaults(spec);
+    }
+}
+
+/// On create (without `manualSelector`), the generated selector on
 /// `batch.kubernetes.io/controller-uid` with its labels on the pod template, as the Job
-/// strategy's `generateSelector` does.
-fn job_prepare(obj: &mut Value, old: Option<&Value>) {
+/// strategy's `generateSelector` does (owned by nobody, so a re-apply keeps them).
+fn job_selector(obj: &mut Value, old: Option<&Value>) {
     let uid = crate::meta::uid(obj).to_string();
     let name = crate::meta::name(obj).to_string();
     let Some(spec) = object_at(obj, "spec") else {
         return;
     };
-    job_spec_defaults(spec);
     let manual = spec.get("manualSelector").and_then(Value::as_bool) == Some(true);
     if old.is_some() || manual || uid.is_empty() {
         return;

@@ -76,7 +76,7 @@ static STORAGE_CLASS: Strategy = Strategy {
     short_names: &["sc"],
     namespaced: false,
     generation: false,
-    prepare: storage_class_prepare,
+    defaults: storage_class_prepare,
     validate_update: storage_class_validate_update,
     immutable: &[Immutable::scalar("volumeBindingMode")],
     columns: columns::storageclasses,

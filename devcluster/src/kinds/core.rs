@@ -33,6 +33,7 @@ static NAMESPACE: Strategy = Strategy {
     verbs: verb::NAMESPACE,
     generation: false,
     returns_deleted_object: true,
+    defaults: namespace_label,
     prepare: namespace_prepare,
     smp: &crate::patch::schema::NAMESPACE,
     columns: columns::namespaces,
@@ -49,7 +50,7 @@ static NAMESPACE: Strategy = Strategy {
 
 static SECRET: Strategy = Strategy {
     generation: false,
-    prepare: config::secret_prepare,
+    defaults: config::secret_prepare,
     validate: config::secret_validate,
     validate_update: config::secret_validate_update,
     columns: columns::secrets,
@@ -98,7 +99,8 @@ static SERVICE: Strategy = Strategy {
     name_rule: NameRule::Label1035,
     generation: false,
     returns_deleted_object: true,
-    prepare: service::defaults,
+    defaults: service::defaults,
+    prepare: service::allocate,
     validate_update: service::validate_update,
     ssa: &crate::ssa::schema::SERVICE,
     smp: &crate::patch::schema::SERVICE,
@@ -121,7 +123,7 @@ static POD: Strategy = Strategy {
     categories: &["all"],
     status: true,
     generation: false,
-    prepare: pod_prepare,
+    defaults: pod_prepare,
     validate_update: pod_validate_update,
     ssa: &crate::ssa::schema::POD,
     smp: &crate::patch::schema::POD,
@@ -144,7 +146,7 @@ static PERSISTENT_VOLUME_CLAIM: Strategy = Strategy {
     short_names: &["pvc"],
     status: true,
     generation: false,
-    prepare: pvc_prepare,
+    defaults: pvc_prepare,
     validate_update: pvc_validate_update,
     columns: columns::persistentvolumeclaims,
     protobuf: Some(crate::protobuf::message_json::<pb::PersistentVolumeClaim>),
@@ -234,8 +236,7 @@ static PERSISTENT_VOLUME: Strategy = Strategy {
 };
 
 /// A new Namespace gets the `kubernetes` finalizer and phase `Active`; the namespace lifecycle
-/// owns both afterwards. It always carries `kubernetes.io/metadata.name=<name>` (set again if
-/// removed or changed).
+/// owns both afterwards.
 fn namespace_prepare(obj: &mut Value, old: Option<&Value>) {
     match old {
         None => {
@@ -251,6 +252,12 @@ fn namespace_prepare(obj: &mut Value, old: Option<&Value>) {
             }
         }
     }
+    namespace_label(obj, old);
+}
+
+/// A Namespace always carries `kubernetes.io/metadata.name=<name>` (`SetDefaults_Namespace`;
+/// set again if removed or changed).
+fn namespace_label(obj: &mut Value, _old: Option<&Value>) {
     let name = crate::meta::name(obj).to_string();
     let meta = crate::meta::meta_mut(obj);
     if !meta.get("labels").is_some_and(Value::is_object) {

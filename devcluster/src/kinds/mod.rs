@@ -78,8 +78,13 @@ pub struct Strategy {
     pub generation: bool,
     /// Whether a DELETE that removes the object answers with it rather than a Status.
     pub returns_deleted_object: bool,
-    /// `PrepareForCreate` / `PrepareForUpdate` plus defaulting: normalises the new object (the
-    /// old one on update).
+    /// Defaulting (`SetDefaults_*`, applied when a request body is decoded): what it fills in
+    /// belongs to the writer, in `managedFields`, as on a real cluster. Gets the old object on
+    /// update.
+    pub defaults: fn(&mut Value, Option<&Value>),
+    /// `PrepareForCreate` / `PrepareForUpdate` and the storage layer (allocated cluster IPs,
+    /// a Job's generated selector, a new Namespace's finalizer): runs after the writer's
+    /// fields are recorded, so nobody owns what it sets.
     pub prepare: fn(&mut Value, Option<&Value>),
     /// `Validate` (create and update): the causes of a 422.
     pub validate: fn(&Value) -> Vec<Cause>,
@@ -158,6 +163,7 @@ impl Strategy {
             unconditional_update: true,
             generation: true,
             returns_deleted_object: false,
+            defaults: no_prepare,
             prepare: no_prepare,
             validate: no_causes,
             validate_update: no_update_causes,

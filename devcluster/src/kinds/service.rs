@@ -15,28 +15,13 @@ fn cluster_ip(uid: &str) -> String {
 }
 
 /// Service defaults; `old` (on update) keeps the allocated, immutable cluster IPs.
-pub(super) fn defaults(obj: &mut Value, old: Option<&Value>) {
-    let uid = crate::meta::uid(obj).to_string();
+/// `SetDefaults_Service`: type, traffic policy, affinity, port protocol and target port.
+pub(super) fn defaults(obj: &mut Value, _old: Option<&Value>) {
     let Some(spec) = object_at(obj, "spec") else {
         return;
     };
     set_missing(spec, "type", json!("ClusterIP"));
-    let kind = spec
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("ClusterIP")
-        .to_string();
-    if kind != "ExternalName" {
-        for key in ["clusterIP", "clusterIPs"] {
-            if let Some(v) = old.and_then(|o| o.pointer(&format!("/spec/{key}"))) {
-                set_missing(spec, key, v.clone());
-            }
-        }
-        set_missing(spec, "clusterIP", json!(cluster_ip(&uid)));
-        let ip = spec.get("clusterIP").cloned().unwrap_or(Value::Null);
-        set_missing(spec, "clusterIPs", json!([ip]));
-        set_missing(spec, "ipFamilies", json!(["IPv4"]));
-        set_missing(spec, "ipFamilyPolicy", json!("SingleStack"));
+    if !is_external_name_spec(spec) {
         set_missing(spec, "internalTrafficPolicy", json!("Cluster"));
     }
     set_missing(spec, "sessionAffinity", json!("None"));
@@ -48,6 +33,32 @@ pub(super) fn defaults(obj: &mut Value, old: Option<&Value>) {
             }
         }
     }
+}
+
+fn is_external_name_spec(spec: &serde_json::Map<String, Value>) -> bool {
+    spec.get("type").and_then(Value::as_str) == Some("ExternalName")
+}
+
+/// The Service storage's allocation: a cluster IP (kept from the old object on update) and the
+/// IP family fields. Owned by nobody, so appliers that leave `clusterIP` out keep it.
+pub(super) fn allocate(obj: &mut Value, old: Option<&Value>) {
+    let uid = crate::meta::uid(obj).to_string();
+    let Some(spec) = object_at(obj, "spec") else {
+        return;
+    };
+    if is_external_name_spec(spec) {
+        return;
+    }
+    for key in ["clusterIP", "clusterIPs"] {
+        if let Some(v) = old.and_then(|o| o.pointer(&format!("/spec/{key}"))) {
+            set_missing(spec, key, v.clone());
+        }
+    }
+    set_missing(spec, "clusterIP", json!(cluster_ip(&uid)));
+    let ip = spec.get("clusterIP").cloned().unwrap_or(Value::Null);
+    set_missing(spec, "clusterIPs", json!([ip]));
+    set_missing(spec, "ipFamilies", json!(["IPv4"]));
+    set_missing(spec, "ipFamilyPolicy", json!("SingleStack"));
 }
 
 fn is_external_name(svc: &Value) -> bool {
@@ -102,6 +113,7 @@ mod tests {
     fn service_gets_type_ip_and_port_defaults() {
         let mut s = json!({"metadata": {"uid": "u1"}, "spec": {"ports": [{"port": 80}]}});
         defaults(&mut s, None);
+        allocate(&mut s, None);
         assert_eq!(s["spec"]["type"], "ClusterIP");
         assert!(
             s["spec"]["clusterIP"]
@@ -114,6 +126,7 @@ mod tests {
         );
         let mut updated = json!({"metadata": {"uid": "u1"}, "spec": {"ports": [{"port": 81}]}});
         defaults(&mut updated, Some(&s));
+        allocate(&mut updated, Some(&s));
         assert_eq!(updated["spec"]["clusterIP"], s["spec"]["clusterIP"]);
     }
 

@@ -7,7 +7,15 @@ use crate::registry::ResourceType;
 use crate::status::{ApiError, Cause};
 use serde_json::Value;
 
-/// Defaults and checks for a new object (metadata already filled in).
+/// Defaulting, as when a request body is decoded: before the writer's fields are recorded.
+pub(super) fn defaults(rt: &ResourceType, obj: &mut Value, old: Option<&Value>) {
+    if let Some(s) = rt.strategy {
+        (s.defaults)(obj, old);
+    }
+}
+
+/// The strategy's preparation and checks for a new object (metadata filled in, defaults and
+/// the writer's fields recorded).
 pub(super) fn on_create(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiError> {
     if let Some(s) = rt.strategy {
         (s.prepare)(obj, None);
@@ -19,7 +27,7 @@ pub(super) fn on_create(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiErr
     invalid_unless_empty(rt, obj, causes)
 }
 
-/// Defaults and checks for an update of `old` into `new`.
+/// The strategy's preparation and checks for an update of `old` into `new`.
 pub(super) fn on_update(rt: &ResourceType, old: &Value, new: &mut Value) -> Result<(), ApiError> {
     if let Some(s) = rt.strategy {
         (s.prepare)(new, Some(old));
@@ -67,6 +75,7 @@ mod tests {
     #[test]
     fn secret_string_data_becomes_data() {
         let mut s = json!({"metadata":{"name":"s"},"stringData":{"a":"hello"}});
+        defaults(&rt("", "secrets"), &mut s, None);
         on_create(&rt("", "secrets"), &mut s).expect("valid");
         assert_eq!(s["data"]["a"], "aGVsbG8=");
         assert_eq!(s["type"], "Opaque");
@@ -93,6 +102,7 @@ mod tests {
             .lookup("batch", "v1", "jobs")
             .expect("built-in");
         let mut old = job("x:1");
+        defaults(&jobs, &mut old, None);
         on_create(&jobs, &mut old).expect("valid job");
         assert_eq!(
             old["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"],
