@@ -4,6 +4,7 @@
 
 use devcluster::DevCluster;
 use futures_util::{StreamExt, TryStreamExt};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Client;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams, WatchParams};
@@ -48,6 +49,35 @@ async fn applies(api: &Api<ConfigMap>, n: usize) -> Duration {
                 let body = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
                     "data": {"round": i.to_string(), "fixed": "x"}});
                 api.patch(&name, &PatchParams::apply("bench").force(), &Patch::Apply(body)).await.map(|_| ())
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await
+        .expect("applies succeed");
+    start.elapsed()
+}
+
+/// Server-side apply of Deployments: the path with the most per-kind work (defaults, the pod
+/// template schema, selector validation, immutable fields).
+async fn deployment_applies(client: &Client, n: usize) -> Duration {
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    let start = Instant::now();
+    futures_util::stream::iter(0..n)
+        .map(|i| {
+            let api = api.clone();
+            let name = format!("web-{:03}", i % 100);
+            async move {
+                let body = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": name},
+                    "spec": {"replicas": 1 + i % 3, "selector": {"matchLabels": {"app": name}},
+                        "template": {"metadata": {"labels": {"app": name}},
+                            "spec": {"containers": [{"name": "web", "image": format!("nginx:1.{}", i % 7),
+                                "ports": [{"containerPort": 80}],
+                                "env": [{"name": "ROUND", "value": i.to_string()}]}]}}}});
+                api.patch(&name, &PatchParams::apply("bench").force(), &Patch::Apply(body))
+                    .await
+                    .map(|_| ())
             }
         })
         .buffer_unordered(CONCURRENCY)
@@ -148,6 +178,13 @@ async fn main() {
         &format!("server-side apply, 200 objects ({CONCURRENCY} in flight)"),
         n,
         applies(&api, n).await,
+    );
+
+    let n = 2_000;
+    row(
+        &format!("server-side apply, 100 Deployments ({CONCURRENCY} in flight)"),
+        n,
+        deployment_applies(&client, n).await,
     );
 
     let (watchers, events) = (100, 1_000);

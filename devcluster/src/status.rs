@@ -7,10 +7,100 @@ use serde_json::{Value, json};
 /// One entry of `details.causes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
-    /// `reason` in JSON (Go's `CauseType`), e.g. `FieldValueForbidden`.
-    pub reason: String,
+    /// `reason` in JSON.
+    pub reason: CauseType,
     pub message: String,
     pub field: String,
+}
+
+/// `metav1.CauseType` (field errors' `field.ErrorType` as the Status names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(
+    clippy::enum_variant_names,
+    reason = "the variants are named as kube's CauseType values are"
+)]
+pub enum CauseType {
+    FieldValueInvalid,
+    FieldValueRequired,
+    FieldValueForbidden,
+    FieldValueTooLong,
+    FieldValueNotSupported,
+}
+
+impl CauseType {
+    /// The cause type as the Status carries it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CauseType::FieldValueInvalid => "FieldValueInvalid",
+            CauseType::FieldValueRequired => "FieldValueRequired",
+            CauseType::FieldValueForbidden => "FieldValueForbidden",
+            CauseType::FieldValueTooLong => "FieldValueTooLong",
+            CauseType::FieldValueNotSupported => "FieldValueNotSupported",
+        }
+    }
+}
+
+/// `metav1.StatusReason`: why a request failed, as clients branch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    AlreadyExists,
+    Conflict,
+    Expired,
+    UnsupportedMediaType,
+    Invalid,
+    TooManyRequests,
+    InternalError,
+    ServiceUnavailable,
+    Timeout,
+    Unknown,
+}
+
+impl Reason {
+    /// The reason as the Status carries it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::BadRequest => "BadRequest",
+            Reason::Unauthorized => "Unauthorized",
+            Reason::Forbidden => "Forbidden",
+            Reason::NotFound => "NotFound",
+            Reason::MethodNotAllowed => "MethodNotAllowed",
+            Reason::AlreadyExists => "AlreadyExists",
+            Reason::Conflict => "Conflict",
+            Reason::Expired => "Expired",
+            Reason::UnsupportedMediaType => "UnsupportedMediaType",
+            Reason::Invalid => "Invalid",
+            Reason::TooManyRequests => "TooManyRequests",
+            Reason::InternalError => "InternalError",
+            Reason::ServiceUnavailable => "ServiceUnavailable",
+            Reason::Timeout => "Timeout",
+            Reason::Unknown => "",
+        }
+    }
+
+    /// The reason kube-apiserver gives an error known only by its HTTP code.
+    pub fn of_code(code: u16) -> Reason {
+        match code {
+            400 => Reason::BadRequest,
+            401 => Reason::Unauthorized,
+            403 => Reason::Forbidden,
+            404 => Reason::NotFound,
+            405 => Reason::MethodNotAllowed,
+            409 => Reason::Conflict,
+            410 => Reason::Expired,
+            415 => Reason::UnsupportedMediaType,
+            422 => Reason::Invalid,
+            429 => Reason::TooManyRequests,
+            500 => Reason::InternalError,
+            503 => Reason::ServiceUnavailable,
+            504 => Reason::Timeout,
+            _ => Reason::Unknown,
+        }
+    }
 }
 
 /// An API error answered as a `metav1.Status`.
@@ -18,7 +108,7 @@ pub struct Cause {
 #[error("{message}")]
 pub struct ApiError {
     pub code: u16,
-    pub reason: &'static str,
+    pub reason: Reason,
     pub message: String,
     pub details: Option<Value>,
     /// `metadata.continue` of the Status (a 410 for an expired `continue` token hands out a
@@ -44,7 +134,7 @@ fn details(group: &str, plural: &str, name: &str) -> Value {
 }
 
 impl ApiError {
-    pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: u16, reason: Reason, message: impl Into<String>) -> Self {
         ApiError {
             code,
             reason,
@@ -67,7 +157,7 @@ impl ApiError {
     pub fn not_found(group: &str, plural: &str, name: &str) -> Self {
         Self::new(
             404,
-            "NotFound",
+            Reason::NotFound,
             format!("{} \"{name}\" not found", qualified(group, plural)),
         )
         .with_details(details(group, plural, name))
@@ -77,7 +167,7 @@ impl ApiError {
     pub fn no_route() -> Self {
         Self::new(
             404,
-            "NotFound",
+            Reason::NotFound,
             "the server could not find the requested resource",
         )
         .with_details(json!({}))
@@ -86,7 +176,7 @@ impl ApiError {
     pub fn already_exists(group: &str, plural: &str, name: &str) -> Self {
         Self::new(
             409,
-            "AlreadyExists",
+            Reason::AlreadyExists,
             format!("{} \"{name}\" already exists", qualified(group, plural)),
         )
         .with_details(details(group, plural, name))
@@ -96,7 +186,7 @@ impl ApiError {
     pub fn conflict(group: &str, plural: &str, name: &str) -> Self {
         Self::new(
             409,
-            "Conflict",
+            Reason::Conflict,
             format!(
                 "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
                 qualified(group, plural)
@@ -107,7 +197,7 @@ impl ApiError {
 
     /// 409 with a custom message (precondition failures, apply conflicts).
     pub fn conflict_with(group: &str, plural: &str, name: &str, message: String) -> Self {
-        Self::new(409, "Conflict", message).with_details(details(group, plural, name))
+        Self::new(409, Reason::Conflict, message).with_details(details(group, plural, name))
     }
 
     /// 422 Invalid: `Kind "name" is invalid: field: message` with one cause per field error.
@@ -132,7 +222,7 @@ impl ApiError {
         d["causes"] = Value::Array(
             causes
                 .iter()
-                .map(|c| json!({ "reason": c.reason, "message": c.message, "field": c.field }))
+                .map(|c| json!({ "reason": c.reason.as_str(), "message": c.message, "field": c.field }))
                 .collect(),
         );
         let qualified_kind = if group.is_empty() {
@@ -142,28 +232,28 @@ impl ApiError {
         };
         Self::new(
             422,
-            "Invalid",
+            Reason::Invalid,
             format!("{qualified_kind} \"{name}\" is invalid: {joined}"),
         )
         .with_details(d)
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(400, "BadRequest", message)
+        Self::new(400, Reason::BadRequest, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(403, "Forbidden", message)
+        Self::new(403, Reason::Forbidden, message)
     }
 
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
-        Self::new(405, "MethodNotAllowed", message)
+        Self::new(405, Reason::MethodNotAllowed, message)
     }
 
     pub fn unsupported_media_type(content_type: &str) -> Self {
         Self::new(
             415,
-            "UnsupportedMediaType",
+            Reason::UnsupportedMediaType,
             format!(
                 "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {content_type:?})"
             ),
@@ -171,31 +261,16 @@ impl ApiError {
     }
 
     pub fn gone(message: impl Into<String>) -> Self {
-        Self::new(410, "Expired", message)
+        Self::new(410, Reason::Expired, message)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(500, "InternalError", message)
+        Self::new(500, Reason::InternalError, message)
     }
 
     /// An error with only a code (fault injection): the reason kube-apiserver uses for that code.
     pub fn from_code(code: u16, message: impl Into<String>) -> Self {
-        let reason = match code {
-            400 => "BadRequest",
-            401 => "Unauthorized",
-            403 => "Forbidden",
-            404 => "NotFound",
-            405 => "MethodNotAllowed",
-            409 => "Conflict",
-            410 => "Expired",
-            415 => "UnsupportedMediaType",
-            422 => "Invalid",
-            429 => "TooManyRequests",
-            500 => "InternalError",
-            503 => "ServiceUnavailable",
-            504 => "Timeout",
-            _ => "Unknown",
-        };
+        let reason = Reason::of_code(code);
         Self::new(code, reason, message)
     }
 
@@ -207,7 +282,7 @@ impl ApiError {
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
+            "reason": self.reason.as_str(),
             "code": self.code,
         });
         if let Some(d) = &self.details {
@@ -235,7 +310,7 @@ mod tests {
     #[test]
     fn invalid_joins_causes() {
         let c = |f: &str| Cause {
-            reason: "FieldValueForbidden".into(),
+            reason: crate::status::CauseType::FieldValueForbidden,
             message: "Forbidden: x".into(),
             field: f.into(),
         };

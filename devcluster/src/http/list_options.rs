@@ -5,7 +5,7 @@
 //! `ListOptions.meta.k8s.io ""`.
 
 use super::request::Params;
-use crate::status::{ApiError, Cause};
+use crate::status::{ApiError, Cause, CauseType};
 use crate::store::{ContinueToken, ListFrom};
 use crate::watch::WatchStart;
 
@@ -32,7 +32,7 @@ fn optional_bool(value: Option<&str>) -> Option<bool> {
 
 fn forbidden(field: &str, detail: &str) -> Cause {
     Cause {
-        reason: "FieldValueForbidden".into(),
+        reason: CauseType::FieldValueForbidden,
         message: format!("Forbidden: {detail}"),
         field: field.into(),
     }
@@ -41,7 +41,7 @@ fn forbidden(field: &str, detail: &str) -> Cause {
 fn not_supported(field: &str, value: &str, supported: &[&str]) -> Cause {
     let quoted: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
     Cause {
-        reason: "FieldValueNotSupported".into(),
+        reason: CauseType::FieldValueNotSupported,
         message: format!(
             "Unsupported value: {value:?}: supported values: {}",
             quoted.join(", ")
@@ -290,7 +290,7 @@ mod tests {
             .validate()
             .expect_err("invalid");
         assert_eq!(e.code, 422);
-        assert_eq!(e.reason, "Invalid");
+        assert_eq!(e.reason, crate::status::Reason::Invalid);
         let s = e.to_status();
         assert_eq!(s["details"]["group"], "meta.k8s.io");
         assert_eq!(s["details"]["kind"], "ListOptions");

@@ -294,14 +294,15 @@ pub async fn handle(
 
 /// Errors of the shared Event store name the events.k8s.io resource when it was asked for.
 fn events_view_error(e: ApiError, name: &str) -> ApiError {
+    use crate::status::Reason;
     match e.reason {
-        "NotFound" if e.details.as_ref().is_some_and(|d| d.get("name").is_some()) => {
+        Reason::NotFound if e.details.as_ref().is_some_and(|d| d.get("name").is_some()) => {
             ApiError::not_found("events.k8s.io", "events", name)
         }
-        "AlreadyExists" => ApiError::already_exists("events.k8s.io", "events", name),
+        Reason::AlreadyExists => ApiError::already_exists("events.k8s.io", "events", name),
         // An optimistic-lock conflict names the resource; a field-manager conflict (with
         // causes) does not.
-        "Conflict"
+        Reason::Conflict
             if e.details
                 .as_ref()
                 .is_some_and(|d| d.get("causes").is_none()) =>
@@ -459,7 +460,7 @@ fn resource_version_required(rt: &crate::registry::ResourceType, obj: &Value) ->
         &rt.kind,
         crate::meta::name(obj),
         vec![crate::status::Cause {
-            reason: "FieldValueInvalid".into(),
+            reason: crate::status::CauseType::FieldValueInvalid,
             message: "Invalid value: 0x0: must be specified for an update".into(),
             field: "metadata.resourceVersion".into(),
         }],
@@ -554,7 +555,7 @@ fn apply_error(e: crate::ssa::ApplyError, rt: &ResourceType, name: &str) -> ApiE
             if !rt.group.is_empty() {
                 details["group"] = json!(rt.group);
             }
-            ApiError::new(409, "Conflict", e.to_string()).with_details(details)
+            ApiError::new(409, crate::status::Reason::Conflict, e.to_string()).with_details(details)
         }
         crate::ssa::ApplyError::Invalid { .. } => {
             ApiError::from_code(e.http_status(), e.to_string())

@@ -109,7 +109,7 @@ pub fn from_scale(rt: &ResourceType, obj: &Value, scale: &Value) -> Result<Value
             "Scale",
             crate::meta::name(obj),
             vec![crate::status::Cause {
-                reason: "FieldValueInvalid".into(),
+                reason: crate::status::CauseType::FieldValueInvalid,
                 message: format!("Invalid value: {replicas}: must be greater than or equal to 0"),
                 field: "spec.replicas".into(),
             }],

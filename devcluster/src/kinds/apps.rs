@@ -144,7 +144,7 @@ fn stateful_set_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
         return Vec::new();
     }
     vec![Cause {
-        reason: "FieldValueForbidden".into(),
+        reason: crate::status::CauseType::FieldValueForbidden,
         message: "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden".into(),
         field: "spec".into(),
     }]

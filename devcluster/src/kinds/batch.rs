@@ -114,7 +114,7 @@ fn job_validate(obj: &Value) -> Vec<Cause> {
     {
         Some("OnFailure" | "Never") => Vec::new(),
         Some(other) => vec![Cause {
-            reason: "FieldValueNotSupported".into(),
+            reason: crate::status::CauseType::FieldValueNotSupported,
             message: format!(
                 "Unsupported value: {other:?}: supported values: \"OnFailure\", \"Never\""
             ),

@@ -2,7 +2,7 @@
 //! events.k8s.io, apiextensions, and the review resources.
 
 use super::{FieldSelectors, Immutable, Strategy, round_trip};
-use crate::status::Cause;
+use crate::status::{Cause, CauseType};
 use crate::table::builtin as columns;
 use crate::verb;
 use k8s_openapi::api::{
@@ -190,7 +190,7 @@ fn priority_value_unchanged(old: &Value, new: &Value) -> Vec<Cause> {
         return Vec::new();
     }
     vec![Cause {
-        reason: "FieldValueForbidden".into(),
+        reason: CauseType::FieldValueForbidden,
         message: "Forbidden: may not be changed in an update.".into(),
         field: "value".into(),
     }]
@@ -210,7 +210,7 @@ fn storage_class_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
         .into_iter()
         .filter(|f| old.get(*f) != new.get(*f))
         .map(|f| Cause {
-            reason: "FieldValueForbidden".into(),
+            reason: CauseType::FieldValueForbidden,
             message: format!("Forbidden: updates to {f} are forbidden."),
             field: f.into(),
         })

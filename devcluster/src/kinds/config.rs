@@ -5,7 +5,7 @@
 //! both `data` and `binaryData`, and an `immutable` object keeps its data. Messages never show a
 //! Secret's values.
 
-use crate::status::Cause;
+use crate::status::{Cause, CauseType};
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
@@ -18,16 +18,20 @@ fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
 
-fn cause(reason: &str, field: String, message: String) -> Cause {
+fn cause(reason: CauseType, field: String, message: String) -> Cause {
     Cause {
-        reason: reason.into(),
+        reason,
         message,
         field,
     }
 }
 
 fn required(field: String) -> Cause {
-    cause("FieldValueRequired", field, "Required value".into())
+    cause(
+        CauseType::FieldValueRequired,
+        field,
+        "Required value".into(),
+    )
 }
 
 /// Why `key` is not a valid config key (`IsConfigMapKey`), if it is not.
@@ -56,7 +60,7 @@ fn key_causes(map_name: &str, map: Option<&Map<String, Value>>, out: &mut Vec<Ca
     for key in map.into_iter().flatten().map(|(k, _)| k) {
         for why in config_key_errors(key) {
             out.push(cause(
-                "FieldValueInvalid",
+                CauseType::FieldValueInvalid,
                 format!("{map_name}[{key}]"),
                 format!("Invalid value: {key:?}: {why}"),
             ));
@@ -66,7 +70,7 @@ fn key_causes(map_name: &str, map: Option<&Map<String, Value>>, out: &mut Vec<Ca
 
 fn too_long(field: &str) -> Cause {
     cause(
-        "FieldValueTooLong",
+        CauseType::FieldValueTooLong,
         field.into(),
         format!("Too long: may not be more than {MAX_SIZE} bytes"),
     )
@@ -139,7 +143,7 @@ pub(super) fn secret_validate(secret: &Value) -> Vec<Cause> {
         match v.as_str().map(|s| b64().decode(s)) {
             Some(Ok(bytes)) => size += bytes.len(),
             _ => out.push(cause(
-                "FieldValueInvalid",
+                CauseType::FieldValueInvalid,
                 format!("data[{k}]"),
                 "Invalid value: \"<secret contents redacted>\": illegal base64 data".into(),
             )),
@@ -158,7 +162,7 @@ pub(super) fn secret_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
     let ty = |o: &Value| o.get("type").and_then(Value::as_str).map(str::to_string);
     if ty(old) != ty(new) {
         out.push(cause(
-            "FieldValueInvalid",
+            CauseType::FieldValueInvalid,
             "type".into(),
             format!(
                 "Invalid value: {:?}: field is immutable",
@@ -185,7 +189,7 @@ pub(super) fn configmap_validate(cm: &Value) -> Vec<Cause> {
     for (k, v) in binary.into_iter().flatten() {
         if data.is_some_and(|d| d.contains_key(k)) {
             out.push(cause(
-                "FieldValueInvalid",
+                CauseType::FieldValueInvalid,
                 "binaryData".into(),
                 format!("Invalid value: {k:?}: duplicate of key present in data"),
             ));
@@ -213,7 +217,7 @@ fn immutable_data(fields: &[&str], old: &Value, new: &Value) -> Vec<Cause> {
     }
     let forbidden = |field: &str| {
         cause(
-            "FieldValueForbidden",
+            CauseType::FieldValueForbidden,
             field.into(),
             "Forbidden: field is immutable when `immutable` is set".into(),
         )
@@ -289,7 +293,7 @@ mod tests {
         );
         let big = "A".repeat(MAX_SIZE / 3 * 4 + 8);
         let causes = secret_validate(&json!({"data": {"k": big}}));
-        assert_eq!(causes[0].reason, "FieldValueTooLong");
+        assert_eq!(causes[0].reason, CauseType::FieldValueTooLong);
         assert_eq!(causes[0].field, "data");
         assert!(!causes[0].message.contains("AAAA"), "no value in messages");
         let changed = secret_validate_update(

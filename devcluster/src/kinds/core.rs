@@ -2,7 +2,7 @@
 
 use super::{FieldSelectors, Strategy, config, pod_template, round_trip, service};
 use crate::meta::NameRule;
-use crate::status::Cause;
+use crate::status::{Cause, CauseType};
 use crate::table::builtin as columns;
 use crate::verb;
 use k8s_openapi::api::core::v1 as api;
@@ -308,7 +308,7 @@ fn pod_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
         return Vec::new();
     }
     vec![Cause {
-        reason: "FieldValueForbidden".into(),
+        reason: CauseType::FieldValueForbidden,
         message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)".into(),
         field: "spec".into(),
     }]
@@ -342,7 +342,7 @@ fn pvc_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
         return Vec::new();
     }
     vec![Cause {
-        reason: "FieldValueForbidden".into(),
+        reason: CauseType::FieldValueForbidden,
         message: "Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims".into(),
         field: "spec".into(),
     }]
@@ -369,7 +369,7 @@ mod tests {
         let renamed = json!({"spec": {"containers": [{"name": "b", "image": "x:1"}]}});
         assert_eq!(
             pod_validate_update(&old, &renamed)[0].reason,
-            "FieldValueForbidden"
+            CauseType::FieldValueForbidden
         );
     }
 }

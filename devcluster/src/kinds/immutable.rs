@@ -74,7 +74,7 @@ pub fn check(fields: &[Immutable], old: &Value, new: &Value) -> Vec<Cause> {
         .iter()
         .filter(|f| f.value(old) != f.value(new))
         .map(|f| Cause {
-            reason: "FieldValueInvalid".into(),
+            reason: crate::status::CauseType::FieldValueInvalid,
             message: format!(
                 "Invalid value: {}: field is immutable",
                 f.shown(f.value(new))

@@ -2,7 +2,7 @@
 //! selector is non-empty and selects its template's labels (422 Invalid, with kube-apiserver's
 //! field paths and messages; values are printed as Go's `%#v` would, best effort).
 
-use crate::status::Cause;
+use crate::status::{Cause, CauseType};
 use serde_json::{Map, Value, json};
 
 pub(super) fn set_missing(obj: &mut Map<String, Value>, key: &str, value: Value) {
@@ -76,7 +76,7 @@ pub(super) fn template_defaults(spec: &mut Map<String, Value>) {
 
 pub(super) fn invalid(field: &str, value: String, why: &str) -> Cause {
     Cause {
-        reason: "FieldValueInvalid".into(),
+        reason: CauseType::FieldValueInvalid,
         message: format!("Invalid value: {value}: {why}"),
         field: field.into(),
     }
@@ -156,7 +156,7 @@ pub(super) fn selector_matches_template(new: &Value, kind_word: &str) -> Vec<Cau
     let mut causes = Vec::new();
     let Some(sel) = new.pointer("/spec/selector").filter(|s| !s.is_null()) else {
         causes.push(Cause {
-            reason: "FieldValueRequired".into(),
+            reason: CauseType::FieldValueRequired,
             message: "Required value".into(),
             field: "spec.selector".into(),
         });

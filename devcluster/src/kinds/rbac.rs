@@ -73,7 +73,7 @@ fn role_ref_unchanged(old: &Value, new: &Value) -> Vec<Cause> {
             .to_string()
     };
     vec![Cause {
-        reason: "FieldValueInvalid".into(),
+        reason: crate::status::CauseType::FieldValueInvalid,
         message: format!(
             "Invalid value: rbac.RoleRef{{APIGroup:{:?}, Kind:{:?}, Name:{:?}}}: cannot change roleRef",
             r("apiGroup"),

@@ -104,7 +104,7 @@ impl ContinueToken {
 fn too_large(requested: u64, current: u64) -> ApiError {
     ApiError::new(
         504,
-        "Timeout",
+        crate::status::Reason::Timeout,
         format!("Timeout: Too large resource version: {requested}, current: {current}"),
     )
     .with_details(json!({
@@ -372,7 +372,7 @@ mod tests {
         let e = at(&st, rv1).expect_err("compacted");
         assert_eq!(
             (e.code, e.reason, e.message.as_str()),
-            (410, "Expired", LIST_EXPIRED)
+            (410, crate::status::Reason::Expired, LIST_EXPIRED)
         );
         let e = at(&st, st.rv + 1).expect_err("future");
         assert_eq!(e.code, 504);
@@ -405,7 +405,7 @@ mod tests {
             put(&mut st, "c", v);
         }
         let e = next(&st, &first, 1).expect_err("expired");
-        assert_eq!((e.code, e.reason), (410, "Expired"));
+        assert_eq!((e.code, e.reason), (410, crate::status::Reason::Expired));
         assert_eq!(e.message, CONTINUE_EXPIRED);
         let fresh = e.continue_token.clone().expect("a fresh token");
         let token = ContinueToken::decode(&fresh).expect("decodes");

@@ -1,7 +1,7 @@
 //! Metadata validation every kind gets: label keys and values, annotation keys, owner reference
 //! fields (422 Invalid with one cause per bad entry, as kube-apiserver answers).
 
-use crate::status::Cause;
+use crate::status::{Cause, CauseType};
 use serde_json::Value;
 
 const NAME_PART: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -38,7 +38,7 @@ fn qualified_name_error(key: &str) -> Option<String> {
 pub(super) fn metadata(obj: &Value) -> Vec<Cause> {
     let mut causes = Vec::new();
     let invalid = |field: &str, value: &str, why: &str| Cause {
-        reason: "FieldValueInvalid".into(),
+        reason: CauseType::FieldValueInvalid,
         message: format!("Invalid value: {value:?}: {why}"),
         field: field.into(),
     };
@@ -70,7 +70,7 @@ pub(super) fn metadata(obj: &Value) -> Vec<Cause> {
                 .is_none_or(str::is_empty)
             {
                 causes.push(Cause {
-                    reason: "FieldValueRequired".into(),
+                    reason: CauseType::FieldValueRequired,
                     message: "Required value".into(),
                     field: format!("metadata.ownerReferences[{i}].{field}"),
                 });
@@ -85,7 +85,7 @@ pub(super) fn metadata(obj: &Value) -> Vec<Cause> {
         .collect();
     if let [first, second, ..] = controllers.as_slice() {
         causes.push(Cause {
-            reason: "FieldValueInvalid".into(),
+            reason: CauseType::FieldValueInvalid,
             message: format!(
                 "Invalid value: []v1.OwnerReference{{...}}: Only one reference can have Controller set to true. Found \"true\" in references for {first} and {second}"
             ),
@@ -117,7 +117,7 @@ pub(super) fn metadata_update(old: &Value, new: &Value) -> Vec<Cause> {
     added.dedup();
     let shown: Vec<String> = added.iter().map(|f| format!("{f:?}")).collect();
     vec![Cause {
-        reason: "FieldValueForbidden".into(),
+        reason: CauseType::FieldValueForbidden,
         message: format!(
             "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
             shown.join(", ")

@@ -5,7 +5,7 @@
 use super::{ObjRef, State, admission};
 use crate::meta;
 use crate::registry::ResourceType;
-use crate::status::{ApiError, Cause};
+use crate::status::{ApiError, Cause, CauseType};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -165,7 +165,7 @@ impl State {
                     &rt.kind,
                     "",
                     vec![Cause {
-                        reason: "FieldValueRequired".into(),
+                        reason: CauseType::FieldValueRequired,
                         message: "Required value: name or generateName is required".into(),
                         field: "metadata.name".into(),
                     }],
@@ -180,7 +180,7 @@ impl State {
                 &rt.kind,
                 &name,
                 vec![Cause {
-                    reason: "FieldValueInvalid".into(),
+                    reason: CauseType::FieldValueInvalid,
                     message: format!("Invalid value: {name:?}: {msg}"),
                     field: "metadata.name".into(),
                 }],
@@ -193,7 +193,7 @@ impl State {
                     &rt.kind,
                     &name,
                     vec![Cause {
-                        reason: "FieldValueInvalid".into(),
+                        reason: CauseType::FieldValueInvalid,
                         message: e.to_string(),
                         field: "spec".into(),
                     }],
@@ -317,7 +317,7 @@ impl State {
                     &rt.kind,
                     name,
                     vec![Cause {
-                        reason: "FieldValueInvalid".into(),
+                        reason: CauseType::FieldValueInvalid,
                         message: e.to_string(),
                         field: "spec".into(),
                     }],
