@@ -865,3 +865,67 @@ async fn deleting_a_crd_terminates_it_after_its_objects_and_their_finalizers() {
         "CRD gone"
     );
 }
+
+/// A write through `/scale` owns `spec.replicas` (with subresource `scale`) and nothing else,
+/// so a GitOps applier that keeps `replicas` in its manifest conflicts with the autoscaler, and
+/// one that leaves it out does not.
+#[tokio::test]
+async fn scale_writes_own_only_replicas() {
+    let (_cluster, client) = start().await;
+    let api: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    api.patch(
+        "web",
+        &PatchParams::apply("gitops"),
+        &Patch::Apply(&deployment(2)),
+    )
+    .await
+    .expect("applied");
+    let mut pp = PatchParams::default();
+    pp.field_manager = Some("hpa".into());
+    api.patch_scale("web", &pp, &Patch::Merge(json!({"spec": {"replicas": 5}})))
+        .await
+        .expect("scaled");
+    let v = serde_json::to_value(api.get("web").await.expect("get")).expect("json");
+    let entries = v["metadata"]["managedFields"]
+        .as_array()
+        .expect("managedFields")
+        .clone();
+    let hpa = entries
+        .iter()
+        .find(|e| e["manager"] == "hpa")
+        .expect("hpa entry");
+    assert_eq!(hpa["subresource"], "scale");
+    assert_eq!(hpa["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}));
+    let gitops = entries
+        .iter()
+        .find(|e| e["manager"] == "gitops")
+        .expect("gitops entry");
+    assert!(
+        gitops["fieldsV1"].pointer("/f:spec/f:replicas").is_none(),
+        "{gitops}"
+    );
+
+    let err = api
+        .patch(
+            "web",
+            &PatchParams::apply("gitops"),
+            &Patch::Apply(&deployment(2)),
+        )
+        .await
+        .expect_err("replicas conflict with the scaler");
+    assert_eq!(code(&err), (409, "Conflict".into()));
+    let mut without = deployment(2);
+    without["spec"]
+        .as_object_mut()
+        .expect("spec")
+        .remove("replicas");
+    let kept = api
+        .patch(
+            "web",
+            &PatchParams::apply("gitops"),
+            &Patch::Apply(&without),
+        )
+        .await
+        .expect("no conflict without replicas");
+    assert_eq!(kept.spec.and_then(|s| s.replicas), Some(5));
+}
