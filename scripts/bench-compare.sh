@@ -28,7 +28,31 @@ base_bin=$(bin "$work/base")
 head_bin=$(bin "$root")
 echo "base: $base ($(git -C "$work/base" rev-parse --short HEAD)) -> $base_bin"
 echo "head: $(git -C "$root" rev-parse --short HEAD) -> $head_bin"
+log=$(mktemp)
 for i in $(seq 1 "$rounds"); do
-  echo "## round $i: base"; "$base_bin" --bench
-  echo "## round $i: head"; "$head_bin" --bench
+  echo "## round $i: base" | tee -a "$log"; "$base_bin" --bench | tee -a "$log"
+  echo "## round $i: head" | tee -a "$log"; "$head_bin" --bench | tee -a "$log"
 done
+# The median rate of each row per side, and head/base.
+python3 - "$log" <<'PY'
+import re, statistics, sys
+rates, side, order = {}, None, []
+for line in open(sys.argv[1]):
+    m = re.match(r"## round \d+: (\w+)", line)
+    if m:
+        side = m.group(1)
+        continue
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) == 4 and cells[3].endswith("/s") and cells[0] != "operation":
+        if cells[0] not in order:
+            order.append(cells[0])
+        rates.setdefault((cells[0], side), []).append(float(cells[3].split()[0]))
+print()
+print(f"| {'operation (median of rounds)':<52} | {'base /s':>10} | {'head /s':>10} | {'head/base':>9} |")
+print(f"|{'-'*54}|{'-'*12}|{'-'*12}|{'-'*11}|")
+for op in order:
+    b = statistics.median(rates.get((op, "base"), [float("nan")]))
+    h = statistics.median(rates.get((op, "head"), [float("nan")]))
+    print(f"| {op:<52} | {b:>10.0f} | {h:>10.0f} | {h / b:>9.2f} |")
+PY
+rm -f "$log"
