@@ -120,62 +120,42 @@ pub fn deployment(obj: &Value, now: &str) -> Value {
     } else {
         0
     };
-    let (available, progressing) = match outcome {
-        Outcome::Succeed => (
-            condition(
-                obj,
-                "Available",
-                "True",
-                "MinimumReplicasAvailable",
-                "Deployment has minimum availability.",
-                now,
-            ),
-            condition(
-                obj,
-                "Progressing",
-                "True",
-                "NewReplicaSetAvailable",
-                &format!("ReplicaSet \"{name}\" has successfully progressed."),
-                now,
-            ),
+    let available = match outcome {
+        Outcome::Succeed => condition(
+            obj,
+            "Available",
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+            now,
         ),
-        Outcome::Hang => (
-            condition(
-                obj,
-                "Available",
-                "False",
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.",
-                now,
-            ),
-            condition(
-                obj,
-                "Progressing",
-                "True",
-                "ReplicaSetUpdated",
-                &format!("ReplicaSet \"{name}\" is progressing."),
-                now,
-            ),
-        ),
-        Outcome::Fail => (
-            condition(
-                obj,
-                "Available",
-                "False",
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.",
-                now,
-            ),
-            condition(
-                obj,
-                "Progressing",
-                "False",
-                "ProgressDeadlineExceeded",
-                &format!("ReplicaSet \"{name}\" has timed out progressing."),
-                now,
-            ),
+        Outcome::Hang | Outcome::Fail => condition(
+            obj,
+            "Available",
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+            now,
         ),
     };
+    let (status, reason, message) = match outcome {
+        Outcome::Succeed => (
+            "True",
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet \"{name}\" has successfully progressed."),
+        ),
+        Outcome::Hang => (
+            "True",
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{name}\" is progressing."),
+        ),
+        Outcome::Fail => (
+            "False",
+            "ProgressDeadlineExceeded",
+            format!("ReplicaSet \"{name}\" has timed out progressing."),
+        ),
+    };
+    let progressing = condition(obj, "Progressing", status, reason, &message, now);
     let mut status = json!({
         "observedGeneration": generation(obj),
         "replicas": replicas,

@@ -11,6 +11,14 @@ use serde_json::{Value, json};
 use super::age::age_since;
 use super::printers::{count, int, label_selector_string, strings, text};
 
+/// The string at `pointer`, or `default` when it is empty or absent.
+fn text_or(o: &Value, pointer: &str, default: &str) -> Value {
+    match text(o, pointer) {
+        "" => json!(default),
+        t => json!(t),
+    }
+}
+
 fn or_none(s: String) -> Value {
     if s.is_empty() {
         json!("<none>")
@@ -76,10 +84,7 @@ pub(crate) fn pod_readiness_gates(o: &Value, _now: SystemTime) -> Value {
 }
 
 pub(crate) fn pvc_status(o: &Value, _now: SystemTime) -> Value {
-    match text(o, "/status/phase") {
-        "" => json!("Pending"),
-        p => json!(p),
-    }
+    text_or(o, "/status/phase", "Pending")
 }
 
 pub(crate) fn pvc_volume(o: &Value, _now: SystemTime) -> Value {
@@ -152,17 +157,11 @@ pub(crate) fn pvc_storage_class(o: &Value, _now: SystemTime) -> Value {
 }
 
 pub(crate) fn pvc_attributes_class(o: &Value, _now: SystemTime) -> Value {
-    match text(o, "/spec/volumeAttributesClassName") {
-        "" => json!("<unset>"),
-        c => json!(c),
-    }
+    text_or(o, "/spec/volumeAttributesClassName", "<unset>")
 }
 
 pub(crate) fn pvc_volume_mode(o: &Value, _now: SystemTime) -> Value {
-    match text(o, "/spec/volumeMode") {
-        "" => json!("<unset>"),
-        m => json!(m),
-    }
+    text_or(o, "/spec/volumeMode", "<unset>")
 }
 
 /// Endpoints "Endpoints": `ip:port` pairs, at most three, then `+ N more...`.
@@ -537,26 +536,17 @@ pub(crate) fn priority_global_default(o: &Value, _now: SystemTime) -> Value {
     )
 }
 pub(crate) fn priority_preemption(o: &Value, _now: SystemTime) -> Value {
-    match text(o, "/preemptionPolicy") {
-        "" => json!("PreemptLowerPriority"),
-        p => json!(p),
-    }
+    text_or(o, "/preemptionPolicy", "PreemptLowerPriority")
 }
 
 pub(crate) fn sc_provisioner(o: &Value, _now: SystemTime) -> Value {
     json!(text(o, "/provisioner"))
 }
 pub(crate) fn sc_reclaim(o: &Value, _now: SystemTime) -> Value {
-    match text(o, "/reclaimPolicy") {
-        "" => json!("Delete"),
-        p => json!(p),
-    }
+    text_or(o, "/reclaimPolicy", "Delete")
 }
 pub(crate) fn sc_binding_mode(o: &Value, _now: SystemTime) -> Value {
-    match text(o, "/volumeBindingMode") {
-        "" => json!("Immediate"),
-        p => json!(p),
-    }
+    text_or(o, "/volumeBindingMode", "Immediate")
 }
 pub(crate) fn sc_expansion(o: &Value, _now: SystemTime) -> Value {
     json!(

@@ -880,8 +880,10 @@ async fn scale_writes_own_only_replicas() {
     )
     .await
     .expect("applied");
-    let mut pp = PatchParams::default();
-    pp.field_manager = Some("hpa".into());
+    let pp = PatchParams {
+        field_manager: Some("hpa".into()),
+        ..Default::default()
+    };
     api.patch_scale("web", &pp, &Patch::Merge(json!({"spec": {"replicas": 5}})))
         .await
         .expect("scaled");
