@@ -3,7 +3,7 @@
 
 use super::pod_template::{invalid, object_at, set_missing};
 use crate::status::Cause;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// A cluster IP in 10.96.0.0/16 derived from the object's uid (not checked for collisions).
 fn cluster_ip(uid: &str) -> String {
@@ -14,7 +14,6 @@ fn cluster_ip(uid: &str) -> String {
     format!("10.96.{x}.{y}")
 }
 
-/// Service defaults; `old` (on update) keeps the allocated, immutable cluster IPs.
 /// `SetDefaults_Service`: type, traffic policy, affinity, port protocol and target port.
 pub(super) fn defaults(obj: &mut Value, _old: Option<&Value>) {
     let Some(spec) = object_at(obj, "spec") else {
@@ -35,12 +34,36 @@ pub(super) fn defaults(obj: &mut Value, _old: Option<&Value>) {
     }
 }
 
-fn is_external_name_spec(spec: &serde_json::Map<String, Value>) -> bool {
+fn is_external_name_spec(spec: &Map<String, Value>) -> bool {
     spec.get("type").and_then(Value::as_str) == Some("ExternalName")
 }
 
-/// The Service storage's allocation: a cluster IP (kept from the old object on update) and the
-/// IP family fields. Owned by nobody, so appliers that leave `clusterIP` out keep it.
+fn is_external_name(svc: &Value) -> bool {
+    svc.get("spec")
+        .and_then(Value::as_object)
+        .is_some_and(is_external_name_spec)
+}
+
+fn ip_of(spec: &Map<String, Value>) -> &str {
+    spec.get("clusterIP")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+fn ips_of(spec: &Map<String, Value>) -> Vec<String> {
+    spec.get("clusterIPs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|ip| ip.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The Service storage's allocation, after kube-apiserver's `patchAllocatedValues` and
+/// `normalizeClusterIPs`: an empty `clusterIP` (`""` or absent, as Helm charts often render it)
+/// keeps the old one on update and is allocated on create; `clusterIPs` follows `clusterIP`;
+/// the IP family fields are filled in. Owned by nobody, so appliers that leave `clusterIP` out
+/// keep it.
 pub(super) fn allocate(obj: &mut Value, old: Option<&Value>) {
     let uid = crate::meta::uid(obj).to_string();
     let Some(spec) = object_at(obj, "spec") else {
@@ -49,60 +72,81 @@ pub(super) fn allocate(obj: &mut Value, old: Option<&Value>) {
     if is_external_name_spec(spec) {
         return;
     }
-    for key in ["clusterIP", "clusterIPs"] {
-        if let Some(v) = old.and_then(|o| o.pointer(&format!("/spec/{key}"))) {
-            set_missing(spec, key, v.clone());
+    let old_spec = old
+        .and_then(|o| o.get("spec"))
+        .and_then(Value::as_object)
+        .filter(|s| !is_external_name_spec(s));
+    if let Some(old_spec) = old_spec {
+        // patchAllocatedValues: what the client left empty keeps its allocated value.
+        if ip_of(spec).is_empty() {
+            spec.insert("clusterIP".into(), json!(ip_of(old_spec)));
+        }
+        if ips_of(spec).is_empty() && !ips_of(old_spec).is_empty() && ip_of(spec) == ip_of(old_spec)
+        {
+            spec.insert("clusterIPs".into(), json!(ips_of(old_spec)));
+        }
+        // normalizeClusterIPs: a changed clusterIP with unchanged clusterIPs moves them along.
+        if ip_of(spec) != ip_of(old_spec)
+            && !ip_of(spec).is_empty()
+            && ips_of(spec) == ips_of(old_spec)
+        {
+            let ip = ip_of(spec).to_string();
+            spec.insert("clusterIPs".into(), json!([ip]));
         }
     }
-    set_missing(spec, "clusterIP", json!(cluster_ip(&uid)));
-    let ip = spec.get("clusterIP").cloned().unwrap_or(Value::Null);
-    set_missing(spec, "clusterIPs", json!([ip]));
+    if ip_of(spec).is_empty() {
+        spec.insert("clusterIP".into(), json!(cluster_ip(&uid)));
+    }
+    if ips_of(spec).is_empty() {
+        let ip = ip_of(spec).to_string();
+        spec.insert("clusterIPs".into(), json!([ip]));
+    }
     set_missing(spec, "ipFamilies", json!(["IPv4"]));
     set_missing(spec, "ipFamilyPolicy", json!("SingleStack"));
 }
 
-fn is_external_name(svc: &Value) -> bool {
-    svc.pointer("/spec/type").and_then(Value::as_str) == Some("ExternalName")
-}
-
-/// A Service update: `spec.clusterIP` and the primary `spec.clusterIPs` entry may not change
-/// (switching to or from ExternalName excepted).
+/// A Service update (`ValidateServiceUpdate`'s cluster IP rule): no allocated `clusterIPs` entry
+/// may change, switching to or from ExternalName and headless-to-headless excepted. One cause per
+/// changed entry, `spec.clusterIPs[i]: Invalid value: []string{...}: may not change once set`.
 pub(super) fn validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let mut causes = Vec::new();
     if is_external_name(old) || is_external_name(new) {
-        return causes;
+        return Vec::new();
     }
-    let old_ip = old.pointer("/spec/clusterIP").and_then(Value::as_str);
-    let new_ip = new.pointer("/spec/clusterIP").and_then(Value::as_str);
-    if let Some(o) = old_ip.filter(|o| !o.is_empty())
-        && new_ip != Some(o)
-    {
-        let shown = format!("{:?}", new_ip.unwrap_or_default());
-        causes.push(invalid("spec.clusterIP", shown, "field is immutable"));
-    }
-    let first = |v: &Value| {
-        v.pointer("/spec/clusterIPs/0")
-            .and_then(Value::as_str)
-            .map(str::to_string)
+    let spec = |o: &Value| {
+        o.get("spec")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
     };
-    if let Some(o) = first(old)
-        && first(new).is_some_and(|n| n != o)
-    {
-        let ips: Vec<String> = new
-            .pointer("/spec/clusterIPs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|ip| format!("{:?}", ip.as_str().unwrap_or_default()))
-            .collect();
-        let shown = format!("[]string{{{}}}", ips.join(", "));
-        causes.push(invalid(
-            "spec.clusterIPs[0]",
-            shown,
-            "may not change once set",
-        ));
+    let (old_ips, new_ips) = (ips_of(&spec(old)), ips_of(&spec(new)));
+    let headless = |ips: &[String]| ips.first().is_some_and(|ip| ip == "None");
+    if headless(&old_ips) && headless(&new_ips) {
+        return Vec::new();
     }
-    causes
+    let shown = || {
+        let quoted: Vec<String> = new_ips.iter().map(|ip| format!("{ip:?}")).collect();
+        format!("[]string{{{}}}", quoted.join(", "))
+    };
+    if new_ips.is_empty() && !old_ips.is_empty() {
+        return vec![invalid(
+            "spec.clusterIPs[0]",
+            "[]string(nil)".into(),
+            "primary clusterIP can not be unset",
+        )];
+    }
+    old_ips
+        .iter()
+        .zip(&new_ips)
+        .enumerate()
+        .filter(|(_, (o, n))| o != n)
+        .map(|(i, _)| {
+            invalid(
+                &format!("spec.clusterIPs[{i}]"),
+                shown(),
+                "may not change once set",
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -136,13 +180,40 @@ mod tests {
         assert!(validate_update(&old, &old).is_empty());
         let new = json!({"spec": {"type": "ClusterIP", "clusterIP": "10.96.0.6", "clusterIPs": ["10.96.0.6"]}});
         let causes = validate_update(&old, &new);
-        assert_eq!(causes[0].field, "spec.clusterIP");
+        assert_eq!(causes.len(), 1);
+        assert_eq!(causes[0].field, "spec.clusterIPs[0]");
         assert_eq!(
             causes[0].message,
-            "Invalid value: \"10.96.0.6\": field is immutable"
+            "Invalid value: []string{\"10.96.0.6\"}: may not change once set"
         );
-        assert_eq!(causes[1].field, "spec.clusterIPs[0]");
         let external = json!({"spec": {"type": "ExternalName", "externalName": "x.example"}});
         assert!(validate_update(&old, &external).is_empty());
+    }
+
+    #[test]
+    fn an_empty_cluster_ip_is_allocated_or_kept() {
+        let mut created =
+            json!({"metadata": {"uid": "u1"}, "spec": {"clusterIP": "", "ports": [{"port": 80}]}});
+        allocate(&mut created, None);
+        let ip = created["spec"]["clusterIP"]
+            .as_str()
+            .expect("allocated")
+            .to_string();
+        assert!(ip.starts_with("10.96."), "{created}");
+        assert_eq!(created["spec"]["clusterIPs"], json!([ip]));
+        let mut updated = json!({"metadata": {"uid": "u1"}, "spec": {"clusterIP": ""}});
+        allocate(&mut updated, Some(&created));
+        assert_eq!(updated["spec"]["clusterIP"], json!(ip));
+        assert_eq!(updated["spec"]["clusterIPs"], json!([ip]));
+        assert!(validate_update(&created, &updated).is_empty());
+        // A changed clusterIP carries clusterIPs along, and validation names clusterIPs[0].
+        let mut moved = json!({"metadata": {"uid": "u1"}, "spec": {"clusterIP": "10.96.9.9",
+            "clusterIPs": [ip]}});
+        allocate(&mut moved, Some(&created));
+        assert_eq!(moved["spec"]["clusterIPs"], json!(["10.96.9.9"]));
+        assert_eq!(
+            validate_update(&created, &moved)[0].field,
+            "spec.clusterIPs[0]"
+        );
     }
 }

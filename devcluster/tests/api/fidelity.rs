@@ -351,7 +351,10 @@ async fn immutable_service_ips_and_deployment_selectors() {
         .expect_err("clusterIP is immutable");
     assert_eq!(code(&e), (422, "Invalid".into()));
     assert!(
-        message(&e).starts_with(&format!("Service \"web\" is invalid: spec.clusterIP: Invalid value: \"{other}\": field is immutable")),
+        message(&e)
+            == format!(
+                "Service \"web\" is invalid: spec.clusterIPs[0]: Invalid value: []string{{\"{other}\"}}: may not change once set"
+            ),
         "{}",
         message(&e)
     );
