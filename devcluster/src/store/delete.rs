@@ -185,11 +185,24 @@ impl State {
         self.commit_put(r, obj);
         if policy == Propagation::Foreground {
             for d in &dependents {
-                self.delete_ref(d, Propagation::Foreground, now);
+                self.foreground_dependent(d, &uid, now);
             }
             self.check_foreground(r);
         }
         self.outcome(r)
+    }
+
+    /// The garbage collector's handling of one dependent of a foreground-deleting owner: with
+    /// another live owner it only loses its reference to this one; otherwise it is deleted
+    /// (foreground too); one that can never be collected is left alone.
+    fn foreground_dependent(&mut self, d: &ObjRef, owner_uid: &str, now: &str) {
+        match self.gc_verdict_without(d, owner_uid) {
+            super::gc::Verdict::Collect => {
+                self.delete_ref(d, Propagation::Foreground, now);
+            }
+            super::gc::Verdict::Keep => self.drop_owner_ref(d, owner_uid),
+            super::gc::Verdict::Never => {}
+        }
     }
 
     fn outcome(&self, r: &ObjRef) -> DeleteOutcome {

@@ -22,13 +22,20 @@ enum Owner {
     OtherNamespace,
     /// A namespaced kind named by a cluster-scoped dependent: never resolvable.
     Unresolvable,
+    /// A kind that is not served: the collector cannot look it up, and keeps retrying.
+    UnknownKind,
 }
 
-/// Whether a dependent is collected, kept, or kept with an invalid reference to report.
+/// What the garbage collector does with a dependent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Verdict {
+    /// Some owner is present.
     Keep,
+    /// Every owner is absent.
     Collect,
+    /// An owner reference can never resolve (or names a kind that is not served): the
+    /// collector leaves the dependent alone.
+    Never,
 }
 
 const REASON: &str = "OwnerRefInvalidNamespace";
@@ -45,15 +52,19 @@ fn text<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 impl State {
+    /// An owner is found as the collector finds it: by kind (which must be served), namespace
+    /// and name, and it must have the referenced uid.
     fn resolve(&self, dependent: &ObjRef, owner: &Value) -> Owner {
         let group = crate::kinds::group_of(text(owner, "apiVersion"));
-        let kind = text(owner, "kind");
-        let namespaced_kind = self.registry.by_kind(group, kind).map(|rt| rt.namespaced);
-        if dependent.namespace.is_empty() && namespaced_kind == Some(true) {
+        let Some(kind) = self.registry.by_kind(group, text(owner, "kind")) else {
+            return Owner::UnknownKind;
+        };
+        if dependent.namespace.is_empty() && kind.namespaced {
             return Owner::Unresolvable;
         }
         match self.uids.get(text(owner, "uid")) {
             None => Owner::Absent,
+            Some(o) if o.name != text(owner, "name") || o.key != kind.key() => Owner::Absent,
             Some(o)
                 if !dependent.namespace.is_empty()
                     && !o.namespace.is_empty()
@@ -67,6 +78,12 @@ impl State {
 
     /// The garbage collector's decision for the dependent at `r`, reporting invalid references.
     pub(super) fn gc_verdict(&mut self, r: &ObjRef) -> Verdict {
+        self.gc_verdict_without(r, "")
+    }
+
+    /// As [`State::gc_verdict`], with the owner `gone_uid` counted as absent (it is being
+    /// deleted in the foreground).
+    pub(super) fn gc_verdict_without(&mut self, r: &ObjRef, gone_uid: &str) -> Verdict {
         let Some(obj) = self.get_ref(r).cloned() else {
             return Verdict::Keep;
         };
@@ -74,19 +91,28 @@ impl State {
         if refs.is_empty() {
             return Verdict::Keep;
         }
-        let states: Vec<(Owner, &Value)> = refs.iter().map(|o| (self.resolve(r, o), o)).collect();
+        let states: Vec<(Owner, &Value)> = refs
+            .iter()
+            .map(|o| match text(o, "uid") == gone_uid {
+                true => (Owner::Absent, o),
+                false => (self.resolve(r, o), o),
+            })
+            .collect();
         for (state, owner) in &states {
             if matches!(state, Owner::OtherNamespace | Owner::Unresolvable) {
                 self.report_invalid_owner(r, &obj, owner);
             }
         }
-        let collect = states
-            .iter()
-            .all(|(s, _)| matches!(s, Owner::Absent | Owner::OtherNamespace));
-        if collect {
-            Verdict::Collect
-        } else {
+        let owners = states.iter().map(|(s, _)| *s);
+        if owners.clone().any(|s| s == Owner::Present) {
             Verdict::Keep
+        } else if owners
+            .clone()
+            .any(|s| matches!(s, Owner::Unresolvable | Owner::UnknownKind))
+        {
+            Verdict::Never
+        } else {
+            Verdict::Collect
         }
     }
 

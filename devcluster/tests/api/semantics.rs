@@ -931,3 +931,53 @@ async fn scale_writes_own_only_replicas() {
         .expect("no conflict without replicas");
     assert_eq!(kept.spec.and_then(|s| s.replicas), Some(5));
 }
+
+/// A foreground delete leaves a dependent that has another live owner, minus its reference to
+/// the deleted owner; a dependent whose owner kind is not served is never collected.
+#[tokio::test]
+async fn foreground_deletion_spares_dependents_with_another_owner() {
+    let (_cluster, client) = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let mut uids = Vec::new();
+    for name in ["first", "second"] {
+        let o = cms
+            .create(&PostParams::default(), &super::cm(name, json!({})))
+            .await
+            .expect("owner");
+        uids.push(o.metadata.uid.expect("uid"));
+    }
+    let owner = |name: &str, uid: &str| {
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "name": name, "uid": uid, "blockOwnerDeletion": true})
+    };
+    let shared: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "shared",
+        "ownerReferences": [owner("first", &uids[0]), owner("second", &uids[1])]}}))
+    .expect("cm");
+    cms.create(&PostParams::default(), &shared)
+        .await
+        .expect("created");
+    let unknown: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "unknown-owner",
+        "ownerReferences": [{"apiVersion": "example.com/v1", "kind": "Gizmo", "name": "g",
+            "uid": "00000000-0000-0000-0000-000000000001"}]}}))
+    .expect("cm");
+    cms.create(&PostParams::default(), &unknown)
+        .await
+        .expect("created");
+    assert!(
+        cms.get_opt("unknown-owner").await.expect("get").is_some(),
+        "never collected"
+    );
+
+    cms.delete("first", &DeleteParams::foreground())
+        .await
+        .expect("deleted");
+    assert!(
+        cms.get_opt("first").await.expect("get").is_none(),
+        "first owner gone"
+    );
+    let kept = cms.get("shared").await.expect("kept by its second owner");
+    let refs = kept.metadata.owner_references.unwrap_or_default();
+    assert_eq!(refs.len(), 1);
+    assert_eq!(refs[0].name, "second");
+    assert!(kept.metadata.deletion_timestamp.is_none());
+}
