@@ -2,7 +2,7 @@
 //! names, scope and subresources. Built-ins are one table entry each; CRDs register and unregister
 //! dynamically.
 
-use crate::kinds::Strategy;
+use crate::kinds::{Generation, Strategy};
 use crate::meta::NameRule;
 use crate::verb::Verb;
 use serde_json::Value;
@@ -91,9 +91,15 @@ impl ResourceType {
         self.strategy.is_some_and(|s| s.unconditional_update)
     }
 
-    /// Whether objects carry `metadata.generation` (custom resources always do).
-    pub fn has_generation(&self) -> bool {
-        self.strategy.is_none_or(|s| s.generation)
+    /// Whether objects carry `metadata.generation`, and what bumps it: the strategy's;
+    /// custom resources have one, bumped by changes outside `metadata` and, with a status
+    /// subresource, outside `status`.
+    pub fn generation(&self) -> Generation {
+        match self.strategy {
+            Some(s) => s.generation,
+            None if self.status_subresource => Generation::Spec,
+            None => Generation::AllButMetadata,
+        }
     }
 }
 

@@ -31,7 +31,8 @@ const fn workload(
 
 static DEPLOYMENT: Strategy = Strategy {
     short_names: &["deploy"],
-    defaults: deployment_prepare,
+    generation: super::Generation::SpecAndAnnotations,
+    defaults: deployment_defaults,
     validate: deployment_validate,
     immutable: SELECTOR,
     columns: columns::deployments,
@@ -42,7 +43,7 @@ static DEPLOYMENT: Strategy = Strategy {
 
 static REPLICA_SET: Strategy = Strategy {
     short_names: &["rs"],
-    defaults: replica_set_prepare,
+    defaults: replica_set_defaults,
     validate: replica_set_validate,
     immutable: SELECTOR,
     columns: columns::replicasets,
@@ -53,7 +54,7 @@ static REPLICA_SET: Strategy = Strategy {
 
 static STATEFUL_SET: Strategy = Strategy {
     short_names: &["sts"],
-    defaults: stateful_set_prepare,
+    defaults: stateful_set_defaults,
     validate: stateful_set_validate,
     validate_update: stateful_set_validate_update,
     columns: columns::statefulsets,
@@ -69,7 +70,7 @@ static STATEFUL_SET: Strategy = Strategy {
 static DAEMON_SET: Strategy = Strategy {
     short_names: &["ds"],
     scale: false,
-    defaults: daemon_set_prepare,
+    defaults: daemon_set_defaults,
     validate: daemon_set_validate,
     immutable: SELECTOR,
     columns: columns::daemonsets,
@@ -78,7 +79,7 @@ static DAEMON_SET: Strategy = Strategy {
     ..workload("DaemonSet", "daemonsets", round_trip::<api::DaemonSet>)
 };
 
-fn deployment_prepare(obj: &mut Value, _old: Option<&Value>) {
+fn deployment_defaults(obj: &mut Value, _old: Option<&Value>) {
     super::pod_template::deployment_defaults(obj);
 }
 
@@ -86,7 +87,7 @@ fn deployment_validate(obj: &Value) -> Vec<Cause> {
     selector_matches_template(obj, "deployment")
 }
 
-fn replica_set_prepare(obj: &mut Value, _old: Option<&Value>) {
+fn replica_set_defaults(obj: &mut Value, _old: Option<&Value>) {
     let Some(spec) = object_at(obj, "spec") else {
         return;
     };
@@ -98,18 +99,36 @@ fn replica_set_validate(obj: &Value) -> Vec<Cause> {
     selector_matches_template(obj, "replicaset")
 }
 
-fn stateful_set_prepare(obj: &mut Value, _old: Option<&Value>) {
+fn stateful_set_defaults(obj: &mut Value, _old: Option<&Value>) {
     let Some(spec) = object_at(obj, "spec") else {
         return;
     };
     set_missing(spec, "replicas", json!(1));
     set_missing(spec, "podManagementPolicy", json!("OrderedReady"));
     set_missing(spec, "revisionHistoryLimit", json!(10));
+    // SetDefaults_StatefulSet: an unset type becomes RollingUpdate with a rollingUpdate; a
+    // rollingUpdate gets partition 0.
     set_missing(
         spec,
         "updateStrategy",
-        json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}),
+        json!({"type": "RollingUpdate", "rollingUpdate": {}}),
     );
+    if let Some(strategy) = spec
+        .get_mut("updateStrategy")
+        .and_then(Value::as_object_mut)
+    {
+        if strategy.get("type").is_none_or(Value::is_null) {
+            strategy.insert("type".into(), json!("RollingUpdate"));
+            set_missing(strategy, "rollingUpdate", json!({}));
+        }
+        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate")
+            && let Some(rolling) = strategy
+                .get_mut("rollingUpdate")
+                .and_then(Value::as_object_mut)
+        {
+            set_missing(rolling, "partition", json!(0));
+        }
+    }
     set_missing(
         spec,
         "persistentVolumeClaimRetentionPolicy",
@@ -130,6 +149,7 @@ fn stateful_set_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
         "ordinals",
         "template",
         "updateStrategy",
+        "revisionHistoryLimit",
         "persistentVolumeClaimRetentionPolicy",
         "minReadySeconds",
     ];
@@ -145,12 +165,12 @@ fn stateful_set_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
     }
     vec![Cause {
         reason: crate::status::CauseType::FieldValueForbidden,
-        message: "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden".into(),
+        message: "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden".into(),
         field: "spec".into(),
     }]
 }
 
-fn daemon_set_prepare(obj: &mut Value, _old: Option<&Value>) {
+fn daemon_set_defaults(obj: &mut Value, _old: Option<&Value>) {
     let Some(spec) = object_at(obj, "spec") else {
         return;
     };

@@ -18,9 +18,9 @@ static JOB: Strategy = Strategy {
     validate: job_validate,
     immutable: &[
         Immutable::selector("spec.selector"),
-        Immutable::structure("spec.template", "core.PodTemplateSpec"),
         Immutable::scalar("spec.completionMode"),
     ],
+    validate_update: job_validate_update,
     ssa: &crate::ssa::schema::WORKLOAD,
     smp: &crate::patch::schema::WORKLOAD,
     columns: columns::jobs,
@@ -33,7 +33,7 @@ static CRON_JOB: Strategy = Strategy {
     short_names: &["cj"],
     categories: &["all"],
     status: true,
-    defaults: cron_job_prepare,
+    defaults: cron_job_defaults,
     ssa: &crate::ssa::schema::CRON_JOB,
     smp: &crate::patch::schema::CRON_JOB,
     columns: columns::cronjobs,
@@ -51,9 +51,30 @@ static CRON_JOB: Strategy = Strategy {
 const CONTROLLER_UID: &str = "batch.kubernetes.io/controller-uid";
 const JOB_NAME: &str = "batch.kubernetes.io/job-name";
 
+/// `SetDefaults_Job`: the spec's defaults, and the Job's labels from its template's when it has
+/// none.
 fn job_defaults(obj: &mut Value, _old: Option<&Value>) {
     if let Some(spec) = object_at(obj, "spec") {
         job_spec_defaults(spec);
+    }
+    labels_from_template(obj);
+}
+
+/// A Job without labels takes its template's (`SetDefaults_Job`, which kube-apiserver also
+/// applies when it reads a stored Job, so they include the generated selector labels).
+fn labels_from_template(obj: &mut Value) {
+    let template_labels = obj
+        .pointer("/spec/template/metadata/labels")
+        .filter(|l| l.as_object().is_some_and(|m| !m.is_empty()))
+        .cloned();
+    let has_labels = obj
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .is_some_and(|m| !m.is_empty());
+    if let Some(labels) = template_labels
+        && !has_labels
+    {
+        crate::meta::meta_mut(obj).insert("labels".into(), labels);
     }
 }
 
@@ -70,25 +91,41 @@ fn job_selector(obj: &mut Value, old: Option<&Value>) {
     if old.is_some() || manual || uid.is_empty() {
         return;
     }
-    let labels =
-        json!({CONTROLLER_UID: uid, JOB_NAME: name, "controller-uid": uid, "job-name": name});
-    spec.insert(
-        "selector".into(),
-        json!({"matchLabels": {CONTROLLER_UID: uid}}),
-    );
-    let template = spec.entry("template").or_insert_with(|| json!({}));
-    if !template.get("metadata").is_some_and(Value::is_object) {
-        template["metadata"] = json!({});
+    // Labels the user set are kept (a conflict fails validation), as upstream.
+    let Some(labels) = object_entry(spec, "template")
+        .and_then(|t| object_entry(t, "metadata"))
+        .and_then(|m| object_entry(m, "labels"))
+    else {
+        return;
+    };
+    for (key, value) in [
+        ("job-name", &name),
+        (JOB_NAME, &name),
+        ("controller-uid", &uid),
+        (CONTROLLER_UID, &uid),
+    ] {
+        labels.entry(key).or_insert_with(|| json!(value));
     }
-    let meta = &mut template["metadata"];
-    if !meta.get("labels").is_some_and(Value::is_object) {
-        meta["labels"] = json!({});
+    if let Some(match_labels) =
+        object_entry(spec, "selector").and_then(|s| object_entry(s, "matchLabels"))
+    {
+        match_labels
+            .entry(CONTROLLER_UID)
+            .or_insert_with(|| json!(uid));
     }
-    if let (Some(have), Some(add)) = (meta["labels"].as_object_mut(), labels.as_object()) {
-        for (k, v) in add {
-            have.insert(k.clone(), v.clone());
-        }
+    labels_from_template(obj);
+}
+
+/// The map at `key` of `m`, made an empty object first when it is not one.
+fn object_entry<'a>(
+    m: &'a mut Map<String, Value>,
+    key: &str,
+) -> Option<&'a mut Map<String, Value>> {
+    let v = m.entry(key).or_insert_with(|| json!({}));
+    if !v.is_object() {
+        *v = json!({});
     }
+    v.as_object_mut()
 }
 
 fn job_spec_defaults(spec: &mut Map<String, Value>) {
@@ -128,7 +165,65 @@ fn job_validate(obj: &Value) -> Vec<Cause> {
     }
 }
 
-fn cron_job_prepare(obj: &mut Value, _old: Option<&Value>) {
+/// `ValidateJobSpecUpdate` beyond the plain immutable fields: the pod template may not change,
+/// except its scheduling directives (node selector, affinity, tolerations, scheduling gates,
+/// labels, annotations) while the Job is suspended and has never started; `spec.completions`
+/// may not change, except on an Indexed Job in tandem with `spec.parallelism`.
+fn job_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
+    let mut causes = Vec::new();
+    let suspended_unstarted = old.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true)
+        && old.pointer("/status/startTime").is_none_or(Value::is_null);
+    let template = |o: &Value| {
+        let mut t = o.pointer("/spec/template").cloned().unwrap_or(Value::Null);
+        if suspended_unstarted {
+            for (parent, field) in [
+                ("spec", "nodeSelector"),
+                ("spec", "affinity"),
+                ("spec", "tolerations"),
+                ("spec", "schedulingGates"),
+                ("metadata", "labels"),
+                ("metadata", "annotations"),
+            ] {
+                if let Some(m) = t.get_mut(parent).and_then(Value::as_object_mut) {
+                    m.remove(field);
+                }
+            }
+        }
+        t
+    };
+    if template(old) != template(new) {
+        causes.extend(super::immutable::check(
+            &[Immutable::structure(
+                "spec.template",
+                "core.PodTemplateSpec",
+            )],
+            &json!({"spec": {"template": template(old)}}),
+            &json!({"spec": {"template": template(new)}}),
+        ));
+    }
+    let indexed = new.pointer("/spec/completionMode").and_then(Value::as_str) == Some("Indexed");
+    let completions = |o: &Value| o.pointer("/spec/completions").cloned();
+    if completions(old) != completions(new) {
+        let elastic = indexed && completions(new).is_some();
+        if !elastic {
+            causes.extend(super::immutable::check(
+                &[Immutable::scalar("spec.completions")],
+                old,
+                new,
+            ));
+        } else if completions(new) != new.pointer("/spec/parallelism").cloned() {
+            let shown = completions(new).map_or_else(String::new, |c| c.to_string());
+            causes.push(invalid(
+                "spec.completions",
+                shown,
+                "can only be modified in tandem with spec.parallelism",
+            ));
+        }
+    }
+    causes
+}
+
+fn cron_job_defaults(obj: &mut Value, _old: Option<&Value>) {
     let Some(spec) = object_at(obj, "spec") else {
         return;
     };

@@ -1,7 +1,7 @@
 //! The kinds of the smaller groups: policy, autoscaling, scheduling, storage, coordination,
 //! events.k8s.io, apiextensions, and the review resources.
 
-use super::{FieldSelectors, Immutable, Strategy, round_trip};
+use super::{FieldSelectors, Generation, Immutable, Strategy, round_trip};
 use crate::status::{Cause, CauseType};
 use crate::table::builtin as columns;
 use crate::verb;
@@ -42,7 +42,7 @@ static HORIZONTAL_POD_AUTOSCALER: Strategy = Strategy {
     short_names: &["hpa"],
     categories: &["all"],
     status: true,
-    generation: false,
+    generation: Generation::None,
     columns: columns::horizontalpodautoscalers,
     protobuf: Some(
         crate::protobuf::message_json::<k8s_pb::api::autoscaling::v2::HorizontalPodAutoscaler>,
@@ -59,7 +59,7 @@ static HORIZONTAL_POD_AUTOSCALER: Strategy = Strategy {
 static PRIORITY_CLASS: Strategy = Strategy {
     short_names: &["pc"],
     namespaced: false,
-    generation: false,
+    generation: Generation::None,
     validate_update: priority_value_unchanged,
     columns: columns::priorityclasses,
     protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::scheduling::v1::PriorityClass>),
@@ -75,8 +75,8 @@ static PRIORITY_CLASS: Strategy = Strategy {
 static STORAGE_CLASS: Strategy = Strategy {
     short_names: &["sc"],
     namespaced: false,
-    generation: false,
-    defaults: storage_class_prepare,
+    generation: Generation::None,
+    defaults: storage_class_defaults,
     validate_update: storage_class_validate_update,
     immutable: &[Immutable::scalar("volumeBindingMode")],
     columns: columns::storageclasses,
@@ -91,7 +91,7 @@ static STORAGE_CLASS: Strategy = Strategy {
 };
 
 static LEASE: Strategy = Strategy {
-    generation: false,
+    generation: Generation::None,
     unconditional_update: false,
     columns: columns::leases,
     protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::coordination::v1::Lease>),
@@ -107,7 +107,7 @@ static LEASE: Strategy = Strategy {
 /// events.k8s.io/v1 Events: a view of the core Event store (`events_view`).
 static EVENTS_EVENT: Strategy = Strategy {
     short_names: &["ev"],
-    generation: false,
+    generation: Generation::None,
     columns: columns::events,
     field_selectors: FieldSelectors::Any,
     protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::events::v1::Event>),
@@ -155,7 +155,7 @@ const fn review(
         verbs: verb::CREATE_ONLY,
         protobuf: Some(pb),
         review: true,
-        generation: false,
+        generation: Generation::None,
         ..Strategy::plain(group, "v1", kind, plural, decode)
     }
 }
@@ -197,7 +197,7 @@ fn priority_value_unchanged(old: &Value, new: &Value) -> Vec<Cause> {
 }
 
 /// StorageClass defaults: `reclaimPolicy: Delete`, `volumeBindingMode: Immediate`.
-fn storage_class_prepare(obj: &mut Value, _old: Option<&Value>) {
+fn storage_class_defaults(obj: &mut Value, _old: Option<&Value>) {
     if let Some(m) = obj.as_object_mut() {
         super::pod_template::set_missing(m, "reclaimPolicy", json!("Delete"));
         super::pod_template::set_missing(m, "volumeBindingMode", json!("Immediate"));

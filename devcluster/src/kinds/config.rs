@@ -78,7 +78,7 @@ fn too_long(field: &str) -> Cause {
 
 /// Secret `PrepareForCreate`/`PrepareForUpdate`: `stringData` is merged into `data` (base64),
 /// `type` defaults to `Opaque`.
-pub(super) fn secret_prepare(obj: &mut Value, _old: Option<&Value>) {
+pub(super) fn secret_defaults(obj: &mut Value, _old: Option<&Value>) {
     if let Some(Value::Object(sd)) = obj.as_object_mut().and_then(|o| o.remove("stringData")) {
         if !obj.get("data").is_some_and(Value::is_object) {
             obj["data"] = Value::Object(Map::new());
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn string_data_becomes_data() {
         let mut s = json!({"metadata":{"name":"s"},"stringData":{"a":"hello"}});
-        secret_prepare(&mut s, None);
+        secret_defaults(&mut s, None);
         assert_eq!(s["data"]["a"], "aGVsbG8=");
         assert_eq!(s["type"], "Opaque");
         assert!(s.get("stringData").is_none());

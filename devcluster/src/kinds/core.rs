@@ -1,6 +1,6 @@
 //! The core (`v1`) kinds.
 
-use super::{FieldSelectors, Strategy, config, pod_template, round_trip, service};
+use super::{FieldSelectors, Generation, Strategy, config, pod_template, round_trip, service};
 use crate::meta::NameRule;
 use crate::status::{Cause, CauseType};
 use crate::table::builtin as columns;
@@ -31,7 +31,7 @@ static NAMESPACE: Strategy = Strategy {
     status: true,
     name_rule: NameRule::Label,
     verbs: verb::NAMESPACE,
-    generation: false,
+    generation: Generation::None,
     returns_deleted_object: true,
     defaults: namespace_label,
     prepare: namespace_prepare,
@@ -49,8 +49,8 @@ static NAMESPACE: Strategy = Strategy {
 };
 
 static SECRET: Strategy = Strategy {
-    generation: false,
-    defaults: config::secret_prepare,
+    generation: Generation::None,
+    defaults: config::secret_defaults,
     validate: config::secret_validate,
     validate_update: config::secret_validate_update,
     columns: columns::secrets,
@@ -61,7 +61,7 @@ static SECRET: Strategy = Strategy {
 
 static CONFIG_MAP: Strategy = Strategy {
     short_names: &["cm"],
-    generation: false,
+    generation: Generation::None,
     validate: config::configmap_validate,
     validate_update: config::configmap_validate_update,
     columns: columns::configmaps,
@@ -77,7 +77,7 @@ static CONFIG_MAP: Strategy = Strategy {
 
 static SERVICE_ACCOUNT: Strategy = Strategy {
     short_names: &["sa"],
-    generation: false,
+    generation: Generation::None,
     returns_deleted_object: true,
     ssa: &crate::ssa::schema::SERVICE_ACCOUNT,
     smp: &crate::patch::schema::SERVICE_ACCOUNT,
@@ -97,7 +97,7 @@ static SERVICE: Strategy = Strategy {
     categories: &["all"],
     status: true,
     name_rule: NameRule::Label1035,
-    generation: false,
+    generation: Generation::None,
     returns_deleted_object: true,
     defaults: service::defaults,
     prepare: service::allocate,
@@ -111,7 +111,7 @@ static SERVICE: Strategy = Strategy {
 
 static EVENT: Strategy = Strategy {
     short_names: &["ev"],
-    generation: false,
+    generation: Generation::None,
     columns: columns::events,
     field_selectors: FieldSelectors::Any,
     protobuf: Some(crate::protobuf::message_json::<pb::Event>),
@@ -122,8 +122,8 @@ static POD: Strategy = Strategy {
     short_names: &["po"],
     categories: &["all"],
     status: true,
-    generation: false,
-    defaults: pod_prepare,
+    generation: Generation::None,
+    defaults: pod_defaults,
     validate_update: pod_validate_update,
     ssa: &crate::ssa::schema::POD,
     smp: &crate::patch::schema::POD,
@@ -145,8 +145,8 @@ static POD: Strategy = Strategy {
 static PERSISTENT_VOLUME_CLAIM: Strategy = Strategy {
     short_names: &["pvc"],
     status: true,
-    generation: false,
-    defaults: pvc_prepare,
+    generation: Generation::None,
+    defaults: pvc_defaults,
     validate_update: pvc_validate_update,
     columns: columns::persistentvolumeclaims,
     protobuf: Some(crate::protobuf::message_json::<pb::PersistentVolumeClaim>),
@@ -161,7 +161,7 @@ static PERSISTENT_VOLUME_CLAIM: Strategy = Strategy {
 
 static ENDPOINTS: Strategy = Strategy {
     short_names: &["ep"],
-    generation: false,
+    generation: Generation::None,
     columns: columns::endpoints,
     protobuf: Some(crate::protobuf::message_json::<pb::Endpoints>),
     ..Strategy::plain(
@@ -175,7 +175,7 @@ static ENDPOINTS: Strategy = Strategy {
 
 static LIMIT_RANGE: Strategy = Strategy {
     short_names: &["limits"],
-    generation: false,
+    generation: Generation::None,
     protobuf: Some(crate::protobuf::message_json::<pb::LimitRange>),
     ..Strategy::plain(
         "",
@@ -189,7 +189,7 @@ static LIMIT_RANGE: Strategy = Strategy {
 static RESOURCE_QUOTA: Strategy = Strategy {
     short_names: &["quota"],
     status: true,
-    generation: false,
+    generation: Generation::None,
     columns: columns::resourcequotas,
     protobuf: Some(crate::protobuf::message_json::<pb::ResourceQuota>),
     ..Strategy::plain(
@@ -223,7 +223,7 @@ static PERSISTENT_VOLUME: Strategy = Strategy {
     short_names: &["pv"],
     namespaced: false,
     status: true,
-    generation: false,
+    generation: Generation::None,
     columns: columns::persistentvolumes,
     protobuf: Some(crate::protobuf::message_json::<pb::PersistentVolume>),
     ..Strategy::plain(
@@ -269,7 +269,7 @@ fn namespace_label(obj: &mut Value, _old: Option<&Value>) {
 }
 
 /// A Pod gets the pod spec defaults.
-fn pod_prepare(obj: &mut Value, _old: Option<&Value>) {
+fn pod_defaults(obj: &mut Value, _old: Option<&Value>) {
     let mut wrapper = serde_json::Map::new();
     let Some(spec) = obj.get("spec").cloned() else {
         return;
@@ -315,7 +315,7 @@ fn pod_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
 }
 
 /// A claim's `volumeMode` defaults to `Filesystem`.
-fn pvc_prepare(obj: &mut Value, _old: Option<&Value>) {
+fn pvc_defaults(obj: &mut Value, _old: Option<&Value>) {
     if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
         pod_template::set_missing(spec, "volumeMode", json!("Filesystem"));
     }

@@ -33,6 +33,21 @@ use std::sync::LazyLock;
 pub use immutable::Immutable;
 pub use workload_status::Simulated;
 
+/// `metadata.generation`: absent, or bumped by which changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generation {
+    /// Kinds without a spec (ConfigMap, Secret, Service, Pod, RBAC, ...) carry none.
+    None,
+    /// Bumped when anything outside `metadata` and `status` changes.
+    Spec,
+    /// Bumped by spec and annotation changes (Deployment: annotations are copied to its
+    /// ReplicaSets).
+    SpecAndAnnotations,
+    /// Bumped by any change outside `metadata` (custom resources without a status
+    /// subresource).
+    AllButMetadata,
+}
+
 /// Which field selectors a kind supports beyond `metadata.name` and `metadata.namespace`.
 #[derive(Debug, Clone, Copy)]
 pub enum FieldSelectors {
@@ -74,8 +89,8 @@ pub struct Strategy {
     pub review: bool,
     /// `AllowUnconditionalUpdate`: a PUT without `metadata.resourceVersion` is accepted.
     pub unconditional_update: bool,
-    /// Whether objects carry `metadata.generation` (kinds without a spec do not).
-    pub generation: bool,
+    /// Whether objects carry `metadata.generation`, and what bumps it.
+    pub generation: Generation,
     /// Whether a DELETE that removes the object answers with it rather than a Status.
     pub returns_deleted_object: bool,
     /// Defaulting (`SetDefaults_*`, applied when a request body is decoded): what it fills in
@@ -161,7 +176,7 @@ impl Strategy {
             verbs: verb::ALL,
             review: false,
             unconditional_update: true,
-            generation: true,
+            generation: Generation::Spec,
             returns_deleted_object: false,
             defaults: no_prepare,
             prepare: no_prepare,
@@ -238,7 +253,7 @@ mod tests {
             assert_eq!(by_kind(s.group, s.kind).map(|k| k.plural), Some(s.plural));
         }
         assert!(by_resource("apps", "statefulsets").is_some_and(|s| s.status && s.scale));
-        assert!(by_resource("", "configmaps").is_some_and(|s| !s.generation));
+        assert!(by_resource("", "configmaps").is_some_and(|s| s.generation == Generation::None));
         assert!(
             by_resource("coordination.k8s.io", "leases").is_some_and(|s| !s.unconditional_update)
         );

@@ -33,11 +33,20 @@ pub(super) fn deployment_defaults(obj: &mut Value) {
     set_missing(spec, "replicas", json!(1));
     set_missing(spec, "revisionHistoryLimit", json!(10));
     set_missing(spec, "progressDeadlineSeconds", json!(600));
-    set_missing(
-        spec,
-        "strategy",
-        json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
-    );
+    set_missing(spec, "strategy", json!({"type": "RollingUpdate"}));
+    if let Some(strategy) = spec.get_mut("strategy").and_then(Value::as_object_mut) {
+        set_missing(strategy, "type", json!("RollingUpdate"));
+        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate") {
+            set_missing(strategy, "rollingUpdate", json!({}));
+            if let Some(rolling) = strategy
+                .get_mut("rollingUpdate")
+                .and_then(Value::as_object_mut)
+            {
+                set_missing(rolling, "maxUnavailable", json!("25%"));
+                set_missing(rolling, "maxSurge", json!("25%"));
+            }
+        }
+    }
     template_defaults(spec);
 }
 

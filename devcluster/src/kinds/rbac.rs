@@ -1,7 +1,7 @@
 //! `rbac.authorization.k8s.io/v1`: Role, ClusterRole, RoleBinding, ClusterRoleBinding. devcluster
 //! stores them and checks nothing with them (it has no authorization).
 
-use super::{Strategy, round_trip};
+use super::{Generation, Strategy, round_trip};
 use crate::status::Cause;
 use crate::table::builtin as columns;
 use k8s_openapi::api::rbac::v1 as api;
@@ -14,14 +14,14 @@ pub(super) static KINDS: &[&Strategy] =
 const GROUP: &str = "rbac.authorization.k8s.io";
 
 static ROLE: Strategy = Strategy {
-    generation: false,
+    generation: Generation::None,
     protobuf: Some(crate::protobuf::message_json::<pb::Role>),
     ..Strategy::plain(GROUP, "v1", "Role", "roles", round_trip::<api::Role>)
 };
 
 static CLUSTER_ROLE: Strategy = Strategy {
     namespaced: false,
-    generation: false,
+    generation: Generation::None,
     protobuf: Some(crate::protobuf::message_json::<pb::ClusterRole>),
     ..Strategy::plain(
         GROUP,
@@ -33,7 +33,7 @@ static CLUSTER_ROLE: Strategy = Strategy {
 };
 
 static ROLE_BINDING: Strategy = Strategy {
-    generation: false,
+    generation: Generation::None,
     validate_update: role_ref_unchanged,
     columns: columns::bindings,
     protobuf: Some(crate::protobuf::message_json::<pb::RoleBinding>),
@@ -48,7 +48,7 @@ static ROLE_BINDING: Strategy = Strategy {
 
 static CLUSTER_ROLE_BINDING: Strategy = Strategy {
     namespaced: false,
-    generation: false,
+    generation: Generation::None,
     validate_update: role_ref_unchanged,
     columns: columns::bindings,
     protobuf: Some(crate::protobuf::message_json::<pb::ClusterRoleBinding>),

@@ -3,6 +3,7 @@
 //! managedFields book-keeping, no-op detection and dry-run.
 
 use super::{ObjRef, State, admission};
+use crate::kinds::Generation;
 use crate::meta;
 use crate::registry::ResourceType;
 use crate::status::{ApiError, Cause, CauseType};
@@ -215,7 +216,7 @@ impl State {
         let meta = meta::meta_mut(&mut obj);
         meta.insert("uid".into(), json!(meta::new_uid()));
         meta.insert("creationTimestamp".into(), json!(ctx.now));
-        if rt.has_generation() {
+        if rt.generation() != Generation::None {
             meta.insert("generation".into(), json!(1));
         } else {
             meta.remove("generation");
@@ -342,19 +343,36 @@ impl State {
     }
 }
 
-/// `metadata.generation` starts at 1 and counts changes outside `metadata` and `status`; kinds
-/// without a spec (ConfigMaps, Secrets, ...) carry none, as on a real cluster.
+/// `metadata.generation` starts at 1 and counts the changes the kind's rule names
+/// ([`Generation`]); kinds without a spec (ConfigMaps, Secrets, ...) carry none, as on a real
+/// cluster.
 fn set_generation(rt: &ResourceType, cur: &Value, new: &mut Value) {
-    if !rt.has_generation() {
-        meta::meta_mut(new).remove("generation");
-        return;
-    }
+    let changed = match rt.generation() {
+        Generation::None => {
+            meta::meta_mut(new).remove("generation");
+            return;
+        }
+        Generation::Spec => meta::spec_part(new) != meta::spec_part(cur),
+        Generation::SpecAndAnnotations => {
+            meta::spec_part(new) != meta::spec_part(cur)
+                || new.pointer("/metadata/annotations") != cur.pointer("/metadata/annotations")
+        }
+        Generation::AllButMetadata => {
+            let without_meta = |o: &Value| {
+                let mut o = o.clone();
+                if let Some(m) = o.as_object_mut() {
+                    m.remove("metadata");
+                }
+                o
+            };
+            without_meta(new) != without_meta(cur)
+        }
+    };
     let generation = cur
         .pointer("/metadata/generation")
         .and_then(Value::as_i64)
         .unwrap_or(1);
-    let bump = i64::from(meta::spec_part(new) != meta::spec_part(cur));
-    meta::meta_mut(new).insert("generation".into(), json!(generation + bump));
+    meta::meta_mut(new).insert("generation".into(), json!(generation + i64::from(changed)));
 }
 
 /// A built-in object must decode as its Go type (400, kube-apiserver's message).
