@@ -19,12 +19,41 @@ pub fn decode_error(group: &str, kind: &str, obj: &Value) -> Option<String> {
     Some(go_message(kind, &path, &err.to_string()))
 }
 
+/// A base64 error of a `[]byte` field (a Secret's data) as Go's `encoding/base64` words it,
+/// `illegal base64 data at input byte N`: the offset only, never the offending byte (the base64
+/// crate's message names the byte, which would put a piece of the secret in the answer).
+fn base64_message(msg: &str) -> Option<String> {
+    let base64 = [
+        "Invalid symbol",
+        "Invalid last symbol",
+        "Invalid padding",
+        "Invalid input length",
+        "Invalid byte",
+    ];
+    if !base64.iter().any(|b| msg.contains(b)) {
+        return None;
+    }
+    let offset = msg.split_once("offset ").and_then(|(_, rest)| {
+        rest.trim_end_matches('.')
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse::<usize>().ok())
+    });
+    Some(match offset {
+        Some(n) => format!("illegal base64 data at input byte {n}"),
+        None => "illegal base64 data".to_string(),
+    })
+}
+
 /// Maps serde's `invalid type: integer `8080`, expected a string at line ..` onto Go's
 /// `json: cannot unmarshal number into Go struct field ConfigMap.data of type string`.
 fn go_message(kind: &str, path: &[String], serde_msg: &str) -> String {
     let msg = serde_msg
         .rsplit_once(" at line ")
         .map_or(serde_msg, |(m, _)| m);
+    if let Some(base64) = base64_message(msg) {
+        return base64;
+    }
     let Some(rest) = msg.strip_prefix("invalid type: ") else {
         return format!("json: {msg}");
     };
@@ -126,6 +155,27 @@ fn find(
         _ => {}
     }
     false
+}
+
+#[cfg(test)]
+mod base64_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_bad_secret_value_is_named_by_offset_only() {
+        let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "data": {"password": "hunter!2"}});
+        let why = decode_error("", "Secret", &secret).expect("not base64");
+        assert!(
+            why.starts_with("illegal base64 data at input byte "),
+            "{why}"
+        );
+        assert!(
+            !why.contains("33") && !why.contains('!'),
+            "no byte of the secret: {why}"
+        );
+    }
 }
 
 #[cfg(test)]

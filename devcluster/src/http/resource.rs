@@ -453,11 +453,12 @@ async fn update(shared: &Shared, req: &Req<'_>, body: &[u8]) -> Result<Response,
 }
 
 /// A PUT without `metadata.resourceVersion` to a kind that does not allow unconditional updates
-/// (Leases, CRDs, custom resources): kube-apiserver's 422.
+/// (Leases, CRDs, custom resources): kube-apiserver's 422, which (unlike other 422s) names the
+/// resource, not the kind (`leases.coordination.k8s.io "l" is invalid`).
 fn resource_version_required(rt: &crate::registry::ResourceType, obj: &Value) -> ApiError {
     ApiError::invalid(
         &rt.group,
-        &rt.kind,
+        &rt.plural,
         crate::meta::name(obj),
         vec![crate::status::Cause {
             reason: crate::status::CauseType::FieldValueInvalid,

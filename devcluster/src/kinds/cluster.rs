@@ -40,6 +40,7 @@ static POD_DISRUPTION_BUDGET: Strategy = Strategy {
 
 static HORIZONTAL_POD_AUTOSCALER: Strategy = Strategy {
     short_names: &["hpa"],
+    defaults: hpa_defaults,
     categories: &["all"],
     status: true,
     generation: Generation::None,
@@ -60,7 +61,9 @@ static PRIORITY_CLASS: Strategy = Strategy {
     short_names: &["pc"],
     namespaced: false,
     generation: Generation::None,
+    defaults: priority_class_defaults,
     validate_update: priority_value_unchanged,
+    immutable: &[Immutable::scalar("preemptionPolicy")],
     columns: columns::priorityclasses,
     protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::scheduling::v1::PriorityClass>),
     ..Strategy::plain(
@@ -183,6 +186,33 @@ static SELF_SUBJECT_REVIEW: Strategy = review(
     round_trip::<authentication::v1::SelfSubjectReview>,
     crate::protobuf::message_json::<k8s_pb::api::authentication::v1::SelfSubjectReview>,
 );
+
+/// autoscaling/v2 `SetDefaults_HorizontalPodAutoscaler`: `minReplicas: 1`, and CPU at 80 %
+/// when no metric is named.
+fn hpa_defaults(obj: &mut Value, _old: Option<&Value>) {
+    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    super::pod_template::set_missing(spec, "minReplicas", json!(1));
+    if spec
+        .get("metrics")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty)
+    {
+        spec.insert(
+            "metrics".into(),
+            json!([{"type": "Resource", "resource": {"name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": 80}}}]),
+        );
+    }
+}
+
+/// `SetDefaults_PriorityClass`: `preemptionPolicy: PreemptLowerPriority`.
+fn priority_class_defaults(obj: &mut Value, _old: Option<&Value>) {
+    if let Some(m) = obj.as_object_mut() {
+        super::pod_template::set_missing(m, "preemptionPolicy", json!("PreemptLowerPriority"));
+    }
+}
 
 /// `ValidatePriorityClassUpdate`: the value never changes.
 fn priority_value_unchanged(old: &Value, new: &Value) -> Vec<Cause> {

@@ -124,10 +124,19 @@ fn type_causes(secret: &Value, data: Option<&Map<String, Value>>, out: &mut Vec<
             need("username", out);
             need("password", out);
         }
-        "kubernetes.io/ssh-auth" => need("ssh-privatekey", out),
+        "kubernetes.io/ssh-auth" => {
+            // Present and not empty.
+            let empty = data
+                .and_then(|d| d.get("ssh-privatekey"))
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty);
+            if empty {
+                out.push(required("data[ssh-privatekey]".into()));
+            }
+        }
         "kubernetes.io/tls" => {
-            need("tls.key", out);
             need("tls.crt", out);
+            need("tls.key", out);
         }
         _ => {}
     }
@@ -234,7 +243,7 @@ fn immutable_data(fields: &[&str], old: &Value, new: &Value) -> Vec<Cause> {
         .map(|f| forbidden(f))
         .collect();
     if new.get("immutable").and_then(Value::as_bool) != Some(true) {
-        out.push(forbidden("immutable"));
+        out.insert(0, forbidden("immutable"));
     }
     out
 }
@@ -260,6 +269,16 @@ mod tests {
     fn typed_secrets_need_their_keys() {
         let tls = json!({"type": "kubernetes.io/tls", "data": {"tls.crt": ""}});
         assert_eq!(fields(&secret_validate(&tls)), ["data[tls.key]"]);
+        let none = json!({"type": "kubernetes.io/tls", "data": {}});
+        assert_eq!(
+            fields(&secret_validate(&none)),
+            ["data[tls.crt]", "data[tls.key]"]
+        );
+        let empty_ssh = json!({"type": "kubernetes.io/ssh-auth", "data": {"ssh-privatekey": ""}});
+        assert_eq!(
+            fields(&secret_validate(&empty_ssh)),
+            ["data[ssh-privatekey]"]
+        );
         let basic = json!({"type": "kubernetes.io/basic-auth", "data": {}});
         assert_eq!(
             fields(&secret_validate(&basic)),

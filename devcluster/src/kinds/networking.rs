@@ -1,9 +1,11 @@
 //! `networking.k8s.io/v1`: NetworkPolicy, Ingress, IngressClass.
 
-use super::{Strategy, round_trip};
+use super::pod_template::set_missing;
+use super::{Immutable, Strategy, round_trip};
 use crate::table::builtin as columns;
 use k8s_openapi::api::networking::v1 as api;
 use k8s_pb::api::networking::v1 as pb;
+use serde_json::{Value, json};
 
 pub(super) static KINDS: &[&Strategy] = &[&NETWORK_POLICY, &INGRESS, &INGRESS_CLASS];
 
@@ -11,6 +13,7 @@ const GROUP: &str = "networking.k8s.io";
 
 static NETWORK_POLICY: Strategy = Strategy {
     short_names: &["netpol"],
+    defaults: network_policy_defaults,
     columns: columns::networkpolicies,
     protobuf: Some(crate::protobuf::message_json::<pb::NetworkPolicy>),
     ..Strategy::plain(
@@ -38,6 +41,7 @@ static INGRESS: Strategy = Strategy {
 
 static INGRESS_CLASS: Strategy = Strategy {
     namespaced: false,
+    immutable: &[Immutable::scalar("spec.controller")],
     columns: columns::ingressclasses,
     protobuf: Some(crate::protobuf::message_json::<pb::IngressClass>),
     ..Strategy::plain(
@@ -48,3 +52,52 @@ static INGRESS_CLASS: Strategy = Strategy {
         round_trip::<api::IngressClass>,
     )
 };
+
+/// `SetDefaults_NetworkPolicy`: no `policyTypes` means Ingress, plus Egress when there are
+/// egress rules; every port's protocol defaults to TCP.
+fn network_policy_defaults(obj: &mut Value, _old: Option<&Value>) {
+    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let has_egress = spec
+        .get("egress")
+        .and_then(Value::as_array)
+        .is_some_and(|e| !e.is_empty());
+    let no_types = spec
+        .get("policyTypes")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty);
+    if no_types {
+        let types = if has_egress {
+            json!(["Ingress", "Egress"])
+        } else {
+            json!(["Ingress"])
+        };
+        spec.insert("policyTypes".into(), types);
+    }
+    for direction in ["ingress", "egress"] {
+        let rules = spec.get_mut(direction).and_then(Value::as_array_mut);
+        for rule in rules.into_iter().flatten() {
+            let ports = rule.get_mut("ports").and_then(Value::as_array_mut);
+            for port in ports.into_iter().flatten().filter_map(Value::as_object_mut) {
+                set_missing(port, "protocol", json!("TCP"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_policy_defaults_follow_upstream() {
+        let mut p = json!({"spec": {"podSelector": {}, "egress": [{"ports": [{"port": 53}]}]}});
+        network_policy_defaults(&mut p, None);
+        assert_eq!(p["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
+        assert_eq!(p["spec"]["egress"][0]["ports"][0]["protocol"], "TCP");
+        let mut deny = json!({"spec": {"podSelector": {}}});
+        network_policy_defaults(&mut deny, None);
+        assert_eq!(deny["spec"]["policyTypes"], json!(["Ingress"]));
+    }
+}

@@ -6,7 +6,7 @@ use crate::status::Cause;
 use crate::table::builtin as columns;
 use k8s_openapi::api::rbac::v1 as api;
 use k8s_pb::api::rbac::v1 as pb;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub(super) static KINDS: &[&Strategy] =
     &[&ROLE, &CLUSTER_ROLE, &ROLE_BINDING, &CLUSTER_ROLE_BINDING];
@@ -34,6 +34,7 @@ static CLUSTER_ROLE: Strategy = Strategy {
 
 static ROLE_BINDING: Strategy = Strategy {
     generation: Generation::None,
+    defaults: binding_defaults,
     validate_update: role_ref_unchanged,
     columns: columns::bindings,
     protobuf: Some(crate::protobuf::message_json::<pb::RoleBinding>),
@@ -49,6 +50,7 @@ static ROLE_BINDING: Strategy = Strategy {
 static CLUSTER_ROLE_BINDING: Strategy = Strategy {
     namespaced: false,
     generation: Generation::None,
+    defaults: binding_defaults,
     validate_update: role_ref_unchanged,
     columns: columns::bindings,
     protobuf: Some(crate::protobuf::message_json::<pb::ClusterRoleBinding>),
@@ -60,6 +62,32 @@ static CLUSTER_ROLE_BINDING: Strategy = Strategy {
         round_trip::<api::ClusterRoleBinding>,
     )
 };
+
+/// `SetDefaults_RoleBinding` / `SetDefaults_Subject`: `roleRef.apiGroup` and the apiGroup of
+/// User and Group subjects default to `rbac.authorization.k8s.io`, a ServiceAccount's to "".
+fn binding_defaults(obj: &mut Value, _old: Option<&Value>) {
+    let group = |v: &Value| {
+        v.get("apiGroup")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+    };
+    if let Some(role_ref) = obj.get_mut("roleRef").filter(|r| r.is_object())
+        && group(role_ref)
+    {
+        role_ref["apiGroup"] = json!(GROUP);
+    }
+    let subjects = obj.get_mut("subjects").and_then(Value::as_array_mut);
+    for subject in subjects.into_iter().flatten().filter(|s| s.is_object()) {
+        let user_or_group = matches!(
+            subject.get("kind").and_then(Value::as_str),
+            Some("User" | "Group")
+        );
+        // A ServiceAccount's default is "", which Go's `omitempty` leaves out.
+        if group(subject) && user_or_group {
+            subject["apiGroup"] = json!(GROUP);
+        }
+    }
+}
 
 /// `ValidateRoleBindingUpdate`: the role a binding grants never changes (delete and recreate it).
 fn role_ref_unchanged(old: &Value, new: &Value) -> Vec<Cause> {

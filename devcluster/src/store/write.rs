@@ -234,9 +234,9 @@ impl State {
         {
             o.remove("status");
         }
+        check_decodes(rt, version, &obj)?;
         crd_defaults(rt, version, &mut obj);
         admission::defaults(rt, &mut obj, None);
-        check_decodes(rt, version, &obj)?;
         record_manager(ctx, rt, version, None, &mut obj);
         admission::on_create(rt, &mut obj)?;
         if ctx.dry_run {
@@ -302,9 +302,9 @@ impl State {
         }
         isolate_status(ctx, rt, &cur, &mut new);
         keep_server_metadata(&cur, &mut new);
+        check_decodes(rt, version, &new)?;
         crd_defaults(rt, version, &mut new);
         admission::defaults(rt, &mut new, Some(&cur));
-        check_decodes(rt, version, &new)?;
         record_manager(ctx, rt, version, Some(&cur), &mut new);
         admission::on_update(rt, &cur, &mut new)?;
         set_generation(rt, &cur, &mut new);
