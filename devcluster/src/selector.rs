@@ -173,8 +173,9 @@ struct FieldReq {
 pub struct FieldSelector(Vec<FieldReq>);
 
 impl FieldSelector {
-    /// Parses a field selector for a resource of `kind`: `metadata.name` and `metadata.namespace`
-    /// everywhere, `type` for Secrets, any field path for Events (`involvedObject.name`, `reason`).
+    /// Parses a field selector for a kind that supports `supported` (its strategy's):
+    /// `metadata.name` and `metadata.namespace` everywhere, `type` for Secrets, the
+    /// `involvedObject.*` fields, `reason`, `source` and `type` for Events, ...
     pub fn parse(s: &str, supported: crate::kinds::FieldSelectors) -> Result<Self, SelectorError> {
         let mut reqs = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -190,12 +191,12 @@ impl FieldSelector {
                 });
             };
             let field = field.trim();
-            if !supported.supports(field) {
+            let Some(path) = supported.path(field) else {
                 return Err(SelectorError::UnsupportedField {
                     field: field.into(),
                 });
-            }
-            let path = field.split('.').map(str::to_string).collect();
+            };
+            let path = path.split('.').map(str::to_string).collect();
             reqs.push(FieldReq {
                 path,
                 value: value.trim().into(),
@@ -328,12 +329,18 @@ mod tests {
             FieldSelector::parse("spec.x=1", crate::kinds::FieldSelectors::Only(&[])),
             Err(SelectorError::UnsupportedField { .. })
         ));
-        let ev = json!({"involvedObject": {"name": "web", "kind": "Deployment"}, "count": 2});
-        let sel = "involvedObject.name=web,involvedObject.kind=Deployment,count=2";
+        let ev = json!({"involvedObject": {"name": "web", "kind": "Deployment"},
+            "source": {"component": "kubelet"}, "count": 2});
+        let sel = "involvedObject.name=web,involvedObject.kind=Deployment,source=kubelet";
         assert!(
-            FieldSelector::parse(sel, crate::kinds::FieldSelectors::Any)
+            FieldSelector::parse(sel, crate::kinds::EVENT_FIELDS)
                 .expect("valid")
                 .matches(&ev)
         );
+        // Only the fields kube-apiserver's Event strategy makes selectable.
+        assert!(matches!(
+            FieldSelector::parse("count=2", crate::kinds::EVENT_FIELDS),
+            Err(SelectorError::UnsupportedField { .. })
+        ));
     }
 }

@@ -43,6 +43,7 @@ static DEPLOYMENT: Strategy = Strategy {
 
 static REPLICA_SET: Strategy = Strategy {
     short_names: &["rs"],
+    field_selectors: super::FieldSelectors::Only(&["status.replicas"]),
     defaults: replica_set_defaults,
     validate: replica_set_validate,
     immutable: SELECTOR,

@@ -1,7 +1,7 @@
 //! The kinds of the smaller groups: policy, autoscaling, scheduling, storage, coordination,
 //! events.k8s.io, apiextensions, and the review resources.
 
-use super::{FieldSelectors, Generation, Immutable, Strategy, round_trip};
+use super::{Generation, Immutable, Strategy, round_trip};
 use crate::status::{Cause, CauseType};
 use crate::table::builtin as columns;
 use crate::verb;
@@ -112,7 +112,7 @@ static EVENTS_EVENT: Strategy = Strategy {
     short_names: &["ev"],
     generation: Generation::None,
     columns: columns::events,
-    field_selectors: FieldSelectors::Any,
+    field_selectors: super::EVENT_FIELDS,
     protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::events::v1::Event>),
     ..Strategy::plain(
         "events.k8s.io",

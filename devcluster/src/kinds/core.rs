@@ -113,7 +113,7 @@ static EVENT: Strategy = Strategy {
     short_names: &["ev"],
     generation: Generation::None,
     columns: columns::events,
-    field_selectors: FieldSelectors::Any,
+    field_selectors: super::EVENT_FIELDS,
     protobuf: Some(crate::protobuf::message_json::<pb::Event>),
     ..Strategy::plain("", "v1", "Event", "events", round_trip::<api::Event>)
 };
@@ -205,6 +205,7 @@ static RESOURCE_QUOTA: Strategy = Strategy {
 /// runs it.
 static REPLICATION_CONTROLLER: Strategy = Strategy {
     short_names: &["rc"],
+    field_selectors: FieldSelectors::Only(&["status.replicas"]),
     categories: &["all"],
     status: true,
     scale: true,

@@ -48,27 +48,54 @@ pub enum Generation {
     AllButMetadata,
 }
 
-/// Which field selectors a kind supports beyond `metadata.name` and `metadata.namespace`.
+/// Which field selectors a kind supports beyond `metadata.name` and `metadata.namespace`
+/// (kube's `ToSelectableFields` of the kind's strategy).
 #[derive(Debug, Clone, Copy)]
 pub enum FieldSelectors {
-    /// Exactly these dotted paths.
+    /// These dotted paths, each selecting the field at that path.
     Only(&'static [&'static str]),
-    /// Any field path (core v1 Events: kube-apiserver selects on every field of the Event).
-    Any,
+    /// `(selector field, JSON path)`: fields whose selector name is not their path (a core
+    /// Event's `source` is `source.component`).
+    Mapped(&'static [(&'static str, &'static str)]),
 }
 
 impl FieldSelectors {
-    /// Whether `field` can be selected on.
-    pub fn supports(self, field: &str) -> bool {
-        if matches!(field, "metadata.name" | "metadata.namespace") {
-            return true;
+    /// The JSON path (dotted) that selector field `field` compares, or None when the kind does
+    /// not support it.
+    pub fn path(self, field: &str) -> Option<&'static str> {
+        match field {
+            "metadata.name" => return Some("metadata.name"),
+            "metadata.namespace" => return Some("metadata.namespace"),
+            _ => {}
         }
         match self {
-            FieldSelectors::Only(fields) => fields.contains(&field),
-            FieldSelectors::Any => !field.is_empty() && field.split('.').all(|p| !p.is_empty()),
+            FieldSelectors::Only(fields) => fields.iter().find(|f| **f == field).copied(),
+            FieldSelectors::Mapped(fields) => fields
+                .iter()
+                .find(|(name, _)| *name == field)
+                .map(|(_, path)| *path),
         }
     }
 }
+
+/// A core v1 Event's selectable fields; events.k8s.io selectors are translated to these names
+/// first (`regarding.name` is `involvedObject.name`).
+pub const EVENT_FIELDS: FieldSelectors = FieldSelectors::Mapped(&[
+    ("involvedObject.kind", "involvedObject.kind"),
+    ("involvedObject.namespace", "involvedObject.namespace"),
+    ("involvedObject.name", "involvedObject.name"),
+    ("involvedObject.uid", "involvedObject.uid"),
+    ("involvedObject.apiVersion", "involvedObject.apiVersion"),
+    (
+        "involvedObject.resourceVersion",
+        "involvedObject.resourceVersion",
+    ),
+    ("involvedObject.fieldPath", "involvedObject.fieldPath"),
+    ("reason", "reason"),
+    ("reportingComponent", "reportingComponent"),
+    ("source", "source.component"),
+    ("type", "type"),
+]);
 
 /// The facts about one built-in kind.
 pub struct Strategy {
@@ -272,10 +299,17 @@ mod tests {
 
     #[test]
     fn field_selectors() {
-        assert!(FieldSelectors::Only(&["type"]).supports("type"));
-        assert!(FieldSelectors::Only(&[]).supports("metadata.name"));
-        assert!(!FieldSelectors::Only(&[]).supports("spec.x"));
-        assert!(FieldSelectors::Any.supports("involvedObject.name"));
-        assert!(!FieldSelectors::Any.supports("a..b"));
+        assert_eq!(FieldSelectors::Only(&["type"]).path("type"), Some("type"));
+        assert_eq!(
+            FieldSelectors::Only(&[]).path("metadata.name"),
+            Some("metadata.name")
+        );
+        assert_eq!(FieldSelectors::Only(&[]).path("spec.x"), None);
+        assert_eq!(
+            EVENT_FIELDS.path("involvedObject.name"),
+            Some("involvedObject.name")
+        );
+        assert_eq!(EVENT_FIELDS.path("source"), Some("source.component"));
+        assert_eq!(EVENT_FIELDS.path("message"), None);
     }
 }
