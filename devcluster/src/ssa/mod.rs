@@ -91,10 +91,13 @@ impl Reset {
     /// The reset fields of a write to `subresource` of a kind with or without a status
     /// subresource.
     pub fn of_write(status_subresource: bool, subresource: Option<&str>) -> Reset {
-        match (status_subresource, subresource) {
-            (_, Some("status")) => Reset::AllButStatus,
-            (true, _) => Reset::Status,
-            (false, _) => Reset::Nothing,
+        match subresource {
+            Some("status") => Reset::AllButStatus,
+            // `/scale` writes reach here as the parent object, replicas only (see http::scale).
+            Some("scale") | None if status_subresource => Reset::Status,
+            Some("scale") | None => Reset::Nothing,
+            // No other subresource is served (a 404 before any write).
+            Some(_) => Reset::Nothing,
         }
     }
 

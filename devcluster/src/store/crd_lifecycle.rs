@@ -78,25 +78,27 @@ impl State {
             "the initial names have been accepted",
             &meta::now(),
         );
-        self.establishing.push((Instant::now() + delay, r.clone()));
+        let uid = meta::uid(obj).to_string();
+        self.establishing
+            .push((Instant::now() + delay, r.clone(), uid));
     }
 
     /// CRDs persisted while waiting to be established wait again, from now.
     pub(super) fn establish_replayed_crds(&mut self) {
         let delay = self.crd_establish_delay.unwrap_or_default();
-        let waiting: Vec<ObjRef> = self
+        let at = Instant::now() + delay;
+        let waiting: Vec<(Instant, ObjRef, String)> = self
             .all_of(&crd_key())
             .into_iter()
-            .filter(|r| {
-                self.get_ref(r).is_some_and(|crd| {
-                    !meta::is_deleting(crd)
-                        && !crate::registry::crd_condition_true(crd, "Established")
-                })
+            .filter_map(|r| {
+                let crd = self.get_ref(&r)?;
+                let waits = !meta::is_deleting(crd)
+                    && !crate::registry::crd_condition_true(crd, "Established");
+                let uid = meta::uid(crd).to_string();
+                waits.then_some((at, r, uid))
             })
             .collect();
-        let at = Instant::now() + delay;
-        self.establishing
-            .extend(waiting.into_iter().map(|r| (at, r)));
+        self.establishing.extend(waiting);
         if delay.is_zero() {
             self.establish_due();
         }
@@ -107,10 +109,11 @@ impl State {
         let now = Instant::now();
         let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.establishing)
             .into_iter()
-            .partition(|(at, _)| *at <= now);
+            .partition(|(at, _, _)| *at <= now);
         self.establishing = waiting;
-        for (_, r) in due {
-            let Some(cur) = self.get_ref(&r).cloned() else {
+        for (_, r, uid) in due {
+            // The same CRD, not one deleted and created again under its name meanwhile.
+            let Some(cur) = self.get_ref(&r).filter(|o| meta::uid(o) == uid).cloned() else {
                 continue;
             };
             let mut obj = (*cur).clone();

@@ -110,7 +110,9 @@ impl State {
                 .dependents
                 .get(meta::uid(&cur))
                 .is_some_and(|d| !d.is_empty());
+            // Namespaces and CRDs always pass through Terminating.
             let pending = rt.is_namespace()
+                || rt.is_crd()
                 || !meta::finalizers(&cur).is_empty()
                 || (policy == Propagation::Foreground && has_dependents);
             if pending {

@@ -94,7 +94,7 @@ pub struct State {
     simulate_workloads: bool,
     crd_establish_delay: Option<std::time::Duration>,
     /// CRDs waiting to be established, and when.
-    establishing: Vec<(std::time::Instant, ObjRef)>,
+    establishing: Vec<(std::time::Instant, ObjRef, String)>,
     pending_ack: Option<oneshot::Receiver<Durability>>,
 }
 
