@@ -8,6 +8,7 @@
 //! ```
 
 pub mod cli;
+mod conditions;
 mod decode_check;
 mod discovery;
 mod events_view;

@@ -303,6 +303,55 @@ pub fn crd_condition_true(crd: &Value, type_: &str) -> bool {
         })
 }
 
+/// What a CRD's served versions declare.
+#[derive(Default)]
+struct CrdVersions {
+    /// Served versions, the storage version first.
+    versions: Vec<String>,
+    printer_columns: BTreeMap<String, Value>,
+    schemas: BTreeMap<String, Value>,
+    status_subresource: bool,
+    scale: Option<ScalePaths>,
+}
+
+fn crd_versions(spec: &Value) -> CrdVersions {
+    let mut out = CrdVersions::default();
+    let served = spec
+        .get("versions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|v| v.get("served").and_then(Value::as_bool).unwrap_or(true));
+    for v in served {
+        let Some(vname) = v.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if v.get("storage").and_then(Value::as_bool).unwrap_or(false) {
+            out.versions.insert(0, vname.to_string());
+        } else {
+            out.versions.push(vname.to_string());
+        }
+        out.status_subresource |= v.pointer("/subresources/status").is_some();
+        if let Some(sc) = v.pointer("/subresources/scale") {
+            let path = |k: &str| sc.get(k).and_then(Value::as_str).map(str::to_string);
+            out.scale = Some(ScalePaths {
+                spec_replicas: path("specReplicasPath").unwrap_or_else(|| ".spec.replicas".into()),
+                status_replicas: path("statusReplicasPath")
+                    .unwrap_or_else(|| ".status.replicas".into()),
+                selector: path("labelSelectorPath")
+                    .map_or(ScaleSelector::None, ScaleSelector::StringAt),
+            });
+        }
+        if let Some(schema) = v.pointer("/schema/openAPIV3Schema") {
+            out.schemas.insert(vname.to_string(), schema.clone());
+        }
+        if let Some(cols) = v.get("additionalPrinterColumns") {
+            out.printer_columns.insert(vname.to_string(), cols.clone());
+        }
+    }
+    out
+}
+
 /// The resource a CRD object defines.
 fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
     let spec = crd
@@ -321,48 +370,13 @@ fn crd_resource(crd: &Value) -> Result<ResourceType, RegistryError> {
             name: name.to_string(),
         });
     }
-    let mut versions = Vec::new();
-    let mut printer_columns = BTreeMap::new();
-    let mut schemas = BTreeMap::new();
-    let mut status_subresource = false;
-    let mut scale = None;
-    for v in spec
-        .get("versions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(vname) = v.get("name").and_then(Value::as_str) else {
-            continue;
-        };
-        if !v.get("served").and_then(Value::as_bool).unwrap_or(true) {
-            continue;
-        }
-        if v.get("storage").and_then(Value::as_bool).unwrap_or(false) {
-            versions.insert(0, vname.to_string());
-        } else {
-            versions.push(vname.to_string());
-        }
-        if v.pointer("/subresources/status").is_some() {
-            status_subresource = true;
-        }
-        if let Some(sc) = v.pointer("/subresources/scale") {
-            let path = |k: &str| sc.get(k).and_then(Value::as_str).map(str::to_string);
-            scale = Some(ScalePaths {
-                spec_replicas: path("specReplicasPath").unwrap_or_else(|| ".spec.replicas".into()),
-                status_replicas: path("statusReplicasPath")
-                    .unwrap_or_else(|| ".status.replicas".into()),
-                selector: path("labelSelectorPath")
-                    .map_or(ScaleSelector::None, ScaleSelector::StringAt),
-            });
-        }
-        if let Some(schema) = v.pointer("/schema/openAPIV3Schema") {
-            schemas.insert(vname.to_string(), schema.clone());
-        }
-        if let Some(cols) = v.get("additionalPrinterColumns") {
-            printer_columns.insert(vname.to_string(), cols.clone());
-        }
-    }
+    let CrdVersions {
+        versions,
+        printer_columns,
+        schemas,
+        status_subresource,
+        scale,
+    } = crd_versions(spec);
     if versions.is_empty() {
         return Err(RegistryError::MissingField { field: "versions" });
     }

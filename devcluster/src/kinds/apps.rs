@@ -154,21 +154,15 @@ fn stateful_set_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
         "persistentVolumeClaimRetentionPolicy",
         "minReadySeconds",
     ];
-    let fixed = |o: &Value| {
-        let mut spec = o.get("spec").cloned().unwrap_or(Value::Null);
-        if let Some(m) = spec.as_object_mut() {
-            m.retain(|k, _| !MUTABLE.contains(&k.as_str()));
-        }
-        spec
+    let mutable = |spec: &mut serde_json::Map<String, Value>| {
+        spec.retain(|k, _| !MUTABLE.contains(&k.as_str()));
     };
-    if fixed(old) == fixed(new) {
-        return Vec::new();
-    }
-    vec![Cause {
-        reason: crate::status::CauseType::FieldValueForbidden,
-        message: "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden".into(),
-        field: "spec".into(),
-    }]
+    super::immutable::spec_forbidden(
+        old,
+        new,
+        mutable,
+        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    )
 }
 
 fn daemon_set_defaults(obj: &mut Value, _old: Option<&Value>) {

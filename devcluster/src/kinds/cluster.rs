@@ -286,14 +286,23 @@ pub(crate) fn crd_status(obj: &mut Value, now: &str) {
             .to_string();
         accepted["listKind"] = json!(format!("{kind}List"));
     }
-    obj["status"] = json!({
-        "acceptedNames": accepted,
-        "conditions": [
-            {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now,
-             "reason": "NoConflicts", "message": "no conflicts found"},
-            {"type": "Established", "status": "True", "lastTransitionTime": now,
-             "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
-        ],
-        "storedVersions": storage,
-    });
+    obj["status"] = json!({"acceptedNames": accepted, "storedVersions": storage});
+    let set = crate::conditions::set;
+    set(
+        obj,
+        "NamesAccepted",
+        "True",
+        "NoConflicts",
+        "no conflicts found",
+        now,
+    );
+    let established = "the initial names have been accepted";
+    set(
+        obj,
+        "Established",
+        "True",
+        "InitialNamesAccepted",
+        established,
+        now,
+    );
 }

@@ -2,7 +2,7 @@
 
 use super::{FieldSelectors, Generation, Strategy, config, pod_template, round_trip, service};
 use crate::meta::NameRule;
-use crate::status::{Cause, CauseType};
+use crate::status::Cause;
 use crate::table::builtin as columns;
 use crate::verb;
 use k8s_openapi::api::core::v1 as api;
@@ -285,8 +285,7 @@ fn pod_defaults(obj: &mut Value, _old: Option<&Value>) {
 /// A Pod's spec is immutable except container images, `activeDeadlineSeconds`, tolerations and
 /// `terminationGracePeriodSeconds` (`ValidatePodUpdate`).
 fn pod_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let mutable = |spec: Option<&Value>| {
-        let mut spec = spec.cloned().unwrap_or(Value::Null);
+    let mutable = |spec: &mut serde_json::Map<String, Value>| {
         for list in ["containers", "initContainers"] {
             if let Some(Value::Array(cs)) = spec.get_mut(list) {
                 for c in cs.iter_mut().filter_map(Value::as_object_mut) {
@@ -294,25 +293,20 @@ fn pod_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
                 }
             }
         }
-        if let Some(m) = spec.as_object_mut() {
-            for f in [
-                "activeDeadlineSeconds",
-                "tolerations",
-                "terminationGracePeriodSeconds",
-            ] {
-                m.remove(f);
-            }
+        for f in [
+            "activeDeadlineSeconds",
+            "tolerations",
+            "terminationGracePeriodSeconds",
+        ] {
+            spec.remove(f);
         }
-        spec
     };
-    if mutable(old.get("spec")) == mutable(new.get("spec")) {
-        return Vec::new();
-    }
-    vec![Cause {
-        reason: CauseType::FieldValueForbidden,
-        message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)".into(),
-        field: "spec".into(),
-    }]
+    super::immutable::spec_forbidden(
+        old,
+        new,
+        mutable,
+        "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+    )
 }
 
 /// A claim's `volumeMode` defaults to `Filesystem`.
@@ -325,28 +319,23 @@ fn pvc_defaults(obj: &mut Value, _old: Option<&Value>) {
 /// A claim's spec is immutable except `resources.requests` and `volumeAttributesClassName`
 /// (`ValidatePersistentVolumeClaimUpdate`): a changed storage class is refused.
 fn pvc_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
-    let fixed = |o: &Value| {
-        let mut spec = o.get("spec").cloned().unwrap_or(Value::Null);
-        if let Some(m) = spec.as_object_mut() {
-            m.remove("volumeAttributesClassName");
-            if let Some(r) = m.get_mut("resources").and_then(Value::as_object_mut) {
-                r.remove("requests");
-            }
-            // Binding fills in the volume name.
-            if old.pointer("/spec/volumeName").is_none() {
-                m.remove("volumeName");
-            }
+    let unbound = old.pointer("/spec/volumeName").is_none();
+    let mutable = |spec: &mut serde_json::Map<String, Value>| {
+        spec.remove("volumeAttributesClassName");
+        if let Some(r) = spec.get_mut("resources").and_then(Value::as_object_mut) {
+            r.remove("requests");
         }
-        spec
+        // Binding fills in the volume name.
+        if unbound {
+            spec.remove("volumeName");
+        }
     };
-    if fixed(old) == fixed(new) {
-        return Vec::new();
-    }
-    vec![Cause {
-        reason: CauseType::FieldValueForbidden,
-        message: "Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims".into(),
-        field: "spec".into(),
-    }]
+    super::immutable::spec_forbidden(
+        old,
+        new,
+        mutable,
+        "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+    )
 }
 
 #[cfg(test)]

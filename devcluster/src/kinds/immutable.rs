@@ -84,6 +84,32 @@ pub fn check(fields: &[Immutable], old: &Value, new: &Value) -> Vec<Cause> {
         .collect()
 }
 
+/// A spec that may change only in some places (`ValidatePodUpdate`, StatefulSet and PVC
+/// updates): when the two specs differ once `mutable` has removed those places from both, the
+/// one `spec: Forbidden: <why>` cause kube-apiserver answers.
+pub fn spec_forbidden(
+    old: &Value,
+    new: &Value,
+    mutable: impl Fn(&mut serde_json::Map<String, Value>),
+    why: &str,
+) -> Vec<Cause> {
+    let fixed = |o: &Value| {
+        let mut spec = o.get("spec").cloned().unwrap_or(Value::Null);
+        if let Some(m) = spec.as_object_mut() {
+            mutable(m);
+        }
+        spec
+    };
+    if fixed(old) == fixed(new) {
+        return Vec::new();
+    }
+    vec![Cause {
+        reason: crate::status::CauseType::FieldValueForbidden,
+        message: format!("Forbidden: {why}"),
+        field: "spec".into(),
+    }]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

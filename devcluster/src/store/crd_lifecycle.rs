@@ -29,48 +29,13 @@ fn crd_key() -> ResourceKey {
     }
 }
 
-/// Sets (or replaces) condition `type_` in `obj.status.conditions`, keeping its transition time
-/// while its status does not change.
-fn set_condition(
-    obj: &mut Value,
-    type_: &str,
-    status: &str,
-    reason: &str,
-    message: &str,
-    now: &str,
-) {
-    if !obj.get("status").is_some_and(Value::is_object) {
-        obj["status"] = json!({});
-    }
-    if !obj["status"].get("conditions").is_some_and(Value::is_array) {
-        obj["status"]["conditions"] = json!([]);
-    }
-    let Some(conditions) = obj["status"]["conditions"].as_array_mut() else {
-        return;
-    };
-    let old = conditions
-        .iter()
-        .position(|c| c.get("type").and_then(Value::as_str) == Some(type_));
-    let since = old
-        .map(|i| &conditions[i])
-        .filter(|c| c.get("status").and_then(Value::as_str) == Some(status))
-        .and_then(|c| c.get("lastTransitionTime").cloned())
-        .unwrap_or_else(|| json!(now));
-    let cond = json!({"type": type_, "status": status, "lastTransitionTime": since,
-        "reason": reason, "message": message});
-    match old {
-        Some(i) => conditions[i] = cond,
-        None => conditions.push(cond),
-    }
-}
-
 impl State {
     /// A new CRD object before it is stored: not yet established when there is a delay.
     pub(super) fn crd_created(&mut self, r: &ObjRef, obj: &mut Value) {
         let Some(delay) = self.crd_establish_delay.filter(|d| !d.is_zero()) else {
             return;
         };
-        set_condition(
+        crate::conditions::set(
             obj,
             "Established",
             "False",
@@ -117,7 +82,7 @@ impl State {
                 continue;
             };
             let mut obj = (*cur).clone();
-            set_condition(
+            crate::conditions::set(
                 &mut obj,
                 "Established",
                 "True",
@@ -141,7 +106,7 @@ impl State {
         meta::set_finalizers(&mut obj, &finalizers);
         meta::meta_mut(&mut obj).insert("deletionTimestamp".into(), json!(now));
         meta::meta_mut(&mut obj).insert("deletionGracePeriodSeconds".into(), json!(0));
-        set_condition(
+        crate::conditions::set(
             &mut obj,
             "Terminating",
             "True",
@@ -222,7 +187,7 @@ impl State {
             .filter(|f| f != CLEANUP_FINALIZER)
             .collect();
         meta::set_finalizers(&mut obj, &finalizers);
-        set_condition(
+        crate::conditions::set(
             &mut obj,
             "Terminating",
             "True",

@@ -114,6 +114,22 @@ fn without_times(obj: &Value) -> Value {
 }
 
 impl State {
+    /// A CRD's spec must define a resource the registry can serve (422 otherwise).
+    fn check_crd_spec(&self, rt: &ResourceType, crd: &Value, name: &str) -> Result<(), ApiError> {
+        self.registry.check_crd(crd).map(drop).map_err(|e| {
+            ApiError::invalid(
+                &rt.group,
+                &rt.kind,
+                name,
+                vec![Cause {
+                    reason: CauseType::FieldValueInvalid,
+                    message: e.to_string(),
+                    field: "spec".into(),
+                }],
+            )
+        })
+    }
+
     /// Namespace admission: the namespace must exist and not be terminating.
     fn admit_namespace(&self, rt: &ResourceType, ns: &str, name: &str) -> Result<(), ApiError> {
         if !rt.namespaced {
@@ -149,57 +165,9 @@ impl State {
         check_type(rt, version, &mut obj)?;
         let ns = check_namespace(rt, ns, &mut obj)?;
         meta::drop_empty_metadata(&mut obj);
-        let meta = meta::meta_mut(&mut obj);
-        let mut name = meta
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if name.is_empty() {
-            let prefix = meta
-                .get("generateName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if prefix.is_empty() {
-                return Err(ApiError::invalid(
-                    &rt.group,
-                    &rt.kind,
-                    "",
-                    vec![Cause {
-                        reason: CauseType::FieldValueRequired,
-                        message: "Required value: name or generateName is required".into(),
-                        field: "metadata.name".into(),
-                    }],
-                ));
-            }
-            name = format!("{prefix}{}", meta::random_suffix());
-            meta.insert("name".into(), json!(name));
-        }
-        if let Err(msg) = meta::validate_name(rt.name_rule, &name) {
-            return Err(ApiError::invalid(
-                &rt.group,
-                &rt.kind,
-                &name,
-                vec![Cause {
-                    reason: CauseType::FieldValueInvalid,
-                    message: format!("Invalid value: {name:?}: {msg}"),
-                    field: "metadata.name".into(),
-                }],
-            ));
-        }
+        let name = object_name(rt, &mut obj)?;
         if rt.is_crd() {
-            self.registry.check_crd(&obj).map_err(|e| {
-                ApiError::invalid(
-                    &rt.group,
-                    &rt.kind,
-                    &name,
-                    vec![Cause {
-                        reason: CauseType::FieldValueInvalid,
-                        message: e.to_string(),
-                        field: "spec".into(),
-                    }],
-                )
-            })?;
+            self.check_crd_spec(rt, &obj, &name)?;
         }
         self.admit_namespace(rt, &ns, &name)?;
         let r = ObjRef {
@@ -213,27 +181,7 @@ impl State {
         if !rt.is_builtin() {
             self.admit_custom_resource(&r.key)?;
         }
-        let meta = meta::meta_mut(&mut obj);
-        meta.insert("uid".into(), json!(meta::new_uid()));
-        meta.insert("creationTimestamp".into(), json!(ctx.now));
-        if rt.generation() != Generation::None {
-            meta.insert("generation".into(), json!(1));
-        } else {
-            meta.remove("generation");
-        }
-        for server_owned in [
-            "resourceVersion",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "selfLink",
-        ] {
-            meta.remove(server_owned);
-        }
-        if rt.status_subresource
-            && let Some(o) = obj.as_object_mut()
-        {
-            o.remove("status");
-        }
+        server_metadata(ctx, rt, &mut obj);
         check_decodes(rt, version, &obj)?;
         crd_defaults(rt, version, &mut obj);
         admission::defaults(rt, &mut obj, None);
@@ -312,18 +260,7 @@ impl State {
             return Ok((cur, false));
         }
         if rt.is_crd() {
-            self.registry.check_crd(&new).map_err(|e| {
-                ApiError::invalid(
-                    &rt.group,
-                    &rt.kind,
-                    name,
-                    vec![Cause {
-                        reason: CauseType::FieldValueInvalid,
-                        message: e.to_string(),
-                        field: "spec".into(),
-                    }],
-                )
-            })?;
+            self.check_crd_spec(rt, &new, name)?;
         }
         if ctx.dry_run {
             return Ok((Arc::new(new), false));
@@ -340,6 +277,73 @@ impl State {
         self.simulate_workload(&r);
         self.collect_if_orphaned(&r);
         Ok((stored, false))
+    }
+}
+
+/// The name of an object to create: `metadata.name`, or `generateName` plus a random suffix,
+/// valid for the kind (422 otherwise).
+fn object_name(rt: &ResourceType, obj: &mut Value) -> Result<String, ApiError> {
+    let meta = meta::meta_mut(obj);
+    let mut name = meta
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let invalid = |name: &str, reason, message: String| {
+        let field = "metadata.name".into();
+        ApiError::invalid(
+            &rt.group,
+            &rt.kind,
+            name,
+            vec![Cause {
+                reason,
+                message,
+                field,
+            }],
+        )
+    };
+    if name.is_empty() {
+        let prefix = meta
+            .get("generateName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if prefix.is_empty() {
+            let message = "Required value: name or generateName is required".to_string();
+            return Err(invalid("", CauseType::FieldValueRequired, message));
+        }
+        name = format!("{prefix}{}", meta::random_suffix());
+        meta.insert("name".into(), json!(name));
+    }
+    if let Err(msg) = meta::validate_name(rt.name_rule, &name) {
+        let message = format!("Invalid value: {name:?}: {msg}");
+        return Err(invalid(&name, CauseType::FieldValueInvalid, message));
+    }
+    Ok(name)
+}
+
+/// What the server sets on a new object: uid, creation time, generation (for kinds that have
+/// one); what a client may not set is dropped, `status` too for kinds with a status subresource.
+fn server_metadata(ctx: &WriteCtx, rt: &ResourceType, obj: &mut Value) {
+    let meta = meta::meta_mut(obj);
+    meta.insert("uid".into(), json!(meta::new_uid()));
+    meta.insert("creationTimestamp".into(), json!(ctx.now));
+    if rt.generation() != Generation::None {
+        meta.insert("generation".into(), json!(1));
+    } else {
+        meta.remove("generation");
+    }
+    for server_owned in [
+        "resourceVersion",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "selfLink",
+    ] {
+        meta.remove(server_owned);
+    }
+    if rt.status_subresource
+        && let Some(o) = obj.as_object_mut()
+    {
+        o.remove("status");
     }
 }
 
