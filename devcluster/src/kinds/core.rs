@@ -359,7 +359,7 @@ mod tests {
         let renamed = json!({"spec": {"containers": [{"name": "b", "image": "x:1"}]}});
         assert_eq!(
             pod_validate_update(&old, &renamed)[0].reason,
-            CauseType::FieldValueForbidden
+            crate::status::CauseType::FieldValueForbidden
         );
     }
 }
