@@ -981,3 +981,162 @@ async fn foreground_deletion_spares_dependents_with_another_owner() {
     assert_eq!(refs[0].name, "second");
     assert!(kept.metadata.deletion_timestamp.is_none());
 }
+
+/// The update rules of the smaller kinds, each a 422 naming its field, and the changes that are
+/// allowed.
+#[tokio::test]
+async fn update_rules_of_the_new_kinds() {
+    let (_cluster, client) = start().await;
+    let apply = |api: &'static str, kind: &'static str, body: Value| {
+        let client = client.clone();
+        async move {
+            let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
+            let plural = format!("{}s", kind.to_lowercase()).replace("classs", "classes");
+            let ar = ApiResource::from_gvk_with_plural(
+                &GroupVersionKind::gvk(group, version, kind),
+                &plural,
+            );
+            let dynamic: Api<DynamicObject> =
+                if kind.ends_with("Class") || kind.starts_with("Cluster") {
+                    Api::all_with(client, &ar)
+                } else {
+                    Api::namespaced_with(client, "default", &ar)
+                };
+            let mut obj = body;
+            obj["apiVersion"] = json!(api);
+            obj["kind"] = json!(kind);
+            let name = obj["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            dynamic
+                .patch(&name, &PatchParams::apply("gitops"), &Patch::Apply(&obj))
+                .await
+        }
+    };
+    // StatefulSet: revisionHistoryLimit may change.
+    let sts = |limit: i64| {
+        json!({"metadata": {"name": "db"}, "spec": {"serviceName": "db",
+        "revisionHistoryLimit": limit, "selector": {"matchLabels": {"app": "db"}},
+        "template": {"metadata": {"labels": {"app": "db"}},
+            "spec": {"containers": [{"name": "db", "image": "postgres:17"}]}}}})
+    };
+    apply("apps/v1", "StatefulSet", sts(10))
+        .await
+        .expect("created");
+    apply("apps/v1", "StatefulSet", sts(3))
+        .await
+        .expect("revisionHistoryLimit is mutable");
+
+    // Job: completions may not change on a NonIndexed Job.
+    let job = |n: i64| {
+        json!({"metadata": {"name": "batch"}, "spec": {"completions": n,
+        "template": {"spec": {"restartPolicy": "Never",
+            "containers": [{"name": "b", "image": "b:1"}]}}}})
+    };
+    apply("batch/v1", "Job", job(2)).await.expect("created");
+    let err = apply("batch/v1", "Job", job(3))
+        .await
+        .expect_err("completions immutable");
+    assert_eq!(code(&err), (422, "Invalid".into()));
+
+    // IngressClass controller, PriorityClass value and preemptionPolicy, RoleBinding roleRef.
+    let class = |c: &str| json!({"metadata": {"name": "nginx"}, "spec": {"controller": c}});
+    apply(
+        "networking.k8s.io/v1",
+        "IngressClass",
+        class("k8s.io/ingress-nginx"),
+    )
+    .await
+    .expect("ok");
+    let err = apply(
+        "networking.k8s.io/v1",
+        "IngressClass",
+        class("example.com/other"),
+    )
+    .await
+    .expect_err("controller immutable");
+    assert_eq!(code(&err).0, 422);
+    let pc = |v: i64| json!({"metadata": {"name": "high"}, "value": v});
+    let created = apply("scheduling.k8s.io/v1", "PriorityClass", pc(1000))
+        .await
+        .expect("ok");
+    assert_eq!(
+        created.data["preemptionPolicy"], "PreemptLowerPriority",
+        "defaulted"
+    );
+    let err = apply("scheduling.k8s.io/v1", "PriorityClass", pc(2000))
+        .await
+        .expect_err("value immutable");
+    assert_eq!(code(&err).0, 422);
+    let rb = |role: &str| {
+        json!({"metadata": {"name": "read"},
+        "roleRef": {"kind": "Role", "name": role},
+        "subjects": [{"kind": "User", "name": "ann"}]})
+    };
+    let created = apply("rbac.authorization.k8s.io/v1", "RoleBinding", rb("reader"))
+        .await
+        .expect("ok");
+    assert_eq!(
+        created.data["roleRef"]["apiGroup"], "rbac.authorization.k8s.io",
+        "defaulted"
+    );
+    assert_eq!(
+        created.data["subjects"][0]["apiGroup"],
+        "rbac.authorization.k8s.io"
+    );
+    // Re-applying with the defaulted apiGroup spelled out is no change of roleRef.
+    let mut explicit = rb("reader");
+    explicit["roleRef"]["apiGroup"] = json!("rbac.authorization.k8s.io");
+    apply("rbac.authorization.k8s.io/v1", "RoleBinding", explicit)
+        .await
+        .expect("same roleRef");
+    let err = apply("rbac.authorization.k8s.io/v1", "RoleBinding", rb("writer"))
+        .await
+        .expect_err("roleRef immutable");
+    assert_eq!(code(&err).0, 422);
+}
+
+/// A Deployment's generation counts annotation changes too (they are copied to its
+/// ReplicaSets); an empty `clusterIP`, as Helm renders it, is allocated and then kept.
+#[tokio::test]
+async fn deployment_annotations_bump_generation_and_empty_cluster_ips_are_allocated() {
+    let (_cluster, client) = start().await;
+    let api: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let created = api
+        .patch(
+            "web",
+            &PatchParams::apply("gitops"),
+            &Patch::Apply(&deployment(1)),
+        )
+        .await
+        .expect("created");
+    assert_eq!(created.metadata.generation, Some(1));
+    let mut annotated = deployment(1);
+    annotated["metadata"]["annotations"] = json!({"example.com/revision": "2"});
+    let after = api
+        .patch(
+            "web",
+            &PatchParams::apply("gitops"),
+            &Patch::Apply(&annotated),
+        )
+        .await
+        .expect("annotated");
+    assert_eq!(after.metadata.generation, Some(2));
+
+    use k8s_openapi::api::core::v1::Service;
+    let svcs: Api<Service> = Api::namespaced(client.clone(), "default");
+    let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"clusterIP": "", "selector": {"app": "web"}, "ports": [{"port": 80}]}});
+    let created = svcs
+        .patch("web", &PatchParams::apply("helm"), &Patch::Apply(&svc))
+        .await
+        .expect("created");
+    let ip = created.spec.and_then(|s| s.cluster_ip).expect("allocated");
+    assert!(ip.starts_with("10.96."), "{ip}");
+    let again = svcs
+        .patch("web", &PatchParams::apply("helm"), &Patch::Apply(&svc))
+        .await
+        .expect("re-applied with clusterIP \"\"");
+    assert_eq!(again.spec.and_then(|s| s.cluster_ip), Some(ip));
+}
