@@ -136,10 +136,25 @@ fn job_spec_defaults(spec: &mut Map<String, Value>) {
         spec.insert("completions".into(), json!(1));
     }
     set_missing(spec, "parallelism", json!(1));
-    set_missing(spec, "backoffLimit", json!(6));
+    // With per-index backoff the Job-wide limit is effectively off (math.MaxInt32).
+    let per_index = spec
+        .get("backoffLimitPerIndex")
+        .is_some_and(|v| !v.is_null());
+    set_missing(
+        spec,
+        "backoffLimit",
+        json!(if per_index { i32::MAX } else { 6 }),
+    );
     set_missing(spec, "completionMode", json!("NonIndexed"));
     set_missing(spec, "suspend", json!(false));
-    set_missing(spec, "podReplacementPolicy", json!("TerminatingOrFailed"));
+    // A pod failure policy needs terminated pods, so replacements wait for Failed.
+    let failure_policy = spec.get("podFailurePolicy").is_some_and(|v| !v.is_null());
+    let replacement = if failure_policy {
+        "Failed"
+    } else {
+        "TerminatingOrFailed"
+    };
+    set_missing(spec, "podReplacementPolicy", json!(replacement));
     template_defaults(spec);
 }
 
