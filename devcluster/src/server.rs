@@ -93,8 +93,9 @@ impl Builder {
         self
     }
 
-    /// Report every Deployment as rolled out after each change (a stand-in for the Deployment
-    /// controller; nothing runs). Off by default.
+    /// Report workloads (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs) as their
+    /// controllers would once their pods ran: rolled out or complete, or failed or stuck when
+    /// they ask for it (see the README's "Workload simulation"). Nothing runs. Off by default.
     pub fn simulate_workloads(mut self, on: bool) -> Self {
         self.store.simulate_workloads = on;
         self
