@@ -278,18 +278,22 @@ fn has_condition(o: &Value, type_: &str) -> bool {
         .any(|c| text(c, "/type") == type_ && text(c, "/status") == "True")
 }
 
-/// Job "Status": Complete, Failed, Suspended, FailureTarget, SuccessCriteriaMet or Running.
+/// Job "Status", as `printJob` decides it: Complete, Failed, Terminating, Suspended,
+/// FailureTarget, SuccessCriteriaMet, else Running.
 pub(crate) fn job_status(o: &Value, _now: SystemTime) -> Value {
-    let status = [
-        "Complete",
-        "Failed",
-        "Suspended",
-        "FailureTarget",
-        "SuccessCriteriaMet",
-    ]
-    .into_iter()
-    .find(|t| has_condition(o, t))
-    .unwrap_or("Running");
+    let terminating = o.pointer("/metadata/deletionTimestamp").is_some();
+    let status = if has_condition(o, "Complete") {
+        "Complete"
+    } else if has_condition(o, "Failed") {
+        "Failed"
+    } else if terminating {
+        "Terminating"
+    } else {
+        ["Suspended", "FailureTarget", "SuccessCriteriaMet"]
+            .into_iter()
+            .find(|t| has_condition(o, t))
+            .unwrap_or("Running")
+    };
     json!(status)
 }
 
