@@ -217,39 +217,7 @@ pub async fn handle(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let rt = shared
-        .store
-        .resource(&p.group, &p.version, &p.plural)
-        .ok_or_else(ApiError::no_route)?;
-    let scope_ok = !matches!(
-        (rt.namespaced, p.namespace.is_some(), p.name.is_some()),
-        (false, true, _) | (true, false, true)
-    );
-    let sub_ok = match p.subresource.as_deref() {
-        None => true,
-        Some("status") => rt.status_subresource,
-        Some("scale") => rt.scale.is_some(),
-        Some(_) => false,
-    };
-    if !scope_ok || !sub_ok {
-        return Err(ApiError::no_route());
-    }
-    let verb = verb(&method, &p, params.flag("watch")).ok_or_else(|| {
-        ApiError::method_not_allowed(
-            "the server does not allow this method on the requested resource",
-        )
-    })?;
-    if p.name.is_none() && p.subresource.is_some() {
-        return Err(ApiError::no_route());
-    }
-    if !rt.verbs.contains(&verb) {
-        return Err(ApiError::method_not_allowed(
-            "the server does not allow this method on the requested resource",
-        ));
-    }
-    if let Some(err) = shared.faults.check(verb.as_str(), &rt.plural) {
-        return Err(err);
-    }
+    let (rt, verb) = route(shared, &method, &p, &params)?;
     if rt.review {
         return super::reviews::create(&rt, headers, &body);
     }
@@ -290,6 +258,47 @@ pub async fn handle(
         true => events_view_error(e, req.name()),
         false => e,
     })
+}
+
+/// The served resource and the verb of a request, or the 404 / 405 kube-apiserver answers: the
+/// path must fit the resource's scope and subresources, and the method must make a verb the
+/// resource serves. Injected faults apply from here on.
+fn route(
+    shared: &Shared,
+    method: &Method,
+    p: &ResourcePath,
+    params: &Params,
+) -> Result<(Arc<ResourceType>, Verb), ApiError> {
+    let rt = shared
+        .store
+        .resource(&p.group, &p.version, &p.plural)
+        .ok_or_else(ApiError::no_route)?;
+    let scope_ok = !matches!(
+        (rt.namespaced, p.namespace.is_some(), p.name.is_some()),
+        (false, true, _) | (true, false, true)
+    );
+    let sub_ok = match p.subresource.as_deref() {
+        None => true,
+        Some("status") => rt.status_subresource,
+        Some("scale") => rt.scale.is_some(),
+        Some(_) => false,
+    };
+    if !scope_ok || !sub_ok || (p.name.is_none() && p.subresource.is_some()) {
+        return Err(ApiError::no_route());
+    }
+    let not_allowed = || {
+        ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        )
+    };
+    let verb = verb(method, p, params.flag("watch")).ok_or_else(not_allowed)?;
+    if !rt.verbs.contains(&verb) {
+        return Err(not_allowed());
+    }
+    if let Some(err) = shared.faults.check(verb.as_str(), &rt.plural) {
+        return Err(err);
+    }
+    Ok((rt, verb))
 }
 
 /// Errors of the shared Event store name the events.k8s.io resource when it was asked for.
