@@ -116,17 +116,22 @@ pub(crate) fn pvc_access_modes(o: &Value, _now: SystemTime) -> Value {
     access_modes(o, "/status/accessModes")
 }
 
-/// ReplicationController "Selector": its `map[string]string` selector as `k=v,...`.
-pub(crate) fn map_selector(o: &Value, _now: SystemTime) -> Value {
+/// A `map[string]string` at `pointer` as `k=v,...`, sorted (`labels.SelectorFromSet`).
+fn sorted_pairs(o: &Value, pointer: &str) -> String {
     let mut pairs: Vec<String> = o
-        .pointer("/spec/selector")
+        .pointer(pointer)
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
         .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
         .collect();
     pairs.sort();
-    json!(pairs.join(","))
+    pairs.join(",")
+}
+
+/// ReplicationController "Selector": its `map[string]string` selector.
+pub(crate) fn map_selector(o: &Value, _now: SystemTime) -> Value {
+    json!(sorted_pairs(o, "/spec/selector"))
 }
 
 pub(crate) fn pv_capacity(o: &Value, _now: SystemTime) -> Value {
@@ -259,15 +264,7 @@ pub(crate) fn ds_available(o: &Value, _now: SystemTime) -> Value {
 }
 
 pub(crate) fn ds_node_selector(o: &Value, _now: SystemTime) -> Value {
-    let mut pairs: Vec<String> = o
-        .pointer("/spec/template/spec/nodeSelector")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-        .collect();
-    pairs.sort();
-    or_none(pairs.join(","))
+    or_none(sorted_pairs(o, "/spec/template/spec/nodeSelector"))
 }
 
 fn has_condition(o: &Value, type_: &str) -> bool {
