@@ -563,3 +563,46 @@ pub(crate) fn sts_ready(o: &Value, _now: SystemTime) -> Value {
     let desired = int(o, "/spec/replicas").unwrap_or(1);
     json!(format!("{ready}/{desired}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workload_and_job_cells() {
+        let now = SystemTime::now();
+        let done = json!({"spec": {"completions": 3},
+            "status": {"succeeded": 3, "conditions": [{"type": "Complete", "status": "True"}]}});
+        assert_eq!(job_status(&done, now), "Complete");
+        assert_eq!(job_completions(&done, now), "3/3");
+        let deleting = json!({"metadata": {"deletionTimestamp": "t"}, "status": {}});
+        assert_eq!(job_status(&deleting, now), "Terminating");
+        assert_eq!(job_status(&json!({}), now), "Running");
+        let ds = json!({"spec": {"template": {"spec": {"nodeSelector": {"b": "2", "a": "1"}}}}});
+        assert_eq!(ds_node_selector(&ds, now), "a=1,b=2");
+        assert_eq!(ds_node_selector(&json!({}), now), "<none>");
+        let pvc = json!({"status": {"accessModes": ["ReadWriteOnce", "ReadOnlyMany"]}});
+        assert_eq!(pvc_access_modes(&pvc, now), "RWO,ROX");
+        assert_eq!(pvc_attributes_class(&pvc, now), "<unset>");
+        let binding = json!({"roleRef": {"kind": "ClusterRole", "name": "view"},
+            "subjects": [{"kind": "ServiceAccount", "name": "sa", "namespace": "ns"},
+                         {"kind": "User", "name": "ann"}]});
+        assert_eq!(binding_role(&binding, now), "ClusterRole/view");
+        assert_eq!(binding_service_accounts(&binding, now), "ns/sa");
+        assert_eq!(binding_users(&binding, now), "ann");
+    }
+
+    #[test]
+    fn endpoints_show_three_then_count_the_rest() {
+        let now = SystemTime::now();
+        let addresses: Vec<Value> = (1..=5)
+            .map(|i| json!({"ip": format!("10.0.0.{i}")}))
+            .collect();
+        let ep = json!({"subsets": [{"addresses": addresses, "ports": [{"port": 80}]}]});
+        assert_eq!(
+            endpoints(&ep, now),
+            "10.0.0.1:80,10.0.0.2:80,10.0.0.3:80 + 2 more..."
+        );
+        assert_eq!(endpoints(&json!({}), now), "<none>");
+    }
+}
