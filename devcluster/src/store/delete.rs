@@ -168,7 +168,7 @@ impl State {
         match policy {
             Propagation::Orphan => {
                 for d in &dependents {
-                    self.drop_owner_ref(d, &uid);
+                    self.drop_owner_refs(d, std::slice::from_ref(&uid));
                 }
             }
             Propagation::Foreground if !dependents.is_empty() => {
@@ -187,24 +187,11 @@ impl State {
         self.commit_put(r, obj);
         if policy == Propagation::Foreground {
             for d in &dependents {
-                self.foreground_dependent(d, &uid, now);
+                self.collect(d, &uid, Propagation::Foreground, now);
             }
             self.check_foreground(r);
         }
         self.outcome(r)
-    }
-
-    /// The garbage collector's handling of one dependent of a foreground-deleting owner: with
-    /// another live owner it only loses its reference to this one; otherwise it is deleted
-    /// (foreground too); one that can never be collected is left alone.
-    fn foreground_dependent(&mut self, d: &ObjRef, owner_uid: &str, now: &str) {
-        match self.gc_verdict_without(d, owner_uid) {
-            super::gc::Verdict::Collect => {
-                self.delete_ref(d, Propagation::Foreground, now);
-            }
-            super::gc::Verdict::Keep => self.drop_owner_ref(d, owner_uid),
-            super::gc::Verdict::Never => {}
-        }
     }
 
     fn outcome(&self, r: &ObjRef) -> DeleteOutcome {
@@ -235,9 +222,7 @@ impl State {
         let uid = meta::uid(&last).to_string();
         if let Some(deps) = self.dependents.remove(&uid) {
             for d in deps {
-                if self.gc_verdict(&d) == super::gc::Verdict::Collect {
-                    self.delete_ref(&d, Propagation::Background, &crate::meta::now());
-                }
+                self.collect(&d, "", Propagation::Background, &crate::meta::now());
             }
         }
         for owner in meta::owner_uids(&last) {
@@ -262,9 +247,7 @@ impl State {
     /// The garbage collector's view of a written object: when it names owners and none of them
     /// resolves (`gc`), it is deleted (background), as kube's GC does a moment later.
     pub(super) fn collect_if_orphaned(&mut self, r: &ObjRef) {
-        if self.gc_verdict(r) == super::gc::Verdict::Collect {
-            self.delete_ref(r, Propagation::Background, &crate::meta::now());
-        }
+        self.collect(r, "", Propagation::Background, &crate::meta::now());
     }
 
     /// A foreground-deleting owner goes once its blocking dependents (`blockOwnerDeletion`) are
@@ -296,20 +279,27 @@ impl State {
         }
     }
 
-    fn drop_owner_ref(&mut self, d: &ObjRef, owner_uid: &str) {
+    /// Removes the owner references with these uids from the dependent at `d`.
+    pub(super) fn drop_owner_refs(&mut self, d: &ObjRef, owner_uids: &[String]) {
         let Some(obj) = self.get_ref(d).cloned() else {
             return;
         };
         let mut new = (*obj).clone();
         if let Some(Value::Array(refs)) = new.pointer_mut("/metadata/ownerReferences") {
-            refs.retain(|o| o.get("uid").and_then(Value::as_str) != Some(owner_uid));
+            refs.retain(|o| {
+                o.get("uid")
+                    .and_then(Value::as_str)
+                    .is_none_or(|u| !owner_uids.iter().any(|g| g == u))
+            });
             if refs.is_empty()
                 && let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut)
             {
                 m.remove("ownerReferences");
             }
         }
-        self.commit_put(d, new);
+        if new != *obj {
+            self.commit_put(d, new);
+        }
     }
 
     /// A terminating namespace goes once nothing is left in it.

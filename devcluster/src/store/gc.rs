@@ -8,6 +8,7 @@
 //! - a foreground-deleting owner waits only for dependents whose reference to it says
 //!   `blockOwnerDeletion: true`.
 
+use super::delete::Propagation;
 use super::{ObjRef, State};
 use crate::meta;
 use crate::registry::ResourceKey;
@@ -24,13 +25,22 @@ enum Owner {
     Unresolvable,
     /// A kind that is not served: the collector cannot look it up, and keeps retrying.
     UnknownKind,
+    /// Present but itself deleting in the foreground (`foregroundDeletion`): not a solid owner.
+    Waiting,
+}
+
+impl Owner {
+    /// A reference the collector removes from a dependent that keeps a solid owner.
+    fn dangling(self) -> bool {
+        matches!(self, Owner::Absent | Owner::OtherNamespace | Owner::Waiting)
+    }
 }
 
 /// What the garbage collector does with a dependent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Verdict {
-    /// Some owner is present.
-    Keep,
+    /// Some owner is solid; the uids of the dangling references are removed.
+    Keep(Vec<String>),
     /// Every owner is absent.
     Collect,
     /// An owner reference can never resolve (or names a kind that is not served): the
@@ -72,45 +82,67 @@ impl State {
             {
                 Owner::OtherNamespace
             }
-            Some(_) => Owner::Present,
+            Some(o) => match self.get_ref(o) {
+                Some(owner)
+                    if meta::is_deleting(owner)
+                        && meta::finalizers(owner)
+                            .iter()
+                            .any(|f| f == "foregroundDeletion") =>
+                {
+                    Owner::Waiting
+                }
+                _ => Owner::Present,
+            },
         }
     }
 
-    /// The garbage collector's decision for the dependent at `r`, reporting invalid references.
-    pub(super) fn gc_verdict(&mut self, r: &ObjRef) -> Verdict {
-        self.gc_verdict_without(r, "")
+    /// The garbage collector's work on the dependent at `r` (`attemptToDeleteItem`), with the
+    /// owner `gone_uid` (if any) counted as absent: with a solid owner left, its dangling
+    /// references are removed; with every owner absent, it is deleted with `policy`; with an
+    /// owner that can never resolve, it is left alone. Invalid references are reported.
+    pub(super) fn collect(&mut self, r: &ObjRef, gone_uid: &str, policy: Propagation, now: &str) {
+        match self.gc_verdict(r, gone_uid) {
+            Verdict::Collect => {
+                self.delete_ref(r, policy, now);
+            }
+            Verdict::Keep(dangling) if !dangling.is_empty() => self.drop_owner_refs(r, &dangling),
+            Verdict::Keep(_) | Verdict::Never => {}
+        }
     }
 
-    /// As [`State::gc_verdict`], with the owner `gone_uid` counted as absent (it is being
-    /// deleted in the foreground).
-    pub(super) fn gc_verdict_without(&mut self, r: &ObjRef, gone_uid: &str) -> Verdict {
+    fn gc_verdict(&mut self, r: &ObjRef, gone_uid: &str) -> Verdict {
         let Some(obj) = self.get_ref(r).cloned() else {
-            return Verdict::Keep;
+            return Verdict::Never;
         };
         let refs = owner_refs(&obj);
         if refs.is_empty() {
-            return Verdict::Keep;
+            return Verdict::Never;
         }
         let states: Vec<(Owner, &Value)> = refs
             .iter()
-            .map(|o| match text(o, "uid") == gone_uid {
-                true => (Owner::Absent, o),
-                false => (self.resolve(r, o), o),
-            })
+            .map(
+                |o| match !gone_uid.is_empty() && text(o, "uid") == gone_uid {
+                    true => (Owner::Absent, o),
+                    false => (self.resolve(r, o), o),
+                },
+            )
             .collect();
         for (state, owner) in &states {
             if matches!(state, Owner::OtherNamespace | Owner::Unresolvable) {
                 self.report_invalid_owner(r, &obj, owner);
             }
         }
-        let owners = states.iter().map(|(s, _)| *s);
-        if owners.clone().any(|s| s == Owner::Present) {
-            Verdict::Keep
-        } else if owners
-            .clone()
-            .any(|s| matches!(s, Owner::Unresolvable | Owner::UnknownKind))
-        {
+        let any = |f: fn(Owner) -> bool| states.iter().any(|(s, _)| f(*s));
+        if any(|s| matches!(s, Owner::Unresolvable | Owner::UnknownKind)) {
+            // The collector cannot resolve every owner: it retries and changes nothing.
             Verdict::Never
+        } else if any(|s| s == Owner::Present) {
+            let dangling = states
+                .iter()
+                .filter(|(s, _)| s.dangling())
+                .map(|(_, o)| text(o, "uid").to_string())
+                .collect();
+            Verdict::Keep(dangling)
         } else {
             Verdict::Collect
         }

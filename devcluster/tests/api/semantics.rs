@@ -1140,3 +1140,47 @@ async fn deployment_annotations_bump_generation_and_empty_cluster_ips_are_alloca
         .expect("re-applied with clusterIP \"\"");
     assert_eq!(again.spec.and_then(|s| s.cluster_ip), Some(ip));
 }
+
+/// A background delete of one owner removes the now dangling reference from a dependent that
+/// keeps another owner, as the collector's `attemptToDeleteItem` does.
+#[tokio::test]
+async fn background_deletion_removes_dangling_references() {
+    let (_cluster, client) = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let mut refs = Vec::new();
+    for name in ["a", "b"] {
+        let o = cms
+            .create(&PostParams::default(), &super::cm(name, json!({})))
+            .await
+            .expect("owner");
+        refs.push(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "name": name,
+            "uid": o.metadata.uid.expect("uid")}),
+        );
+    }
+    let shared: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "shared",
+        "ownerReferences": refs}}))
+    .expect("cm");
+    cms.create(&PostParams::default(), &shared)
+        .await
+        .expect("created");
+    cms.delete("a", &DeleteParams::background())
+        .await
+        .expect("deleted");
+    let kept = cms.get("shared").await.expect("kept by b");
+    let names: Vec<String> = kept
+        .metadata
+        .owner_references
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["b"]);
+    cms.delete("b", &DeleteParams::background())
+        .await
+        .expect("deleted");
+    assert!(
+        cms.get_opt("shared").await.expect("get").is_none(),
+        "collected with its last owner"
+    );
+}
