@@ -163,7 +163,9 @@ impl LabelSelector {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FieldReq {
-    path: Vec<String>,
+    /// Where the value is read: the first path with a non-empty value, else `absent`.
+    paths: Vec<Vec<String>>,
+    absent: &'static str,
     value: String,
     negate: bool,
 }
@@ -196,9 +198,14 @@ impl FieldSelector {
                     field: field.into(),
                 });
             };
-            let path = path.split('.').map(str::to_string).collect();
+            let paths = path
+                .paths
+                .iter()
+                .map(|p| p.split('.').map(str::to_string).collect())
+                .collect();
             reqs.push(FieldReq {
-                path,
+                paths,
+                absent: path.absent,
                 value: value.trim().into(),
                 negate,
             });
@@ -208,16 +215,22 @@ impl FieldSelector {
 
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|r| {
+            let read = |path: &Vec<String>| {
+                path.iter()
+                    .try_fold(obj, |v, p| v.get(p))
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    })
+                    .unwrap_or_default()
+            };
             let v = r
-                .path
+                .paths
                 .iter()
-                .try_fold(obj, |v, p| v.get(p))
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    Value::Null => String::new(),
-                    other => other.to_string(),
-                })
-                .unwrap_or_default();
+                .map(read)
+                .find(|v| !v.is_empty())
+                .unwrap_or_else(|| r.absent.to_string());
             (v == r.value) != r.negate
         })
     }

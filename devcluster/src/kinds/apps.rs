@@ -43,7 +43,10 @@ static DEPLOYMENT: Strategy = Strategy {
 
 static REPLICA_SET: Strategy = Strategy {
     short_names: &["rs"],
-    field_selectors: super::FieldSelectors::Only(&["status.replicas"]),
+    field_selectors: super::FieldSelectors::Fields(&[super::count(
+        "status.replicas",
+        &["status.replicas"],
+    )]),
     defaults: replica_set_defaults,
     validate: replica_set_validate,
     immutable: SELECTOR,

@@ -21,7 +21,10 @@ static JOB: Strategy = Strategy {
         Immutable::scalar("spec.completionMode"),
     ],
     validate_update: job_validate_update,
-    field_selectors: super::FieldSelectors::Mapped(&[("status.successful", "status.succeeded")]),
+    field_selectors: super::FieldSelectors::Fields(&[super::count(
+        "status.successful",
+        &["status.succeeded"],
+    )]),
     ssa: &crate::ssa::schema::WORKLOAD,
     smp: &crate::patch::schema::WORKLOAD,
     columns: columns::jobs,

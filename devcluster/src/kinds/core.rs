@@ -205,7 +205,10 @@ static RESOURCE_QUOTA: Strategy = Strategy {
 /// runs it.
 static REPLICATION_CONTROLLER: Strategy = Strategy {
     short_names: &["rc"],
-    field_selectors: FieldSelectors::Only(&["status.replicas"]),
+    field_selectors: FieldSelectors::Fields(&[super::count(
+        "status.replicas",
+        &["status.replicas"],
+    )]),
     categories: &["all"],
     status: true,
     scale: true,

@@ -48,54 +48,95 @@ pub enum Generation {
     AllButMetadata,
 }
 
+/// One selectable field whose selector name is not simply its JSON path.
+#[derive(Debug, Clone, Copy)]
+pub struct Selectable {
+    /// The selector's field name (`source`, `status.successful`).
+    pub name: &'static str,
+    /// Dotted JSON paths, the first non-empty value wins (`source.component`, then
+    /// `reportingComponent`).
+    pub paths: &'static [&'static str],
+    /// The value of an absent field (`"0"` for counts Go prints with `strconv.Itoa`).
+    pub absent: &'static str,
+}
+
 /// Which field selectors a kind supports beyond `metadata.name` and `metadata.namespace`
 /// (kube's `ToSelectableFields` of the kind's strategy).
 #[derive(Debug, Clone, Copy)]
 pub enum FieldSelectors {
-    /// These dotted paths, each selecting the field at that path.
+    /// These dotted paths, each selecting the string at that path.
     Only(&'static [&'static str]),
-    /// `(selector field, JSON path)`: fields whose selector name is not their path (a core
-    /// Event's `source` is `source.component`).
-    Mapped(&'static [(&'static str, &'static str)]),
+    /// Fields named otherwise than their path, with fallbacks and defaults.
+    Fields(&'static [Selectable]),
+}
+
+/// Where a selector field's value is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath {
+    pub paths: Vec<&'static str>,
+    pub absent: &'static str,
 }
 
 impl FieldSelectors {
-    /// The JSON path (dotted) that selector field `field` compares, or None when the kind does
-    /// not support it.
-    pub fn path(self, field: &str) -> Option<&'static str> {
+    /// Where selector field `field` is read, or None when the kind does not support it.
+    pub fn path(self, field: &str) -> Option<FieldPath> {
+        let plain = |p: &'static str| FieldPath {
+            paths: vec![p],
+            absent: "",
+        };
         match field {
-            "metadata.name" => return Some("metadata.name"),
-            "metadata.namespace" => return Some("metadata.namespace"),
+            "metadata.name" => return Some(plain("metadata.name")),
+            "metadata.namespace" => return Some(plain("metadata.namespace")),
             _ => {}
         }
         match self {
-            FieldSelectors::Only(fields) => fields.iter().find(|f| **f == field).copied(),
-            FieldSelectors::Mapped(fields) => fields
-                .iter()
-                .find(|(name, _)| *name == field)
-                .map(|(_, path)| *path),
+            FieldSelectors::Only(fields) => fields.iter().find(|f| **f == field).map(|f| plain(f)),
+            FieldSelectors::Fields(fields) => {
+                fields.iter().find(|s| s.name == field).map(|s| FieldPath {
+                    paths: s.paths.to_vec(),
+                    absent: s.absent,
+                })
+            }
         }
+    }
+}
+
+const fn same(name: &'static str, paths: &'static [&'static str]) -> Selectable {
+    Selectable {
+        name,
+        paths,
+        absent: "",
     }
 }
 
 /// A core v1 Event's selectable fields; events.k8s.io selectors are translated to these names
 /// first (`regarding.name` is `involvedObject.name`).
-pub const EVENT_FIELDS: FieldSelectors = FieldSelectors::Mapped(&[
-    ("involvedObject.kind", "involvedObject.kind"),
-    ("involvedObject.namespace", "involvedObject.namespace"),
-    ("involvedObject.name", "involvedObject.name"),
-    ("involvedObject.uid", "involvedObject.uid"),
-    ("involvedObject.apiVersion", "involvedObject.apiVersion"),
-    (
+pub const EVENT_FIELDS: FieldSelectors = FieldSelectors::Fields(&[
+    same("involvedObject.kind", &["involvedObject.kind"]),
+    same("involvedObject.namespace", &["involvedObject.namespace"]),
+    same("involvedObject.name", &["involvedObject.name"]),
+    same("involvedObject.uid", &["involvedObject.uid"]),
+    same("involvedObject.apiVersion", &["involvedObject.apiVersion"]),
+    same(
         "involvedObject.resourceVersion",
-        "involvedObject.resourceVersion",
+        &["involvedObject.resourceVersion"],
     ),
-    ("involvedObject.fieldPath", "involvedObject.fieldPath"),
-    ("reason", "reason"),
-    ("reportingComponent", "reportingComponent"),
-    ("source", "source.component"),
-    ("type", "type"),
+    same("involvedObject.fieldPath", &["involvedObject.fieldPath"]),
+    same("reason", &["reason"]),
+    same("reportingComponent", &["reportingComponent"]),
+    // `source.component`, else the reporting controller, as the Event strategy reads it.
+    same("source", &["source.component", "reportingComponent"]),
+    same("type", &["type"]),
 ]);
+
+/// A count selected as Go prints an int: an absent one is `"0"`.
+pub const fn count(name: &'static str, paths: &'static [&'static str]) -> Selectable {
+    Selectable {
+        name,
+        paths,
+        absent: "0",
+    }
+}
 
 /// The facts about one built-in kind.
 pub struct Strategy {
@@ -299,17 +340,23 @@ mod tests {
 
     #[test]
     fn field_selectors() {
-        assert_eq!(FieldSelectors::Only(&["type"]).path("type"), Some("type"));
+        let paths = |s: FieldSelectors, f: &str| s.path(f).map(|p| p.paths);
         assert_eq!(
-            FieldSelectors::Only(&[]).path("metadata.name"),
-            Some("metadata.name")
+            paths(FieldSelectors::Only(&["type"]), "type"),
+            Some(vec!["type"])
         );
-        assert_eq!(FieldSelectors::Only(&[]).path("spec.x"), None);
         assert_eq!(
-            EVENT_FIELDS.path("involvedObject.name"),
-            Some("involvedObject.name")
+            paths(FieldSelectors::Only(&[]), "metadata.name"),
+            Some(vec!["metadata.name"])
         );
-        assert_eq!(EVENT_FIELDS.path("source"), Some("source.component"));
-        assert_eq!(EVENT_FIELDS.path("message"), None);
+        assert_eq!(paths(FieldSelectors::Only(&[]), "spec.x"), None);
+        assert_eq!(
+            paths(EVENT_FIELDS, "source"),
+            Some(vec!["source.component", "reportingComponent"])
+        );
+        assert_eq!(paths(EVENT_FIELDS, "message"), None);
+        let jobs = by_resource("batch", "jobs").map(|s| s.field_selectors);
+        let successful = jobs.and_then(|j| j.path("status.successful"));
+        assert_eq!(successful.map(|p| p.absent), Some("0"));
     }
 }
