@@ -33,7 +33,11 @@ fn base64_message(msg: &str) -> Option<String> {
     if !base64.iter().any(|b| msg.contains(b)) {
         return None;
     }
-    let offset = msg.split_once("offset ").and_then(|(_, rest)| {
+    // "Invalid input length: N" names the length (not secret); the others name an offset.
+    let number_after = msg
+        .split_once("offset ")
+        .or_else(|| msg.split_once("length: "));
+    let offset = number_after.and_then(|(_, rest)| {
         rest.trim_end_matches('.')
             .split(|c: char| !c.is_ascii_digit())
             .next()

@@ -121,7 +121,10 @@ fn stateful_set_defaults(obj: &mut Value, _old: Option<&Value>) {
         .get_mut("updateStrategy")
         .and_then(Value::as_object_mut)
     {
-        if strategy.get("type").is_none_or(Value::is_null) {
+        if strategy
+            .get("type")
+            .is_none_or(|t| t.is_null() || t.as_str() == Some(""))
+        {
             strategy.insert("type".into(), json!("RollingUpdate"));
             set_missing(strategy, "rollingUpdate", json!({}));
         }

@@ -19,6 +19,10 @@ static JOB: Strategy = Strategy {
     immutable: &[
         Immutable::selector("spec.selector"),
         Immutable::scalar("spec.completionMode"),
+        Immutable::structure("spec.podFailurePolicy", "batch.PodFailurePolicy"),
+        Immutable::scalar("spec.backoffLimitPerIndex"),
+        Immutable::scalar("spec.managedBy"),
+        Immutable::structure("spec.successPolicy", "batch.SuccessPolicy"),
     ],
     validate_update: job_validate_update,
     field_selectors: super::FieldSelectors::Fields(&[super::count(
@@ -88,6 +92,12 @@ fn labels_from_template(obj: &mut Value) {
 fn job_selector(obj: &mut Value, old: Option<&Value>) {
     let uid = crate::meta::uid(obj).to_string();
     let name = crate::meta::name(obj).to_string();
+    // Upstream the Job's labels, when defaulted from the template's, are the very same map, so
+    // they get the generated labels too.
+    let labels_are_the_templates = obj.pointer("/metadata/labels").is_none_or(|l| {
+        l.as_object().is_none_or(|m| m.is_empty())
+            || Some(l) == obj.pointer("/spec/template/metadata/labels")
+    });
     let Some(spec) = object_at(obj, "spec") else {
         return;
     };
@@ -110,6 +120,7 @@ fn job_selector(obj: &mut Value, old: Option<&Value>) {
     ] {
         labels.entry(key).or_insert_with(|| json!(value));
     }
+    let template_labels = Value::Object(labels.clone());
     if let Some(match_labels) =
         object_entry(spec, "selector").and_then(|s| object_entry(s, "matchLabels"))
     {
@@ -117,7 +128,9 @@ fn job_selector(obj: &mut Value, old: Option<&Value>) {
             .entry(CONTROLLER_UID)
             .or_insert_with(|| json!(uid));
     }
-    labels_from_template(obj);
+    if labels_are_the_templates {
+        crate::meta::meta_mut(obj).insert("labels".into(), template_labels);
+    }
 }
 
 /// The map at `key` of `m`, made an empty object first when it is not one.
@@ -197,7 +210,6 @@ fn job_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
         if suspended_unstarted {
             for (parent, field) in [
                 ("spec", "nodeSelector"),
-                ("spec", "affinity"),
                 ("spec", "tolerations"),
                 ("spec", "schedulingGates"),
                 ("metadata", "labels"),
@@ -206,6 +218,13 @@ fn job_validate_update(old: &Value, new: &Value) -> Vec<Cause> {
                 if let Some(m) = t.get_mut(parent).and_then(Value::as_object_mut) {
                     m.remove(field);
                 }
+            }
+            // Of the affinity, only the node affinity.
+            if let Some(affinity) = t
+                .pointer_mut("/spec/affinity")
+                .and_then(Value::as_object_mut)
+            {
+                affinity.remove("nodeAffinity");
             }
         }
         t

@@ -5,6 +5,14 @@
 use crate::status::{Cause, CauseType};
 use serde_json::{Map, Value, json};
 
+/// As [`set_missing`], an empty string counting as missing too (Go's `== ""` checks).
+pub(super) fn set_missing_or_empty(obj: &mut Map<String, Value>, key: &str, value: Value) {
+    if obj.get(key).and_then(Value::as_str) == Some("") {
+        obj.remove(key);
+    }
+    set_missing(obj, key, value);
+}
+
 pub(super) fn set_missing(obj: &mut Map<String, Value>, key: &str, value: Value) {
     if obj.get(key).is_none_or(Value::is_null) {
         obj.insert(key.into(), value);
@@ -35,7 +43,7 @@ pub(super) fn deployment_defaults(obj: &mut Value) {
     set_missing(spec, "progressDeadlineSeconds", json!(600));
     set_missing(spec, "strategy", json!({"type": "RollingUpdate"}));
     if let Some(strategy) = spec.get_mut("strategy").and_then(Value::as_object_mut) {
-        set_missing(strategy, "type", json!("RollingUpdate"));
+        set_missing_or_empty(strategy, "type", json!("RollingUpdate"));
         if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate") {
             set_missing(strategy, "rollingUpdate", json!({}));
             if let Some(rolling) = strategy

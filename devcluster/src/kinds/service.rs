@@ -70,6 +70,7 @@ pub(super) fn allocate(obj: &mut Value, old: Option<&Value>) {
         return;
     };
     if is_external_name_spec(spec) {
+        drop_type_dependent_fields(spec, old);
         return;
     }
     let old_spec = old
@@ -103,6 +104,29 @@ pub(super) fn allocate(obj: &mut Value, old: Option<&Value>) {
     }
     set_missing(spec, "ipFamilies", json!(["IPv4"]));
     set_missing(spec, "ipFamilyPolicy", json!("SingleStack"));
+}
+
+/// `dropTypeDependentFields`: a Service that becomes ExternalName loses the cluster IPs, IP
+/// families and internal traffic policy it was allocated, when the client left them unchanged.
+fn drop_type_dependent_fields(spec: &mut Map<String, Value>, old: Option<&Value>) {
+    let Some(old_spec) = old
+        .and_then(|o| o.get("spec"))
+        .and_then(Value::as_object)
+        .filter(|s| !is_external_name_spec(s))
+    else {
+        return;
+    };
+    for field in [
+        "clusterIP",
+        "clusterIPs",
+        "ipFamilies",
+        "ipFamilyPolicy",
+        "internalTrafficPolicy",
+    ] {
+        if spec.get(field).is_some() && spec.get(field) == old_spec.get(field) {
+            spec.remove(field);
+        }
+    }
 }
 
 /// A Service update (`ValidateServiceUpdate`'s cluster IP rule): no allocated `clusterIPs` entry
@@ -188,6 +212,26 @@ mod tests {
         );
         let external = json!({"spec": {"type": "ExternalName", "externalName": "x.example"}});
         assert!(validate_update(&old, &external).is_empty());
+    }
+
+    #[test]
+    fn becoming_external_name_drops_the_allocated_ips() {
+        let mut old = json!({"metadata": {"uid": "u1"}, "spec": {"ports": [{"port": 80}]}});
+        defaults(&mut old, None);
+        allocate(&mut old, None);
+        let mut new = old.clone();
+        new["spec"]["type"] = json!("ExternalName");
+        new["spec"]["externalName"] = json!("db.example.com");
+        allocate(&mut new, Some(&old));
+        for gone in [
+            "clusterIP",
+            "clusterIPs",
+            "ipFamilies",
+            "ipFamilyPolicy",
+            "internalTrafficPolicy",
+        ] {
+            assert!(new["spec"].get(gone).is_none(), "{gone}: {new}");
+        }
     }
 
     #[test]

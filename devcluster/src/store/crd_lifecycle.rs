@@ -29,6 +29,28 @@ fn crd_key() -> ResourceKey {
     }
 }
 
+/// A CRD as its deletion leaves it: the cleanup finalizer, `deletionTimestamp` and
+/// `Terminating=True` (`InstanceDeletionInProgress`). A dry-run delete answers with this too.
+pub(super) fn terminating(cur: &Value, now: &str) -> Value {
+    let mut obj = cur.clone();
+    let mut finalizers = meta::finalizers(&obj);
+    if !finalizers.iter().any(|f| f == CLEANUP_FINALIZER) {
+        finalizers.push(CLEANUP_FINALIZER.into());
+    }
+    meta::set_finalizers(&mut obj, &finalizers);
+    meta::meta_mut(&mut obj).insert("deletionTimestamp".into(), json!(now));
+    meta::meta_mut(&mut obj).insert("deletionGracePeriodSeconds".into(), json!(0));
+    crate::conditions::set(
+        &mut obj,
+        "Terminating",
+        "True",
+        "InstanceDeletionInProgress",
+        "CustomResource deletion is in progress",
+        now,
+    );
+    obj
+}
+
 impl State {
     /// A new CRD object before it is stored: not yet established when there is a delay.
     pub(super) fn crd_created(&mut self, r: &ObjRef, obj: &mut Value) {
@@ -98,22 +120,7 @@ impl State {
     /// Deletes a CRD: finalizer, Terminating condition, then its objects (`DeleteOutcome` as
     /// for any object: Pending while instances remain).
     pub(super) fn delete_crd(&mut self, r: &ObjRef, cur: &Value, now: &str) -> DeleteOutcome {
-        let mut obj = cur.clone();
-        let mut finalizers = meta::finalizers(&obj);
-        if !finalizers.iter().any(|f| f == CLEANUP_FINALIZER) {
-            finalizers.push(CLEANUP_FINALIZER.into());
-        }
-        meta::set_finalizers(&mut obj, &finalizers);
-        meta::meta_mut(&mut obj).insert("deletionTimestamp".into(), json!(now));
-        meta::meta_mut(&mut obj).insert("deletionGracePeriodSeconds".into(), json!(0));
-        crate::conditions::set(
-            &mut obj,
-            "Terminating",
-            "True",
-            "InstanceDeletionInProgress",
-            "CustomResource deletion is in progress",
-            now,
-        );
+        let obj = terminating(cur, now);
         let stored = self.commit_put(r, obj);
         if let Some(served) = super::crd_served_key(&stored) {
             for instance in self.all_of(&served) {

@@ -115,6 +115,10 @@ impl State {
                 || rt.is_crd()
                 || !meta::finalizers(&cur).is_empty()
                 || (policy == Propagation::Foreground && has_dependents);
+            if pending && rt.is_crd() {
+                let obj = super::crd_lifecycle::terminating(&cur, &ctx.now);
+                return Ok(DeleteOutcome::Pending(Arc::new(obj)));
+            }
             if pending {
                 let mut obj = (*cur).clone();
                 meta::meta_mut(&mut obj).insert("deletionTimestamp".into(), json!(ctx.now));

@@ -358,8 +358,14 @@ fn set_generation(rt: &ResourceType, cur: &Value, new: &mut Value) {
         }
         Generation::Spec => meta::spec_part(new) != meta::spec_part(cur),
         Generation::SpecAndAnnotations => {
-            meta::spec_part(new) != meta::spec_part(cur)
-                || new.pointer("/metadata/annotations") != cur.pointer("/metadata/annotations")
+            // Semantic.DeepEqual: absent, null and empty annotations are the same.
+            let annotations = |o: &Value| {
+                o.pointer("/metadata/annotations")
+                    .and_then(Value::as_object)
+                    .filter(|m| !m.is_empty())
+                    .cloned()
+            };
+            meta::spec_part(new) != meta::spec_part(cur) || annotations(new) != annotations(cur)
         }
         Generation::AllButMetadata => {
             let without_meta = |o: &Value| {

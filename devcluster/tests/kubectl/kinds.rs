@@ -100,6 +100,13 @@ fn create_generators_for_every_new_kind() {
         job["spec"]["template"]["metadata"]["labels"]["job-name"],
         "once"
     );
+    // As on a real cluster, a Job without labels of its own carries its template's, generated
+    // ones included.
+    assert_eq!(
+        job["metadata"]["labels"]["batch.kubernetes.io/controller-uid"],
+        uid
+    );
+    assert_eq!(job["metadata"]["labels"]["job-name"], "once");
     assert!(
         c.ok(&["get", "clusterrolebinding", "viewer", "-o", "wide"])
             .contains("devs")
