@@ -11,6 +11,7 @@ work=${BENCH_DIR:-$root/target/bench-compare}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$work/target}
 mkdir -p "$work"
 if [ ! -d "$work/base" ]; then
+  git -C "$root" worktree prune
   git -C "$root" worktree add --detach "$work/base" "$base" >/dev/null
 else
   git -C "$work/base" checkout --quiet --detach "$base"
