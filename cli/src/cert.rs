@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use sealsync::crypto::Certificate;
+use sealsync_core::crypto::Certificate;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 
 use crate::error::CliError;

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use sealsync::api::{Api, Format};
-use sealsync::crypto::{Certificate, KeyBits, KeyGenOptions, PrivateKey, Scope};
-use sealsync::sealing::{MergeOptions, Overrides, SealOptions};
+use sealsync_core::api::{Api, Format};
+use sealsync_core::crypto::{Certificate, KeyBits, KeyGenOptions, PrivateKey, Scope};
+use sealsync_core::sealing::{MergeOptions, Overrides, SealOptions};
 
 use crate::args::{Cli, Command, KeygenArgs, SealArgs};
 use crate::cert::{self, CertSource};
@@ -419,7 +419,7 @@ fn recovery_keys(args: &SealArgs, env: Env<'_>) -> Result<Vec<PrivateKey>, CliEr
             source,
         })?;
         let bytes = zeroize::Zeroizing::new(bytes);
-        let mut found = sealsync::sealing::read_private_keys(&bytes)
+        let mut found = sealsync_core::sealing::read_private_keys(&bytes)
             .map_err(|source| CliError::BadKeyFile { path, source })?;
         keys.append(&mut found);
     }

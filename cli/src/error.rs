@@ -5,11 +5,13 @@ use std::error::Error as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sealsync::api::docs::DocError;
-use sealsync::api::sealed::SealedSecretError;
-use sealsync::api::secret::SecretError;
-use sealsync::crypto::KeyError;
-use sealsync::sealing::{KeyFileError, MergeError, ReEncryptError, SealSecretError, UnsealError};
+use sealsync_core::api::docs::DocError;
+use sealsync_core::api::sealed::SealedSecretError;
+use sealsync_core::api::secret::SecretError;
+use sealsync_core::crypto::KeyError;
+use sealsync_core::sealing::{
+    KeyFileError, MergeError, ReEncryptError, SealSecretError, UnsealError,
+};
 
 /// A failed `seal` run.
 #[derive(Debug, thiserror::Error)]
@@ -252,7 +254,7 @@ impl CliError {
 
     /// What the user can do about it.
     pub fn hint(&self) -> String {
-        use sealsync::sealing::TargetError as T;
+        use sealsync_core::sealing::TargetError as T;
         let target_hint = |t: &T| match t {
             T::MissingName { .. } => "set metadata.name in the input, or pass --name NAME",
             T::MissingNamespace { .. } => {
@@ -391,7 +393,7 @@ fn parse_hint(expected: &str, source: &DocError) -> String {
 
 fn unseal_hint(
     source: &UnsealError,
-    target_hint: impl Fn(&sealsync::sealing::TargetError) -> &'static str,
+    target_hint: impl Fn(&sealsync_core::sealing::TargetError) -> &'static str,
 ) -> String {
     match source {
         UnsealError::Decrypt { .. } => {

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use common::*;
-use sealsync::crypto::{KeyBits, KeyGenOptions, PrivateKey};
+use sealsync_core::crypto::{KeyBits, KeyGenOptions, PrivateKey};
 
 /// A case: a name, the arguments, stdin, and files to create first.
 struct Case {
@@ -34,13 +34,13 @@ fn prepare(fx: &Fixture) {
     tamper(sealed.spec.encrypted_data.get_mut("password").unwrap());
     fx.write(
         "tampered.yaml",
-        &sealsync::api::docs::render(&sealed, sealsync::api::Format::Yaml).unwrap(),
+        &sealsync_core::api::docs::render(&sealed, sealsync_core::api::Format::Yaml).unwrap(),
     );
     let mut templated = sealed_docs(&fx.read("sealed.yaml")).remove(0);
     templated.template_mut().data = Some([("dsn".to_owned(), "{{ .password }}".to_owned())].into());
     fx.write(
         "templated.yaml",
-        &sealsync::api::docs::render(&templated, sealsync::api::Format::Yaml).unwrap(),
+        &sealsync_core::api::docs::render(&templated, sealsync_core::api::Format::Yaml).unwrap(),
     );
     let stranger = PrivateKey::generate(KeyBits::Rsa2048).unwrap();
     fx.write("stranger.key", &key_pem(&stranger));
@@ -50,7 +50,7 @@ fn prepare(fx: &Fixture) {
         validity: Duration::from_secs(3600),
     };
     let past = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
-    let expired = sealsync::crypto::keys::self_signed(&fx.key, &options, past).unwrap();
+    let expired = sealsync_core::crypto::keys::self_signed(&fx.key, &options, past).unwrap();
     fx.write("expired.crt", &expired.to_pem());
     fx.write("garbage.crt", "this is not a certificate\n");
     fx.write(

@@ -12,8 +12,8 @@ use std::process::Command;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
-use sealsync::api::Api;
-use sealsync::crypto::Scope;
+use sealsync_core::api::Api;
+use sealsync_core::crypto::Scope;
 
 fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py")

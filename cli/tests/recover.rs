@@ -6,7 +6,7 @@ mod common;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
-use sealsync::crypto::{Certificate, KeyBits, PrivateKey};
+use sealsync_core::crypto::{Certificate, KeyBits, PrivateKey};
 
 fn key_secret_yaml(name: &str, key: &PrivateKey) -> String {
     format!(
@@ -108,17 +108,19 @@ fn recovery_keys_in_every_form() {
     let list = format!(
         "apiVersion: v1\nkind: List\nitems:\n- {}\n- {}",
         serde_json::to_string(
-            &sealsync::api::docs::parse_documents(&key_secret_yaml("old", &stranger)).unwrap()[0]
+            &sealsync_core::api::docs::parse_documents(&key_secret_yaml("old", &stranger)).unwrap()
+                [0]
         )
         .unwrap(),
         serde_json::to_string(
-            &sealsync::api::docs::parse_documents(&key_secret_yaml("new", &fx.key)).unwrap()[0]
+            &sealsync_core::api::docs::parse_documents(&key_secret_yaml("new", &fx.key)).unwrap()
+                [0]
         )
         .unwrap(),
     );
     fx.write("backup.yaml", &list);
     let backup_json =
-        serde_json::to_string_pretty(&sealsync::api::docs::parse_documents(&list).unwrap()[0])
+        serde_json::to_string_pretty(&sealsync_core::api::docs::parse_documents(&list).unwrap()[0])
             .unwrap();
     fx.write("backup.json", &backup_json);
 
@@ -221,7 +223,7 @@ fn validate_exits_zero_or_names_the_failing_keys() {
     tamper(sealed.spec.encrypted_data.get_mut("token").unwrap());
     fx.write(
         "tampered.yaml",
-        &sealsync::api::docs::render(&sealed, sealsync::api::Format::Yaml).unwrap(),
+        &sealsync_core::api::docs::render(&sealed, sealsync_core::api::Format::Yaml).unwrap(),
     );
     let out = fx
         .seal()

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use sealsync::api::Api;
-use sealsync::crypto::Scope;
+use sealsync_core::api::Api;
+use sealsync_core::crypto::Scope;
 
 #[test]
 fn seals_stdin_to_yaml_with_template_and_string_data_winning() {
@@ -98,12 +98,12 @@ fn every_scope_sets_annotations_on_both_levels_and_its_label() {
         let value = &sealed.spec.encrypted_data["token"];
         let keys = std::slice::from_ref(&fx.key);
         assert!(
-            sealsync::crypto::open_base64(keys, value, &label).is_ok(),
+            sealsync_core::crypto::open_base64(keys, value, &label).is_ok(),
             "{scope}"
         );
         if scope != Scope::ClusterWide {
             assert!(
-                sealsync::crypto::open_base64(keys, value, b"").is_err(),
+                sealsync_core::crypto::open_base64(keys, value, b"").is_err(),
                 "{scope}"
             );
         }
@@ -124,7 +124,8 @@ fn scope_defaults_to_the_input_annotation() {
     );
     let keys = std::slice::from_ref(&fx.key);
     assert!(
-        sealsync::crypto::open_base64(keys, &sealed.spec.encrypted_data["token"], b"prod").is_ok()
+        sealsync_core::crypto::open_base64(keys, &sealed.spec.encrypted_data["token"], b"prod")
+            .is_ok()
     );
 }
 
@@ -189,14 +190,14 @@ fn raw_prints_bare_base64_for_the_scope() {
     );
     assert!(!out.ends_with('\n'), "no trailing newline");
     assert!(!out.contains(char::is_whitespace));
-    let opened = sealsync::crypto::open_base64(keys, &out, b"prod/db").unwrap();
+    let opened = sealsync_core::crypto::open_base64(keys, &out, b"prod/db").unwrap();
     assert_eq!(&opened.plaintext[..], b"ZAPHOD-beeblebrox");
 
     let out = fx.seal_ok(
         "hunter2-token",
         &["--raw", "--scope", "namespace-wide", "--namespace", "prod"],
     );
-    assert!(sealsync::crypto::open_base64(keys, &out, b"prod").is_ok());
+    assert!(sealsync_core::crypto::open_base64(keys, &out, b"prod").is_ok());
     let out = fx.seal_ok(
         "",
         &[
@@ -207,7 +208,7 @@ fn raw_prints_bare_base64_for_the_scope() {
             "password=value.txt",
         ],
     );
-    assert!(sealsync::crypto::open_base64(keys, &out, b"").is_ok());
+    assert!(sealsync_core::crypto::open_base64(keys, &out, b"").is_ok());
 }
 
 #[test]

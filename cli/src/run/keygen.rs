@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sealsync::crypto::{self, KeyGenOptions};
+use sealsync_core::crypto::{self, KeyGenOptions};
 
 use crate::error::CliError;
 use crate::io;

@@ -10,7 +10,7 @@ mod seal;
 
 use serde_json::Value;
 
-use sealsync::api::docs;
+use sealsync_core::api::docs;
 
 use crate::config::Config;
 use crate::error::CliError;

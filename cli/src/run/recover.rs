@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use sealsync::api::{Api, Format, SealedSecret, docs};
-use sealsync::crypto::{Certificate, PrivateKey};
-use sealsync::sealing::{self, Overrides, UnsealError};
+use sealsync_core::api::{Api, Format, SealedSecret, docs};
+use sealsync_core::crypto::{Certificate, PrivateKey};
+use sealsync_core::sealing::{self, Overrides, UnsealError};
 
 use super::read_documents;
 use crate::config::Output;

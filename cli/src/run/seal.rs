@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use sealsync::api::{Format, SealedSecret, Secret, docs};
-use sealsync::crypto::Certificate;
-use sealsync::sealing::{self, MergeOptions, Overrides, SealOptions};
+use sealsync_core::api::{Format, SealedSecret, Secret, docs};
+use sealsync_core::crypto::Certificate;
+use sealsync_core::sealing::{self, MergeOptions, Overrides, SealOptions};
 
 use super::read_documents;
 use crate::config::Output;

@@ -16,8 +16,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use assert_cmd::Command;
-use sealsync::api::{SealedSecret, Secret, docs};
-use sealsync::crypto::{self, KeyBits, KeyGenOptions, PrivateKey, Scope};
+use sealsync_core::api::{SealedSecret, Secret, docs};
+use sealsync_core::crypto::{self, KeyBits, KeyGenOptions, PrivateKey, Scope};
 
 /// Plaintext values used by the fixtures. None of them may ever show up on stderr.
 pub const PLAINTEXTS: [&str; 4] = [

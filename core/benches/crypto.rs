@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sealsync::crypto::{PrivateKey, Scope, open, seal};
+use sealsync_core::crypto::{PrivateKey, Scope, open, seal};
 
 const SIZES: [(usize, &str); 2] = [(32, "32B"), (64 * 1024, "64KiB")];
 

@@ -5,7 +5,7 @@
 #   unseal <= 1.2 x OpenSSL's RSA-4096 private-key operation (`sign` in `openssl speed`)
 #   seal   <= 1.5 x (OpenSSL's RSA-4096 public-key operation (`verify`) + AES-256-GCM for the size)
 #
-# Usage: benches/compare_openssl.sh          (OPENSSL_SECONDS=3 by default)
+# Usage: core/benches/compare_openssl.sh          (OPENSSL_SECONDS=3 by default)
 # Raw outputs are kept in benches/out/ (git-ignored). Takes a few minutes, most of it the release
 # build on a cold target directory.
 set -euo pipefail
@@ -25,7 +25,7 @@ openssl speed -seconds "$seconds" -evp aes-256-gcm >"$out/openssl-aes256gcm.txt"
 tail -2 "$out/openssl-aes256gcm.txt"
 
 echo "== cargo bench --bench crypto"
-cargo bench -p sealsync --bench crypto 2>&1 | tee "$out/criterion.txt"
+cargo bench -p sealsync-core --bench crypto 2>&1 | tee "$out/criterion.txt"
 
 target_dir="$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"

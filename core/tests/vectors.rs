@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sealsync::crypto::format::{self, Parts};
-use sealsync::crypto::{PrivateKey, Scope, open, open_base64};
+use sealsync_core::crypto::format::{self, Parts};
+use sealsync_core::crypto::{PrivateKey, Scope, open, open_base64};
 
 /// The folder holds at least this many vectors; fewer means files went missing.
 const MIN_VECTORS: usize = 12;

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use proptest::sample::select;
-use sealsync::crypto::{
+use sealsync_core::crypto::{
     DecryptionFailed, KeyBits, PrivateKey, Scope, open, open_base64, open_with_any, seal,
     seal_base64,
 };
