@@ -13,6 +13,17 @@ use sealsync_core::sealing::{
     KeyFileError, MergeError, ReEncryptError, SealSecretError, UnsealError,
 };
 
+/// How an input holds no object.
+#[derive(Debug, thiserror::Error)]
+pub enum NoObjects {
+    /// The stream holds no document.
+    #[error("the input is empty: no document found")]
+    Empty,
+    /// Every document is a `List` with no items.
+    #[error("the input holds no objects: its List has no items")]
+    EmptyList,
+}
+
 /// A failed `seal` run.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -59,6 +70,17 @@ pub enum CliError {
         /// Where it broke.
         #[source]
         source: DocError,
+    },
+    /// The input holds no object (an empty stream, or only empty Lists).
+    #[error("cannot parse {what}")]
+    NoObjects {
+        /// The file, or "stdin".
+        what: String,
+        /// The kind of object this mode reads: "Secret" or "SealedSecret".
+        expected: &'static str,
+        /// Which kind of nothing.
+        #[source]
+        source: NoObjects,
     },
     /// A document is not a Secret.
     #[error("document {index} of {what} is not a usable Secret")]
@@ -271,6 +293,10 @@ impl CliError {
             CliError::ReadInput { .. } => "check the path given to -f, or pipe the input on stdin".into(),
             CliError::InputNotText { .. } => "give a Secret as YAML or JSON text".into(),
             CliError::Parse { expected, source, .. } => parse_hint(expected, source),
+            CliError::NoObjects { expected, .. } => format!(
+                "give at least one {expected} on stdin or with -f FILE, {}",
+                input_example(expected)
+            ),
             CliError::NotASecret { source, .. } => match source {
                 SecretError::NotASecret { .. } => {
                     "seal reads `kind: Secret` objects; to decrypt a SealedSecret use --recovery-unseal".into()
@@ -374,20 +400,24 @@ impl CliError {
     }
 }
 
-fn parse_hint(expected: &str, source: &DocError) -> String {
-    let example = if expected == "Secret" {
+/// Where a valid input of kind `expected` comes from.
+fn input_example(expected: &str) -> &'static str {
+    if expected == "Secret" {
         "e.g. from `kubectl create secret … --dry-run=client -o yaml`"
     } else {
         "e.g. a file `seal` wrote"
-    };
+    }
+}
+
+fn parse_hint(expected: &str, source: &DocError) -> String {
     match source {
-        DocError::Empty | DocError::EmptyList => {
-            format!("give at least one {expected} on stdin or with -f FILE, {example}")
-        }
         DocError::ListItemsNotArray { .. } => {
             format!("a List's items must be an array of {expected} objects")
         }
-        _ => format!("the input must be YAML or JSON, {example}"),
+        _ => format!(
+            "the input must be YAML or JSON, {}",
+            input_example(expected)
+        ),
     }
 }
 

@@ -110,18 +110,21 @@ fn recovery_keys_in_every_form() {
         serde_json::to_string(
             &sealsync_core::api::docs::parse_documents(&key_secret_yaml("old", &stranger)).unwrap()
                 [0]
+            .value
         )
         .unwrap(),
         serde_json::to_string(
             &sealsync_core::api::docs::parse_documents(&key_secret_yaml("new", &fx.key)).unwrap()
                 [0]
+            .value
         )
         .unwrap(),
     );
     fx.write("backup.yaml", &list);
-    let backup_json =
-        serde_json::to_string_pretty(&sealsync_core::api::docs::parse_documents(&list).unwrap()[0])
-            .unwrap();
+    let backup_json = serde_json::to_string_pretty(
+        &sealsync_core::api::docs::parse_documents(&list).unwrap()[0].value,
+    )
+    .unwrap();
     fx.write("backup.json", &backup_json);
 
     for keys in [

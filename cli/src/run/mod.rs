@@ -13,7 +13,7 @@ use serde_json::Value;
 use sealsync_core::api::docs;
 
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, NoObjects};
 use crate::io::{self, Input};
 
 /// Runs a job.
@@ -77,6 +77,19 @@ fn read_documents(
         source,
     };
     let documents = docs::parse_documents(&text).map_err(parse_error)?;
+    // No object at all is an error here (CLI policy: doing nothing would look like success and
+    // could rewrite an output file as empty); the shared reader leaves that to its callers.
+    let nothing = |source| CliError::NoObjects {
+        what: input.describe(),
+        expected,
+        source,
+    };
+    if documents.is_empty() {
+        return Err(nothing(NoObjects::Empty));
+    }
     let objects = docs::flatten_lists(documents).map_err(parse_error)?;
-    Ok((objects, format))
+    if objects.is_empty() {
+        return Err(nothing(NoObjects::EmptyList));
+    }
+    Ok((objects.into_iter().map(|d| d.value).collect(), format))
 }

@@ -175,7 +175,7 @@ pub fn sealed_docs(text: &str) -> Vec<SealedSecret> {
     docs::parse_documents(text)
         .expect("parse output")
         .into_iter()
-        .map(|d| SealedSecret::from_value(d).expect("a SealedSecret"))
+        .map(|d| SealedSecret::from_value(d.value).expect("a SealedSecret"))
         .collect()
 }
 
@@ -184,7 +184,7 @@ pub fn secret_docs(text: &str) -> Vec<Secret> {
     docs::parse_documents(text)
         .expect("parse output")
         .into_iter()
-        .map(|d| Secret::from_value(d).expect("a Secret"))
+        .map(|d| Secret::from_value(d.value).expect("a Secret"))
         .collect()
 }
 

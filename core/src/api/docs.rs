@@ -58,12 +58,6 @@ pub enum DocError {
         /// 1-based column.
         column: usize,
     },
-    /// The stream holds no document.
-    #[error("the input is empty: no document found")]
-    Empty,
-    /// Every document is a `List` with no items: there is no object to work on.
-    #[error("the input holds no objects: its List has no items")]
-    EmptyList,
     /// A `List` whose `items` is not an array.
     #[error("document {index} is a List whose items is not an array")]
     ListItemsNotArray {
@@ -94,18 +88,34 @@ fn position(line: Option<u64>, column: Option<u64>) -> String {
     }
 }
 
-/// Parses every document of a YAML or JSON stream. Empty documents are skipped; a stream with
-/// none is an error.
-pub fn parse_documents(text: &str) -> Result<Vec<Value>, DocError> {
+/// One document of a stream, with its place in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// 1-based position of the top-level document among those the stream yields (an empty
+    /// document the parser yields as null counts), so that an error can name it; a `List`'s
+    /// items keep their List's.
+    pub index: usize,
+    /// The parsed value.
+    pub value: Value,
+}
+
+/// Parses every document of a YAML or JSON stream. Empty documents are skipped, and a stream
+/// with none gives none: whether that is an error is the caller's policy (the CLI refuses it,
+/// the Git reconciler decides what an empty render means).
+pub fn parse_documents(text: &str) -> Result<Vec<Document>, DocError> {
     let docs = match Format::sniff(text) {
         Format::Json => parse_json(text)?,
         Format::Yaml => parse_yaml(text)?,
     };
-    let docs: Vec<Value> = docs.into_iter().filter(|d| !d.is_null()).collect();
-    if docs.is_empty() {
-        return Err(DocError::Empty);
-    }
-    Ok(docs)
+    Ok(docs
+        .into_iter()
+        .enumerate()
+        .filter(|(_, d)| !d.is_null())
+        .map(|(i, value)| Document {
+            index: i + 1,
+            value,
+        })
+        .collect())
 }
 
 fn parse_json(text: &str) -> Result<Vec<Value>, DocError> {
@@ -134,21 +144,16 @@ fn parse_yaml(text: &str) -> Result<Vec<Value>, DocError> {
 }
 
 /// Replaces each `kind: List` document by its items, as kubectl reads `kubectl get -o yaml`. A
-/// List with `items` missing or empty adds nothing; `items` that is not an array is an error, and
-/// so is a result with no object at all: doing nothing would look like success (and rewrite an
-/// output file as empty).
-pub fn flatten_lists(documents: Vec<Value>) -> Result<Vec<Value>, DocError> {
+/// List with `items` missing or empty adds nothing; `items` that is not an array is an error.
+pub fn flatten_lists(documents: Vec<Document>) -> Result<Vec<Document>, DocError> {
     let mut out = Vec::new();
-    for (i, doc) in documents.into_iter().enumerate() {
-        flatten_into(doc, i + 1, &mut out)?;
-    }
-    if out.is_empty() {
-        return Err(DocError::EmptyList);
+    for doc in documents {
+        flatten_into(doc.value, doc.index, &mut out)?;
     }
     Ok(out)
 }
 
-fn flatten_into(doc: Value, index: usize, out: &mut Vec<Value>) -> Result<(), DocError> {
+fn flatten_into(doc: Value, index: usize, out: &mut Vec<Document>) -> Result<(), DocError> {
     let is_list = doc.get("kind").and_then(Value::as_str) == Some("List");
     match (is_list, doc) {
         (true, Value::Object(mut map)) => match map.remove("items") {
@@ -158,8 +163,8 @@ fn flatten_into(doc: Value, index: usize, out: &mut Vec<Value>) -> Result<(), Do
             None | Some(Value::Null) => Ok(()),
             Some(_) => Err(DocError::ListItemsNotArray { index }),
         },
-        (_, doc) => {
-            out.push(doc);
+        (_, value) => {
+            out.push(Document { index, value });
             Ok(())
         }
     }
@@ -195,13 +200,34 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn values(docs: Vec<Document>) -> Vec<Value> {
+        docs.into_iter().map(|d| d.value).collect()
+    }
+
+    fn docs(values: Vec<Value>) -> Vec<Document> {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| Document {
+                index: i + 1,
+                value,
+            })
+            .collect()
+    }
+
     #[test]
     fn yaml_streams_skip_empty_documents_and_read_octals() {
         let docs =
             parse_documents("---\n# only a comment\n---\na: 0644\n---\nb: yes\nc: n\nd: true\n")
                 .unwrap();
+        let indices: Vec<usize> = docs.iter().map(|d| d.index).collect();
         assert_eq!(
-            docs,
+            indices,
+            [1, 2],
+            "positions of the documents the stream yields"
+        );
+        assert_eq!(
+            values(docs),
             vec![json!({"a": 420}), json!({"b": "yes", "c": "n", "d": true})]
         );
     }
@@ -209,7 +235,14 @@ mod tests {
     #[test]
     fn json_streams_are_concatenated_values() {
         let docs = parse_documents("{\"a\": 1}\n{\"b\": 2}").unwrap();
-        assert_eq!(docs, vec![json!({"a": 1}), json!({"b": 2})]);
+        assert_eq!(values(docs), vec![json!({"a": 1}), json!({"b": 2})]);
+    }
+
+    /// Whether no document is an error is the caller's policy, not the reader's.
+    #[test]
+    fn an_empty_stream_is_no_documents() {
+        assert!(parse_documents("# nothing\n").unwrap().is_empty());
+        assert!(parse_documents("").unwrap().is_empty());
     }
 
     #[test]
@@ -221,10 +254,6 @@ mod tests {
         let err = parse_documents("{\"password\": hunter2}").unwrap_err();
         assert!(matches!(err, DocError::Json { line: 1, .. }), "{err}");
         assert!(!err.to_string().contains("hunter2"));
-        assert!(matches!(
-            parse_documents("# nothing\n"),
-            Err(DocError::Empty)
-        ));
     }
 
     #[test]
@@ -233,7 +262,7 @@ mod tests {
         let value = json!({"k": long, "yes": "yes", "n": "0755"});
         for format in [Format::Yaml, Format::Json] {
             let text = render(&value, format).unwrap();
-            assert_eq!(parse_documents(&text).unwrap(), vec![value.clone()]);
+            assert_eq!(values(parse_documents(&text).unwrap()), vec![value.clone()]);
         }
         let yaml = render(&value, Format::Yaml).unwrap();
         assert!(yaml.starts_with("---\n"));
@@ -242,21 +271,21 @@ mod tests {
 
     #[test]
     fn lists_flatten_into_their_items() {
-        let docs = vec![
+        let input = docs(vec![
             json!({"kind": "List", "items": [{"kind": "A"}, {"kind": "List", "items": [{"kind": "B"}]}]}),
             json!({"kind": "C"}),
-        ];
-        let kinds: Vec<_> = flatten_lists(docs)
-            .unwrap()
+        ]);
+        let flat = flatten_lists(input).unwrap();
+        let kinds: Vec<(&str, usize)> = flat
             .iter()
-            .map(|d| d["kind"].as_str().unwrap().to_owned())
+            .map(|d| (d.value["kind"].as_str().unwrap(), d.index))
             .collect();
-        assert_eq!(kinds, ["A", "B", "C"]);
+        assert_eq!(kinds, [("A", 1), ("B", 1), ("C", 2)]);
     }
 
     #[test]
-    fn lists_with_no_items_or_bad_items_are_errors() {
-        for docs in [
+    fn lists_with_no_items_add_nothing_and_bad_items_are_errors() {
+        for input in [
             vec![json!({"kind": "List", "items": []})],
             vec![json!({"kind": "List"})],
             vec![json!({"kind": "List", "items": null})],
@@ -266,21 +295,24 @@ mod tests {
             ],
         ] {
             assert!(
-                matches!(flatten_lists(docs.clone()), Err(DocError::EmptyList)),
-                "{docs:?}"
+                flatten_lists(docs(input.clone())).unwrap().is_empty(),
+                "{input:?}"
             );
         }
         for items in [json!({"kind": "Secret"}), json!("x"), json!(3)] {
-            let docs = vec![
+            let input = docs(vec![
                 json!({"kind": "A"}),
                 json!({"kind": "List", "items": items}),
-            ];
+            ]);
             assert!(matches!(
-                flatten_lists(docs),
+                flatten_lists(input),
                 Err(DocError::ListItemsNotArray { index: 2 })
             ));
         }
-        let one = vec![json!({"kind": "List", "items": []}), json!({"kind": "A"})];
+        let one = docs(vec![
+            json!({"kind": "List", "items": []}),
+            json!({"kind": "A"}),
+        ]);
         assert_eq!(flatten_lists(one).unwrap().len(), 1);
     }
 

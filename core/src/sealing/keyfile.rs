@@ -127,8 +127,8 @@ pub fn read_private_keys(bytes: &[u8]) -> Result<Vec<PrivateKey>, KeyFileError> 
         let documents =
             docs::parse_documents(text).map_err(|source| KeyFileError::Documents { source })?;
         let mut keys = Vec::new();
-        for (i, doc) in documents.iter().enumerate() {
-            read_document(doc, i + 1, &mut keys)?;
+        for doc in &documents {
+            read_document(&doc.value, doc.index, &mut keys)?;
         }
         keys
     };
