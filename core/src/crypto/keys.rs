@@ -214,13 +214,21 @@ impl PrivateKey {
             .ok_or(KeyError::NoPemBlock {
                 expected: "private key",
             })?;
+        PrivateKey::from_pem_block(block).unwrap_or_else(|| {
+            Err(KeyError::UnsupportedPem {
+                tag: block.tag().to_owned(),
+            })
+        })
+    }
+
+    /// The key of one PEM block: `RSA PRIVATE KEY` (PKCS#1) or `PRIVATE KEY` (PKCS#8); `None`
+    /// for a block of another kind.
+    pub fn from_pem_block(block: &pem::Pem) -> Option<Result<PrivateKey, KeyError>> {
         let der = Zeroizing::new(block.contents().to_vec());
         match block.tag() {
-            "RSA PRIVATE KEY" => PrivateKey::from_pkcs1_der(&der),
-            "PRIVATE KEY" => PrivateKey::from_pkcs8_der(&der),
-            other => Err(KeyError::UnsupportedPem {
-                tag: other.to_owned(),
-            }),
+            "RSA PRIVATE KEY" => Some(PrivateKey::from_pkcs1_der(&der)),
+            "PRIVATE KEY" => Some(PrivateKey::from_pkcs8_der(&der)),
+            _ => None,
         }
     }
 

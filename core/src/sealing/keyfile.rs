@@ -142,26 +142,63 @@ fn looks_like_pem(bytes: &[u8]) -> bool {
     bytes.windows(11).any(|w| w == b"-----BEGIN ")
 }
 
+/// Why PEM bytes hold no usable private key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PemKeyError {
+    /// The key is encrypted with a passphrase.
+    #[error("the private key is encrypted with a passphrase{}", legacy_note(*.legacy))]
+    Encrypted {
+        /// The legacy OpenSSL form (`Proc-Type: 4,ENCRYPTED`) rather than PKCS#8.
+        legacy: bool,
+    },
+    /// The block is not a usable RSA key, or there is none.
+    #[error("no usable private key")]
+    Key(#[source] KeyError),
+}
+
+/// The private key of one PEM block: `RSA PRIVATE KEY` (PKCS#1) or `PRIVATE KEY` (PKCS#8);
+/// `None` for blocks of other kinds (certificates); a passphrase-encrypted key is an error of its
+/// own, so that a user is told to decrypt it rather than that it is broken.
+fn key_from_block(block: &pem::Pem) -> Result<Option<PrivateKey>, PemKeyError> {
+    if let Some(legacy) = encryption(block) {
+        return Err(PemKeyError::Encrypted { legacy });
+    }
+    PrivateKey::from_pem_block(block)
+        .transpose()
+        .map_err(PemKeyError::Key)
+}
+
+/// The first private key in PEM bytes, as a key Secret's `tls.key` holds it. The one reading of
+/// key bytes that the CLI's key files and the controller's keyring share.
+pub fn private_key_from_pem(pem_bytes: &[u8]) -> Result<PrivateKey, PemKeyError> {
+    let no_key = || {
+        PemKeyError::Key(KeyError::NoPemBlock {
+            expected: "private key",
+        })
+    };
+    let blocks = pem::parse_many(pem_bytes).map_err(|_| no_key())?;
+    for block in &blocks {
+        if let Some(key) = key_from_block(block)? {
+            return Ok(key);
+        }
+    }
+    Err(no_key())
+}
+
 fn read_pem_keys(bytes: &[u8]) -> Result<Vec<PrivateKey>, KeyFileError> {
     let blocks = pem::parse_many(bytes).map_err(|_| KeyFileError::NoPemKey)?;
     let mut keys = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
-        if let Some(legacy) = encryption(block) {
-            return Err(KeyFileError::EncryptedPem {
-                index: i + 1,
-                legacy,
-            });
+        let index = i + 1;
+        match key_from_block(block) {
+            Ok(Some(key)) => keys.push(key),
+            Ok(None) => {}
+            Err(PemKeyError::Encrypted { legacy }) => {
+                return Err(KeyFileError::EncryptedPem { index, legacy });
+            }
+            Err(PemKeyError::Key(source)) => return Err(KeyFileError::PemKey { index, source }),
         }
-        let der = Zeroizing::new(block.contents().to_vec());
-        let key = match block.tag() {
-            "RSA PRIVATE KEY" => PrivateKey::from_pkcs1_der(&der),
-            "PRIVATE KEY" => PrivateKey::from_pkcs8_der(&der),
-            _ => continue,
-        };
-        keys.push(key.map_err(|source| KeyFileError::PemKey {
-            index: i + 1,
-            source,
-        })?);
     }
     if keys.is_empty() {
         return Err(KeyFileError::NoPemKey);
@@ -216,13 +253,10 @@ fn read_key_secret(doc: &Value) -> Result<PrivateKey, KeyFileError> {
             .decode(compact.as_bytes())
             .map_err(|_| KeyFileError::TlsKeyNotBase64 { name: name.clone() })?,
     );
-    let encrypted = pem::parse_many(pem_text.as_slice())
-        .ok()
-        .and_then(|blocks| blocks.iter().find_map(encryption));
-    if let Some(legacy) = encrypted {
-        return Err(KeyFileError::EncryptedTlsKey { name, legacy });
-    }
-    PrivateKey::from_pem(&pem_text).map_err(|source| KeyFileError::TlsKey { name, source })
+    private_key_from_pem(&pem_text).map_err(|e| match e {
+        PemKeyError::Encrypted { legacy } => KeyFileError::EncryptedTlsKey { name, legacy },
+        PemKeyError::Key(source) => KeyFileError::TlsKey { name, source },
+    })
 }
 
 #[cfg(test)]
@@ -329,6 +363,33 @@ mod tests {
         assert!(matches!(
             read_private_keys(empty_list.as_bytes()),
             Err(KeyFileError::Empty)
+        ));
+    }
+}
+
+#[cfg(test)]
+mod pem_key_tests {
+    use super::*;
+    use crate::sealing::test_key as key;
+
+    #[test]
+    fn private_key_from_pem_reads_pkcs1_and_pkcs8_and_names_encrypted_keys() {
+        let pkcs1 = key().to_pkcs1_pem().unwrap();
+        let pkcs8 = key().to_pkcs8_pem();
+        let fingerprint = key().public_key().fingerprint();
+        for pem_text in [pkcs1.as_bytes(), pkcs8.as_bytes()] {
+            let read = private_key_from_pem(pem_text).unwrap();
+            assert_eq!(read.public_key().fingerprint(), fingerprint);
+        }
+        let tag = "ENCRYPTED PRIVATE KEY";
+        let encrypted = format!("-----BEGIN {tag}-----\nAAAA\n-----END {tag}-----\n");
+        assert!(matches!(
+            private_key_from_pem(encrypted.as_bytes()),
+            Err(PemKeyError::Encrypted { legacy: false })
+        ));
+        assert!(matches!(
+            private_key_from_pem(b"not pem"),
+            Err(PemKeyError::Key(_))
         ));
     }
 }

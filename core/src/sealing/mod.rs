@@ -15,7 +15,7 @@ pub mod seal;
 pub mod target;
 pub mod unseal;
 
-pub use keyfile::{KeyFileError, read_private_keys};
+pub use keyfile::{KeyFileError, PemKeyError, private_key_from_pem, read_private_keys};
 pub use merge::{MergeError, MergeOptions, Merged, merge_into};
 pub use reencrypt::{ReEncryptError, re_encrypt};
 pub use seal::{SealOptions, SealSecretError, seal_raw, seal_secret};
