@@ -20,7 +20,7 @@ pub use merge::{MergeError, MergeOptions, Merged, merge_into};
 pub use reencrypt::{ReEncryptError, re_encrypt};
 pub use seal::{SealOptions, SealSecretError, seal_raw, seal_secret};
 pub use target::{Overrides, Target, TargetError};
-pub use unseal::{UnsealError, Unsealed, open_all, unseal, verify};
+pub use unseal::{SealedView, UnsealError, Unsealed, open_all, unseal, verify};
 
 /// One 2048-bit key shared by the unit tests of this module.
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::api::{ObjectMeta, SealedSecret, Secret};
+use crate::api::{ObjectMeta, SealedSecret, Secret, SecretTemplateSpec};
 use crate::crypto::{self, Opened, PrivateKey, Scope};
 
 use super::target::{NameRule, Overrides, Target, TargetError};
@@ -60,19 +60,123 @@ pub struct Unsealed {
     pub key_indices: BTreeMap<String, usize>,
 }
 
+/// What unsealing reads of a SealedSecret, borrowed from whichever type holds it (the CLI's
+/// document, the controller's CRD type): its identity from the top-level metadata only (name,
+/// namespace, scope annotations), its sealed values and its template. Both types feed the same
+/// code through this.
+#[derive(Debug, Clone, Copy)]
+pub struct SealedView<'a> {
+    /// Top-level `metadata.name`.
+    pub name: Option<&'a str>,
+    /// Top-level `metadata.namespace`.
+    pub namespace: Option<&'a str>,
+    /// Top-level `metadata.annotations` (the scope annotations are read here, never from the
+    /// template).
+    pub annotations: &'a BTreeMap<String, String>,
+    /// `spec.encryptedData`.
+    pub encrypted_data: &'a BTreeMap<String, String>,
+    /// `spec.template`.
+    pub template: Option<&'a SecretTemplateSpec>,
+    /// Whether the deprecated single-blob `spec.data` is there.
+    pub legacy_data: bool,
+}
+
+impl SealedSecret {
+    /// This document as [`SealedView`].
+    pub fn view(&self) -> SealedView<'_> {
+        SealedView {
+            name: self.metadata.name(),
+            namespace: self.metadata.namespace(),
+            annotations: &self.metadata.annotations,
+            encrypted_data: &self.spec.encrypted_data,
+            template: self.spec.template.as_ref(),
+            legacy_data: self.spec.other.contains_key("data"),
+        }
+    }
+}
+
+impl SealedView<'_> {
+    /// `namespace/name`, or what there is of it.
+    pub fn display_name(&self) -> String {
+        names(self.namespace, self.name)
+    }
+
+    /// The label the values were sealed with, from the top-level metadata only.
+    pub fn identity(&self) -> Result<Target, UnsealError> {
+        Target::resolve(
+            self.name,
+            self.namespace,
+            Scope::from_annotations(self.annotations),
+            &Overrides::default(),
+            NameRule::WhenStrict,
+        )
+        .map_err(|source| UnsealError::Target {
+            name: self.display_name(),
+            source,
+        })
+    }
+
+    /// Opens every value. All or nothing: the error names every key that failed.
+    pub fn open_all(&self, keys: &[PrivateKey]) -> Result<BTreeMap<String, Opened>, UnsealError> {
+        if self.encrypted_data.is_empty() && self.legacy_data {
+            return Err(UnsealError::LegacyData {
+                name: self.display_name(),
+            });
+        }
+        let label = self.identity()?.label();
+        let mut opened = BTreeMap::new();
+        let mut failed = Vec::new();
+        for (key, value) in self.encrypted_data {
+            match crypto::open_base64(keys, value, &label) {
+                Ok(o) => {
+                    opened.insert(key.clone(), o);
+                }
+                Err(crypto::DecryptionFailed) => failed.push(key.clone()),
+            }
+        }
+        if failed.is_empty() {
+            Ok(opened)
+        } else {
+            Err(UnsealError::Decrypt {
+                name: self.display_name(),
+                keys: failed,
+                total: self.encrypted_data.len(),
+            })
+        }
+    }
+
+    /// Opens the SealedSecret into the Secret it describes: the template's metadata, type and
+    /// immutability, with name and namespace forced to the SealedSecret's own.
+    pub fn unseal(&self, keys: &[PrivateKey]) -> Result<Unsealed, UnsealError> {
+        let template = self.template.cloned().unwrap_or_default();
+        if let Some(data) = template.data.as_ref().filter(|d| !d.is_empty()) {
+            return Err(UnsealError::TemplateData {
+                name: self.display_name(),
+                keys: data.keys().cloned().collect(),
+            });
+        }
+        let opened = self.open_all(keys)?;
+        let mut metadata = template.metadata;
+        metadata.name = self.name.map(str::to_owned);
+        metadata.namespace = self.namespace.map(str::to_owned);
+        let mut secret = Secret::new(metadata);
+        secret.type_ = template.type_;
+        secret.immutable = template.immutable;
+        let mut key_indices = BTreeMap::new();
+        for (key, o) in opened {
+            secret.set_value(&key, &o.plaintext);
+            key_indices.insert(key, o.key_index);
+        }
+        Ok(Unsealed {
+            secret,
+            key_indices,
+        })
+    }
+}
+
 /// The identity of a SealedSecret, from its top-level metadata only.
 pub fn identity(sealed: &SealedSecret) -> Result<Target, UnsealError> {
-    Target::resolve(
-        sealed.metadata.name(),
-        sealed.metadata.namespace(),
-        Scope::from_annotations(&sealed.metadata.annotations),
-        &Overrides::default(),
-        NameRule::WhenStrict,
-    )
-    .map_err(|source| UnsealError::Target {
-        name: display_name(&sealed.metadata),
-        source,
-    })
+    sealed.view().identity()
 }
 
 /// Opens every value. All or nothing: the error names every key that failed.
@@ -80,31 +184,7 @@ pub fn open_all(
     sealed: &SealedSecret,
     keys: &[PrivateKey],
 ) -> Result<BTreeMap<String, Opened>, UnsealError> {
-    if sealed.spec.encrypted_data.is_empty() && sealed.spec.other.contains_key("data") {
-        return Err(UnsealError::LegacyData {
-            name: display_name(&sealed.metadata),
-        });
-    }
-    let label = identity(sealed)?.label();
-    let mut opened = BTreeMap::new();
-    let mut failed = Vec::new();
-    for (key, value) in &sealed.spec.encrypted_data {
-        match crypto::open_base64(keys, value, &label) {
-            Ok(o) => {
-                opened.insert(key.clone(), o);
-            }
-            Err(crypto::DecryptionFailed) => failed.push(key.clone()),
-        }
-    }
-    if failed.is_empty() {
-        Ok(opened)
-    } else {
-        Err(UnsealError::Decrypt {
-            name: display_name(&sealed.metadata),
-            keys: failed,
-            total: sealed.spec.encrypted_data.len(),
-        })
-    }
+    sealed.view().open_all(keys)
 }
 
 /// Checks that every value opens; returns how many there are.
@@ -112,37 +192,18 @@ pub fn verify(sealed: &SealedSecret, keys: &[PrivateKey]) -> Result<usize, Unsea
     open_all(sealed, keys).map(|opened| opened.len())
 }
 
-/// Opens a SealedSecret into the Secret it describes: the template's metadata, type and
-/// immutability, with name and namespace forced to the SealedSecret's own.
+/// Opens a SealedSecret document into the Secret it describes ([`SealedView::unseal`]).
 pub fn unseal(sealed: &SealedSecret, keys: &[PrivateKey]) -> Result<Unsealed, UnsealError> {
-    let template = sealed.spec.template.clone().unwrap_or_default();
-    if let Some(data) = template.data.as_ref().filter(|d| !d.is_empty()) {
-        return Err(UnsealError::TemplateData {
-            name: display_name(&sealed.metadata),
-            keys: data.keys().cloned().collect(),
-        });
-    }
-    let opened = open_all(sealed, keys)?;
-    let mut metadata = template.metadata;
-    metadata.name = sealed.metadata.name.clone();
-    metadata.namespace = sealed.metadata.namespace.clone();
-    let mut secret = Secret::new(metadata);
-    secret.type_ = template.type_;
-    secret.immutable = template.immutable;
-    let mut key_indices = BTreeMap::new();
-    for (key, o) in opened {
-        secret.set_value(&key, &o.plaintext);
-        key_indices.insert(key, o.key_index);
-    }
-    Ok(Unsealed {
-        secret,
-        key_indices,
-    })
+    sealed.view().unseal(keys)
 }
 
 /// `namespace/name`, or what there is of it.
 pub fn display_name(meta: &ObjectMeta) -> String {
-    match (meta.namespace(), meta.name()) {
+    names(meta.namespace(), meta.name())
+}
+
+fn names(namespace: Option<&str>, name: Option<&str>) -> String {
+    match (namespace, name) {
         (Some(ns), Some(n)) => format!("{ns}/{n}"),
         (None, Some(n)) => n.to_owned(),
         (Some(ns), None) => format!("{ns}/"),
@@ -167,6 +228,41 @@ mod tests {
         }))
         .unwrap();
         seal_secret(&secret, key().public_key(), &SealOptions::default()).unwrap()
+    }
+
+    /// Another type's fields (the controller's CRD type) unseal through the same code as the
+    /// document, and only the top-level annotations decide the scope.
+    #[test]
+    fn a_view_of_separate_parts_unseals_like_the_document() {
+        let doc = sealed();
+        let annotations = doc.metadata.annotations.clone();
+        let encrypted = doc.spec.encrypted_data.clone();
+        let mut template = doc.spec.template.clone().unwrap_or_default();
+        template.metadata.annotations.insert(
+            "sealedsecrets.bitnami.com/cluster-wide".into(),
+            "true".into(),
+        );
+        let view = SealedView {
+            name: Some("db"),
+            namespace: Some("prod"),
+            annotations: &annotations,
+            encrypted_data: &encrypted,
+            template: Some(&template),
+            legacy_data: false,
+        };
+        let keys = std::slice::from_ref(key());
+        let from_view = view.unseal(keys).unwrap();
+        let from_doc = unseal(&doc, keys).unwrap();
+        assert_eq!(from_view.secret.data, from_doc.secret.data);
+        assert_eq!(from_view.key_indices, from_doc.key_indices);
+        let moved = SealedView {
+            namespace: Some("staging"),
+            ..view
+        };
+        assert!(matches!(
+            moved.unseal(keys),
+            Err(UnsealError::Decrypt { .. })
+        ));
     }
 
     #[test]
