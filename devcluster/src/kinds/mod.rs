@@ -304,6 +304,13 @@ pub fn by_resource(group: &str, plural: &str) -> Option<&'static Strategy> {
     BY_RESOURCE.get(&(group, plural)).copied()
 }
 
+/// Whether `group` is a built-in API group (a Go type on the server) rather than a custom
+/// resource's: the core group, a group without a dot, or one ending in `.k8s.io` (custom
+/// resources must use a dotted group outside `k8s.io`).
+pub fn is_built_in_group(group: &str) -> bool {
+    !group.contains('.') || group.ends_with(".k8s.io")
+}
+
 /// The group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
 pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(group, _)| group)

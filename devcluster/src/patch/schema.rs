@@ -204,8 +204,7 @@ pub(crate) static SERVICE_ACCOUNT: Struct = Struct {
 /// metadata rules only.
 pub(super) fn for_kind(api_version: &str, kind: &str) -> Option<&'static Struct> {
     let group = crate::kinds::group_of(api_version);
-    let built_in = !group.contains('.') || group.ends_with(".k8s.io");
-    if !built_in {
+    if !crate::kinds::is_built_in_group(group) {
         return None;
     }
     Some(crate::kinds::by_kind(group, kind).map_or(&PLAIN, |s| s.smp))

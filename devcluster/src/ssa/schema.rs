@@ -199,8 +199,7 @@ pub(crate) static CRON_JOB: Ty = Ty::Struct(&[
 /// Whether a kind is built in (a Go type on the server) rather than a custom resource: its group
 /// is the core group, has no dot, or ends in `.k8s.io`.
 pub(super) fn is_built_in(api_version: &str) -> bool {
-    let group = crate::kinds::group_of(api_version);
-    !group.contains('.') || group.ends_with(".k8s.io")
+    crate::kinds::is_built_in_group(crate::kinds::group_of(api_version))
 }
 
 /// The schema of a kind: its strategy's. Kinds without one (custom resources included) get

@@ -134,22 +134,6 @@ impl State {
         }
     }
 
-    /// Every stored object of resource `key`.
-    fn all_of(&self, key: &ResourceKey) -> Vec<ObjRef> {
-        self.objects
-            .get(key)
-            .map(|objs| {
-                objs.keys()
-                    .map(|(ns, name)| ObjRef {
-                        key: key.clone(),
-                        namespace: ns.clone(),
-                        name: name.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     /// The CRD object that serves `served`, if it is stored.
     fn crd_of(&self, served: &ResourceKey) -> Option<ObjRef> {
         let r = ObjRef {

@@ -336,20 +336,7 @@ impl State {
 
     /// A deleted CRD takes its objects and its served resource with it.
     fn remove_crd_objects(&mut self, served: &ResourceKey) {
-        let refs: Vec<ObjRef> = self
-            .objects
-            .get(served)
-            .map(|objs| {
-                objs.keys()
-                    .map(|(ns, name)| ObjRef {
-                        key: served.clone(),
-                        namespace: ns.clone(),
-                        name: name.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for r in refs {
+        for r in self.all_of(served) {
             self.remove_cascade(&r);
         }
         self.objects.remove(served);

@@ -229,6 +229,22 @@ impl State {
         Ok((initial, rx))
     }
 
+    /// Every stored object of resource `key`.
+    fn all_of(&self, key: &ResourceKey) -> Vec<ObjRef> {
+        self.objects
+            .get(key)
+            .map(|objs| {
+                objs.keys()
+                    .map(|(ns, name)| ObjRef {
+                        key: key.clone(),
+                        namespace: ns.clone(),
+                        name: name.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Every object in a namespace, across resources.
     fn in_namespace(&self, ns: &str) -> Vec<ObjRef> {
         let mut out = Vec::new();

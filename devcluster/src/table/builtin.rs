@@ -85,16 +85,30 @@ pub fn services() -> Vec<Column> {
 }
 
 pub fn deployments() -> Vec<Column> {
-    vec![
+    template_wide(
+        vec![
             Column::name(),
-            Column::builtin("Ready", "Number of the pod with ready state", p::deployment_ready),
-            Column::builtin("Up-to-date", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", p::deployment_updated),
-            Column::builtin("Available", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", p::deployment_available),
+            Column::builtin(
+                "Ready",
+                "Number of the pod with ready state",
+                p::deployment_ready,
+            ),
+            Column::builtin(
+                "Up-to-date",
+                "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+                p::deployment_updated,
+            ),
+            Column::builtin(
+                "Available",
+                "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+                p::deployment_available,
+            ),
             Column::age(),
-            Column::builtin("Containers", "Names of each container in the template.", p::deployment_containers).wide(),
-            Column::builtin("Images", "Images referenced by each container in the template.", p::deployment_images).wide(),
-            Column::builtin("Selector", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", p::deployment_selector).wide(),
-        ]
+        ],
+        Some(
+            "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
+        ),
+    )
 }
 
 pub fn events() -> Vec<Column> {
@@ -141,11 +155,13 @@ const CONTAINERS: &str = "Names of each container in the template.";
 const IMAGES: &str = "Images referenced by each container in the template.";
 const SELECTOR: &str = "Label selector for pods.";
 
-fn template_wide(mut columns: Vec<Column>, selector: bool) -> Vec<Column> {
+/// `columns` and then a workload's wide columns: its template's containers and images, and
+/// (with its description) its selector.
+fn template_wide(mut columns: Vec<Column>, selector: Option<&str>) -> Vec<Column> {
     columns.push(Column::builtin("Containers", CONTAINERS, p::deployment_containers).wide());
     columns.push(Column::builtin("Images", IMAGES, p::deployment_images).wide());
-    if selector {
-        columns.push(Column::builtin("Selector", SELECTOR, p::deployment_selector).wide());
+    if let Some(description) = selector {
+        columns.push(Column::builtin("Selector", description, p::deployment_selector).wide());
     }
     columns
 }
@@ -245,7 +261,7 @@ pub fn replicasets() -> Vec<Column> {
             Column::builtin("Ready", "Number of ready replicas.", k::ready_replicas),
             Column::age(),
         ],
-        true,
+        Some(SELECTOR),
     )
 }
 
@@ -256,7 +272,7 @@ pub fn statefulsets() -> Vec<Column> {
             Column::builtin("Ready", "Number of the pod with ready state", k::sts_ready),
             Column::age(),
         ],
-        false,
+        None,
     )
 }
 
@@ -296,7 +312,7 @@ pub fn daemonsets() -> Vec<Column> {
             ),
             Column::age(),
         ],
-        true,
+        Some(SELECTOR),
     )
 }
 
@@ -317,7 +333,7 @@ pub fn jobs() -> Vec<Column> {
             ),
             Column::age(),
         ],
-        true,
+        Some(SELECTOR),
     )
 }
 
