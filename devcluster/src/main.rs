@@ -17,6 +17,9 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Some(start) = e.downcast_ref::<devcluster::StartError>() {
+                eprintln!("hint: {}", start.hint());
+            }
             ExitCode::FAILURE
         }
     }

@@ -42,6 +42,25 @@ pub enum StartError {
     },
 }
 
+impl StartError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            StartError::Bind { .. } => {
+                "free the port, or give another --listen address (port 0 picks a free one)"
+            }
+            StartError::Load(_) => {
+                "the data directory is left as it was: fix the cause shown (permissions, disk \
+                 space) and start again, or start with another --data directory"
+            }
+            StartError::Url { .. } => "give --listen as IP:PORT, e.g. 127.0.0.1:0",
+            StartError::SystemNamespace { .. } => {
+                "start with an empty --data directory; if that fails too, report a bug"
+            }
+        }
+    }
+}
+
 /// How to start a devcluster.
 #[derive(Debug, Clone)]
 pub struct Builder {
