@@ -1,21 +1,78 @@
-//! The `sealsync` controller binary. For now it only reports its version.
+//! The `sealsync` binary: flags, logging, then the command.
 
+use std::io::Write;
 use std::process::ExitCode;
 
+use clap::Parser;
+use sealsync::cli::{Cli, Command, LogFormat};
+use tracing_subscriber::EnvFilter;
+
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    match args.next().as_deref() {
-        Some("version") | Some("--version") | Some("-V") => {
-            println!("sealsync {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        other => {
-            let what = other.unwrap_or("nothing");
-            eprintln!("error: unknown command: {what}");
-            eprintln!(
-                "hint: the controller is not built yet; `sealsync version` is the only command"
-            );
-            ExitCode::from(2)
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Version => print(&format!("sealsync {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::Crds => match sealsync::api::crds_yaml() {
+            Ok(yaml) => print(&yaml),
+            Err(e) => fail(&e.to_string(), "report this as a bug"),
+        },
+        Command::Run(args) => {
+            init_logging(args.log_format);
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    return fail(
+                        &format!("cannot start the async runtime: {e}"),
+                        "check the process limits",
+                    );
+                }
+            };
+            match runtime.block_on(sealsync::run::run(*args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    let mut message = e.to_string();
+                    let mut source = std::error::Error::source(&e);
+                    while let Some(s) = source {
+                        message.push_str(&format!(": {s}"));
+                        source = s.source();
+                    }
+                    fail(&message, e.hint())
+                }
+            }
         }
     }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("SEALSYNC_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(false).init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Prints to stdout; a closed pipe (`sealsync crds | head`) is success.
+fn print(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(
+            &format!("cannot write to stdout: {e}"),
+            "check where the output goes",
+        ),
+    }
+}
+
+fn fail(error: &str, hint: &str) -> ExitCode {
+    eprintln!("error: {error}");
+    eprintln!("hint: {hint}");
+    ExitCode::FAILURE
 }

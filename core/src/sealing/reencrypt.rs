@@ -2,6 +2,10 @@
 //! and re-sealed under the same label (top-level name, namespace and scope); everything else in
 //! the object, the template included, is kept as it was.
 
+use std::collections::BTreeMap;
+
+use zeroize::Zeroizing;
+
 use crate::api::{Api, SealedSecret};
 use crate::crypto::{PrivateKey, PublicKey};
 
@@ -39,10 +43,21 @@ pub fn re_encrypt(
     api: Option<Api>,
 ) -> Result<SealedSecret, ReEncryptError> {
     let opened = open_all(sealed, keys).map_err(|source| ReEncryptError::Open { source })?;
-    let target = identity(sealed).map_err(|source| ReEncryptError::Open { source })?;
     let plaintexts = opened.into_iter().map(|(k, o)| (k, o.plaintext)).collect();
+    re_encrypt_opened(sealed, &plaintexts, new_key, api)
+}
+
+/// Re-seals `sealed` to `new_key` from values already opened (the controller opens them with
+/// its own key order and cache); the label is the SealedSecret's own, as in [`re_encrypt`].
+pub fn re_encrypt_opened(
+    sealed: &SealedSecret,
+    plaintexts: &BTreeMap<String, Zeroizing<Vec<u8>>>,
+    new_key: &PublicKey,
+    api: Option<Api>,
+) -> Result<SealedSecret, ReEncryptError> {
+    let target = identity(sealed).map_err(|source| ReEncryptError::Open { source })?;
     let mut out = sealed.clone();
-    out.spec.encrypted_data = seal_values(new_key, &target, &plaintexts)
+    out.spec.encrypted_data = seal_values(new_key, &target, plaintexts)
         .map_err(|source| ReEncryptError::Seal { source })?;
     for field in DROPPED_FIELDS {
         out.metadata.other.remove(field);
