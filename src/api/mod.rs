@@ -70,16 +70,28 @@ pub struct SecretTemplate {
     pub data: Option<BTreeMap<String, String>>,
 }
 
-/// `spec.template.metadata`.
+/// `spec.template.metadata`. It keeps fields it does not model (kubeseal writes
+/// `creationTimestamp: null`), as Bitnami's CRD does.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-preserve-unknown-fields" = true))]
 pub struct TemplateMetadata {
+    /// Written by `seal` and kubeseal; ignored: the Secret's name is the SealedSecret's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Written by `seal` and kubeseal; ignored: the Secret's namespace is the SealedSecret's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// Labels of the Secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
     /// Annotations of the Secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<BTreeMap<String, String>>,
+    /// Other metadata fields, kept as they are and not applied.
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// `status` of a SealedSecret.

@@ -113,6 +113,7 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
     synced: watch::Sender<bool>,
 ) {
+    let mut stopped = stop.clone();
     let client = ctx.client.clone();
     let ar = ctx.group.api_resource();
     let api: Api<Sealed> = Api::all_with(client.clone(), &ar);
@@ -140,9 +141,22 @@ pub async fn run(
     let store = controller.store();
     let group = ctx.group;
     tokio::spawn(async move {
-        if store.wait_until_ready().await.is_ok() {
-            info!(group = group.as_str(), "SealedSecret cache synced");
-            synced.send_replace(true);
+        // kube-runtime's readiness is a oneshot that wakes only its latest waiter (the
+        // controller's own), so poll it again until it reports ready.
+        loop {
+            let ready = tokio::time::timeout(Duration::from_millis(100), store.wait_until_ready());
+            tokio::select! {
+                r = ready => match r {
+                    Ok(Ok(())) => {
+                        info!(group = group.as_str(), "SealedSecret cache synced");
+                        synced.send_replace(true);
+                        return;
+                    }
+                    Ok(Err(_)) => return,
+                    Err(_) => {}
+                },
+                _ = stopped.wait_for(|s| *s) => return,
+            }
         }
     });
     info!(group = ctx.group.as_str(), selector = ?options.selector, "reconciling SealedSecrets");

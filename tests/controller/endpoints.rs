@@ -1,0 +1,82 @@
+//! The HTTP endpoints: health, readiness, certificate, verify, rotate and the rate limit.
+
+use sealsync::api::Group;
+
+use super::*;
+
+/// verify answers 200 for a SealedSecret that opens and 409 for one that does not; rotate
+/// re-seals to the newest key and the result still opens; bad input is a 400 with a hint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_and_rotate() {
+    let env = env().await;
+    let c = spawn(&env, &["--http-burst", "100"]);
+    ready(&c).await;
+    assert_eq!(http(&c.url, "GET", "/healthz", "").map(|r| r.0), Some(200));
+    let cert = cert(&c);
+    let good = serde_json::to_string(&sealed(&cert, "app", "db", &[("password", "p")], false))
+        .expect("json");
+    let (status, body) = http(&c.url, "POST", "/v1/verify", &good).expect("verify");
+    assert_eq!(status, 200, "{body}");
+    let moved = good.replace("\"namespace\":\"app\"", "\"namespace\":\"elsewhere\"");
+    let (status, body) = http(&c.url, "POST", "/v1/verify", &moved).expect("verify");
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("password"), "{body}");
+    let (status, body) =
+        http(&c.url, "POST", "/v1/verify", "not: [a sealed secret").expect("verify");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("hint"), "{body}");
+
+    let (status, rotated) = http(&c.url, "POST", "/v1/rotate", &good).expect("rotate");
+    assert_eq!(status, 200, "{rotated}");
+    assert_ne!(rotated, good);
+    let (status, body) = http(&c.url, "POST", "/v1/verify", &rotated).expect("verify rotated");
+    assert_eq!(status, 200, "{body}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&rotated).expect("rotate answers JSON for JSON");
+    apply(&env.client, Group::Sealsync, "app", &doc).await;
+    wait_reason(&env.client, Group::Sealsync, "app", "db", "Unsealed").await;
+}
+
+/// Over the limit, verify answers 429 with Retry-After.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_is_rate_limited() {
+    let env = env().await;
+    let c = spawn(&env, &["--http-burst", "2", "--http-rate-limit", "0.01"]);
+    ready(&c).await;
+    let cert = cert(&c);
+    let good = serde_json::to_string(&sealed(&cert, "app", "db", &[("password", "p")], false))
+        .expect("json");
+    let codes: Vec<u16> = (0..4)
+        .filter_map(|_| http(&c.url, "POST", "/v1/verify", &good).map(|r| r.0))
+        .collect();
+    assert_eq!(codes, vec![200, 200, 429, 429]);
+    let (_, metrics) = http(&c.url, "GET", "/metrics", "").expect("metrics");
+    assert!(
+        metrics.contains("sealsync_http_rate_limited_total 2"),
+        "{metrics}"
+    );
+}
+
+/// A missing CRD or a bad selector stops the start with an error and a hint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_errors_have_hints() {
+    let cluster = DevCluster::start().await.expect("devcluster");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    cluster.write_kubeconfig(&kubeconfig).expect("kubeconfig");
+    let out = Command::new(env!("CARGO_BIN_EXE_sealsync"))
+        .args(["run", "--listen-addr", "127.0.0.1:0"])
+        .env("KUBECONFIG", &kubeconfig)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: the CRD sealedsecrets.sealsync.io is not installed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: install it: sealsync crds | kubectl apply --server-side -f -"),
+        "{stderr}"
+    );
+}
