@@ -80,7 +80,9 @@ fn read_file(path: &str) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn agent() -> ureq::Agent {
+/// An HTTP agent: rustls on aws-lc-rs, the platform's trust store, a global timeout, and error
+/// statuses returned as responses.
+pub(crate) fn agent() -> ureq::Agent {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)

@@ -89,10 +89,8 @@ pub enum Config {
         path: Option<PathBuf>,
         /// Forced output format.
         format: Option<Format>,
-        /// Keys to open with.
-        keys: Vec<PrivateKey>,
-        /// New certificate.
-        cert: Certificate,
+        /// Offline keys and the new certificate, or the controller (which re-seals to its newest key).
+        how: ReEncryptWith,
         /// API group to move to, if asked.
         api: Option<Api>,
     },
@@ -100,8 +98,8 @@ pub enum Config {
     Validate {
         /// SealedSecrets to read.
         input: Input,
-        /// Keys to try.
-        keys: Vec<PrivateKey>,
+        /// Offline keys, or the controller.
+        with: Opener,
         /// Name and namespace for SealedSecrets that lack them.
         fill: Overrides,
     },
@@ -114,6 +112,22 @@ pub enum Config {
         /// Overwrite existing files.
         force: bool,
     },
+}
+
+/// Who opens the values for `--validate`.
+pub enum Opener {
+    /// Private keys given with `--recovery-private-key`: offline.
+    Keys(Vec<PrivateKey>),
+    /// No keys: the controller at this URL (`POST URL/v1/verify`).
+    Controller(String),
+}
+
+/// How `--re-encrypt` works.
+pub enum ReEncryptWith {
+    /// Offline: open with these keys, seal to this certificate.
+    Keys(Vec<PrivateKey>, Certificate),
+    /// No keys: the controller at this URL re-seals to its newest key (`POST URL/v1/rotate`).
+    Controller(String),
 }
 
 impl Config {
@@ -249,29 +263,38 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
             "the scope is read from the SealedSecret's own annotations; drop --scope",
         ));
     }
-    if args.recovery_unseal || args.validate {
+    if args.validate {
+        let fill = Overrides {
+            scope: None,
+            ..overrides
+        };
+        let with = match controller_for_keys(&args, env) {
+            Some(url) => Opener::Controller(url),
+            None => Opener::Keys(recovery_keys(&args, env)?),
+        };
+        return Ok(Config::Validate { input, with, fill });
+    }
+    if args.recovery_unseal {
         let keys = recovery_keys(&args, env)?;
         let fill = Overrides {
             scope: None,
             ..overrides
         };
-        return Ok(if args.validate {
-            Config::Validate { input, keys, fill }
-        } else {
-            Config::RecoveryUnseal {
-                input,
-                output: Output {
-                    format: format_for(args.write.as_ref()),
-                    path: args.write,
-                },
-                keys,
-                fill,
-            }
+        return Ok(Config::RecoveryUnseal {
+            input,
+            output: Output {
+                format: format_for(args.write.as_ref()),
+                path: args.write,
+            },
+            keys,
+            fill,
         });
     }
     if args.re_encrypt {
-        let keys = recovery_keys(&args, env)?;
-        let cert = sealing_cert(&args, env)?;
+        let how = match controller_for_keys(&args, env) {
+            Some(url) => ReEncryptWith::Controller(url),
+            None => ReEncryptWith::Keys(recovery_keys(&args, env)?, sealing_cert(&args, env)?),
+        };
         let path = args
             .write
             .clone()
@@ -281,8 +304,7 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
             input,
             path,
             format,
-            keys,
-            cert,
+            how,
             api,
         });
     }
@@ -388,6 +410,22 @@ fn sealing_cert(args: &SealArgs, env: Env<'_>) -> Result<Certificate, CliError> 
     Ok(cert)
 }
 
+/// The controller URL that opens values when no private key is given: `--controller-url` (or
+/// its variable) without `--recovery-private-key` (or its variables).
+fn controller_for_keys(args: &SealArgs, env: Env<'_>) -> Option<String> {
+    let has_keys = !args.recovery_private_key.is_empty()
+        || [
+            "SEAL_RECOVERY_PRIVATE_KEY",
+            "SEALED_SECRETS_RECOVERY_PRIVATE_KEY",
+        ]
+        .iter()
+        .any(|var| env(var).is_some_and(|v| !v.is_empty()));
+    if has_keys {
+        return None;
+    }
+    flag_or_env(args.controller_url.clone(), &["SEAL_CONTROLLER_URL"], env).map(|(url, _)| url)
+}
+
 fn recovery_keys(args: &SealArgs, env: Env<'_>) -> Result<Vec<PrivateKey>, CliError> {
     let mut paths = args.recovery_private_key.clone();
     if paths.is_empty() {
@@ -407,9 +445,15 @@ fn recovery_keys(args: &SealArgs, env: Env<'_>) -> Result<Vec<PrivateKey>, CliEr
             .unwrap_or_default();
     }
     if paths.is_empty() {
+        let hint = if args.recovery_unseal {
+            "pass --recovery-private-key FILE[,FILE…] (PEM keys, a key Secret, or a key backup List)"
+        } else {
+            "pass --recovery-private-key FILE[,FILE…] (PEM keys, a key Secret, or a key backup List), \
+             or --controller-url URL to let the controller open the values"
+        };
         return Err(CliError::usage(
             "this mode needs the private keys to open the values",
-            "pass --recovery-private-key FILE[,FILE…] (PEM keys, a key Secret, or a key backup List)",
+            hint,
         ));
     }
     let mut keys = Vec::new();

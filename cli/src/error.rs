@@ -189,6 +189,25 @@ pub enum CliError {
         /// The status code.
         status: u16,
     },
+    /// The controller could not be reached.
+    #[error("cannot reach the controller at {url}")]
+    Controller {
+        /// The URL.
+        url: String,
+        /// Why.
+        #[source]
+        source: ureq::Error,
+    },
+    /// The controller refused the request.
+    #[error("the controller at {url} answered HTTP {status}: {message}")]
+    ControllerStatus {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+        /// Its error message.
+        message: String,
+    },
     /// The certificate is not a usable PEM RSA certificate.
     #[error("{location} is not a usable certificate")]
     BadCert {
@@ -352,6 +371,17 @@ impl CliError {
                 "check the URL and that the server is reachable (for a private CA, point SSL_CERT_FILE \
                  at its certificate), or pass a local --cert FILE"
                     .into()
+            }
+            CliError::Controller { .. } => {
+                "check --controller-url and that the controller is reachable (kubectl port-forward -n sealsync-system svc/sealsync 8080), \
+                 or pass --recovery-private-key FILE to work offline"
+                    .into()
+            }
+            CliError::ControllerStatus { status: 429, .. } => {
+                "the controller limits verify/rotate requests; wait a second and retry".into()
+            }
+            CliError::ControllerStatus { .. } => {
+                "check that the input is a SealedSecret for this cluster, and that --controller-url points at sealsync".into()
             }
             CliError::BadCert { .. } => "--cert needs a PEM certificate with an RSA key, such as tls.crt from `seal keygen`".into(),
             CliError::CertExpired { .. } => {

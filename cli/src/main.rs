@@ -10,6 +10,7 @@
 mod args;
 mod cert;
 mod config;
+mod controller;
 mod error;
 mod io;
 mod redact;

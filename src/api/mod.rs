@@ -116,7 +116,12 @@ pub struct SealedSecretStatus {
 impl SealedSecretStatus {
     /// The `Ready` condition, if any.
     pub fn ready(&self) -> Option<&Condition> {
-        self.conditions.iter().find(|c| c.type_ == "Ready")
+        self.condition("Ready")
+    }
+
+    /// The condition of this type, if any.
+    pub fn condition(&self, type_: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.type_ == type_)
     }
 }
 

@@ -12,7 +12,6 @@
 
 pub mod limit;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -29,8 +28,12 @@ use tokio::net::TcpListener;
 
 use crate::keyring::Keyring;
 use crate::metrics::Metrics;
-use crate::unseal::decrypt::{Decryptor, OpenError, OpenedValues};
+use crate::unseal::decrypt::{Cache, Decryptor, OpenError, OpenedValues};
 use limit::Limiter;
+
+/// The most values one verify/rotate request may hold: each costs up to one RSA operation per
+/// key, on the pool the reconciler shares.
+const MAX_VALUES: usize = 256;
 
 /// What the handlers share.
 pub struct AppState {
@@ -58,12 +61,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/verify", post(verify))
         .route("/v1/rotate", post(rotate))
         .with_state(state)
-}
-
-/// Binds `addr` and serves until `shutdown` resolves; returns the bound address at once
-/// through `bound`.
-pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::bind(addr).await
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
@@ -200,6 +197,16 @@ fn admit(state: &AppState, body: &str) -> Result<(SealedSecret, Format), Respons
         )));
     };
     let sealed = SealedSecret::from_value(doc.value.clone()).map_err(|e| bad(e.to_string()))?;
+    if sealed.spec.encrypted_data.len() > MAX_VALUES {
+        return Err(problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "{} values; at most {MAX_VALUES} per request",
+                sealed.spec.encrypted_data.len()
+            ),
+            "split the SealedSecret, or verify it offline with seal --validate --recovery-private-key",
+        ));
+    }
     Ok((sealed, Format::sniff(body)))
 }
 
@@ -207,7 +214,7 @@ async fn open(state: &AppState, sealed: &SealedSecret) -> Result<OpenedValues, R
     let keys = state.keyring.current();
     match state
         .decryptor
-        .open(&sealed.view(), &keys, &Default::default())
+        .open(&sealed.view(), &keys, &Default::default(), Cache::Bypass)
         .await
     {
         Ok(opened) => Ok(opened),
@@ -246,9 +253,4 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-/// The address a listener is bound to, for the start-up log line.
-pub fn local_addr(listener: &TcpListener) -> std::io::Result<SocketAddr> {
-    listener.local_addr()
 }

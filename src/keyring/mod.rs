@@ -16,9 +16,6 @@ pub mod watch;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::SystemTime;
-
-use sealsync_core::crypto::{Certificate, Fingerprint, PrivateKey};
 use tokio::sync::watch as channel;
 
 pub use secret::{KeySecretError, SealingKey};
@@ -33,33 +30,45 @@ pub const CERT_CONFIGMAP: &str = "sealsync-cert";
 /// The ConfigMap key that holds it.
 pub const CERT_CONFIGMAP_KEY: &str = "cert.pem";
 
-/// The keys known at one moment, newest first. Cheap to share: readers hold an `Arc`.
+/// The keys known at one moment. Active keys (their Secret exists and is labelled) come first,
+/// newest first; retired keys (their Secret was deleted, relabelled or replaced) follow: they
+/// still open old values but never seal new ones. Cheap to share: readers hold an `Arc`.
 #[derive(Default)]
 pub struct KeySet {
     keys: Vec<Arc<SealingKey>>,
+    active: usize,
     synced: bool,
 }
 
 impl KeySet {
-    /// A key set of these keys, ordered newest first (by creation time, then name).
-    pub fn new(mut keys: Vec<Arc<SealingKey>>, synced: bool) -> KeySet {
-        keys.sort_by(|a, b| {
-            b.created
-                .cmp(&a.created)
-                .then_with(|| b.source.cmp(&a.source))
-        });
-        keys.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-        KeySet { keys, synced }
+    /// A key set of these keys.
+    pub fn new(
+        active: Vec<Arc<SealingKey>>,
+        retired: Vec<Arc<SealingKey>>,
+        synced: bool,
+    ) -> KeySet {
+        let mut keys = newest_first(active);
+        let active = keys.len();
+        let retired: Vec<_> = newest_first(retired)
+            .into_iter()
+            .filter(|r| !keys.iter().any(|k| k.fingerprint == r.fingerprint))
+            .collect();
+        keys.extend(retired);
+        KeySet {
+            keys,
+            active,
+            synced,
+        }
     }
 
-    /// Every key, newest first.
+    /// Every key: active newest first, then retired.
     pub fn keys(&self) -> &[Arc<SealingKey>] {
         &self.keys
     }
 
-    /// The newest key: the one new values are sealed to.
+    /// The newest active key: the one new values are sealed to.
     pub fn newest(&self) -> Option<&Arc<SealingKey>> {
-        self.keys.first()
+        self.keys[..self.active].first()
     }
 
     /// Whether the initial listing of key Secrets has completed.
@@ -122,6 +131,16 @@ impl Keyring {
     }
 }
 
+fn newest_first(mut keys: Vec<Arc<SealingKey>>) -> Vec<Arc<SealingKey>> {
+    keys.sort_by(|a, b| {
+        b.created
+            .cmp(&a.created)
+            .then_with(|| b.source.cmp(&a.source))
+    });
+    keys.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    keys
+}
+
 /// Keys by the Secret they came from (`namespace/name`), as the watcher tracks them.
 pub type KeysBySource = BTreeMap<String, Arc<SealingKey>>;
 
@@ -139,23 +158,49 @@ pub fn short(fingerprint_hex: &str) -> String {
         .collect()
 }
 
-/// A fingerprint as sealsync writes it in status: `sha256:<hex>`.
-pub fn fingerprint_hex(fingerprint: &Fingerprint) -> String {
-    fingerprint.to_string()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sealsync_core::crypto::{KeyBits, KeyGenOptions, generate};
+    use std::time::{Duration, SystemTime};
 
-/// A key built in memory (tests, benchmarks): the key, its certificate and a creation time.
-pub fn in_memory(
-    key: PrivateKey,
-    cert: Certificate,
-    source: &str,
-    created: SystemTime,
-) -> SealingKey {
-    SealingKey::new(
-        key,
-        cert,
-        source.to_owned(),
-        created,
-        secret::Origin::Sealsync,
-    )
+    fn key(name: &str, age_secs: u64) -> Arc<SealingKey> {
+        let options = KeyGenOptions {
+            bits: KeyBits::Rsa2048,
+            ..KeyGenOptions::default()
+        };
+        let (key, cert) = generate(&options).expect("key");
+        let created = SystemTime::now() - Duration::from_secs(age_secs);
+        Arc::new(SealingKey::new(
+            key,
+            cert,
+            name.to_owned(),
+            created,
+            secret::Origin::Sealsync,
+        ))
+    }
+
+    #[test]
+    fn a_retired_key_never_becomes_the_newest() {
+        let (old, new, retired) = (key("ns/old", 100), key("ns/new", 10), key("ns/gone", 1));
+        let set = KeySet::new(vec![old.clone(), new.clone()], vec![retired.clone()], true);
+        assert!(Arc::ptr_eq(set.newest().expect("newest"), &new));
+        let order: Vec<&str> = set.keys().iter().map(|k| k.source.as_str()).collect();
+        assert_eq!(order, ["ns/new", "ns/old", "ns/gone"]);
+        let only_retired = KeySet::new(vec![], vec![retired], true);
+        assert!(
+            only_retired.newest().is_none(),
+            "no active key: a new one is due"
+        );
+    }
+
+    #[test]
+    fn the_hinted_key_is_tried_first() {
+        let (a, b) = (key("ns/a", 100), key("ns/b", 10));
+        let set = KeySet::new(vec![a.clone(), b.clone()], vec![], true);
+        let order = set.try_order(Some(&a.fingerprint_hex));
+        assert!(Arc::ptr_eq(order[0], &a) && Arc::ptr_eq(order[1], &b));
+        let order = set.try_order(Some("sha256:unknown"));
+        assert!(Arc::ptr_eq(order[0], &b), "unknown hint: newest first");
+    }
 }

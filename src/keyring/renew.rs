@@ -63,7 +63,8 @@ pub fn decide(set: &KeySet, policy: &Policy, now: SystemTime) -> Decision {
     {
         return Decision::Generate(Due::CutoffPassed);
     }
-    let by_period = policy.period.map(|p| newest.created + p);
+    // A period too long to add is no renewal at all.
+    let by_period = policy.period.and_then(|p| newest.created.checked_add(p));
     if let Some(due) = by_period
         && now >= due
     {
@@ -89,52 +90,75 @@ pub async fn run(
     let mut published: Option<String> = None;
     loop {
         let set = keyring.current();
-        let mut wait = if set.synced() {
-            step(&client, &namespace, &set, &policy, &mut published).await
-        } else {
+        let wait = if !set.synced() {
             MAX_SLEEP
+        } else {
+            match decide(&set, &policy, SystemTime::now()) {
+                Decision::Generate(due) => {
+                    match create_key(&client, &namespace, policy.bits, due).await {
+                        Ok(fingerprint) => {
+                            // Decide again only once the watcher has loaded it, or another is made.
+                            appear(&keyring, &mut changes, &fingerprint, &mut stop).await;
+                            continue;
+                        }
+                        Err(e) => {
+                            error!(error = %e, hint = "check that the namespace exists and that sealsync may create Secrets in it", "cannot store a new sealing key");
+                            RETRY
+                        }
+                    }
+                }
+                Decision::WaitUntil(next) => {
+                    match publish_newest(&client, &namespace, &set, &mut published).await {
+                        Ok(()) => next
+                            .and_then(|t| t.duration_since(SystemTime::now()).ok())
+                            .unwrap_or(MAX_SLEEP),
+                        Err(e) => {
+                            error!(error = %e, "cannot publish the certificate ConfigMap");
+                            RETRY
+                        }
+                    }
+                }
+            }
         };
-        wait = wait.min(MAX_SLEEP);
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::time::sleep(wait.min(MAX_SLEEP)) => {}
             r = changes.changed() => if r.is_err() { return },
             _ = stop.wait_for(|s| *s) => return,
         }
     }
 }
 
-async fn step(
+/// Waits until the key with this fingerprint is in the keyring (a minute at most).
+async fn appear(
+    keyring: &Keyring,
+    changes: &mut watch::Receiver<std::sync::Arc<KeySet>>,
+    fingerprint: &str,
+    stop: &mut watch::Receiver<bool>,
+) {
+    let deadline = tokio::time::sleep(Duration::from_secs(60));
+    tokio::pin!(deadline);
+    while keyring.current().by_fingerprint(fingerprint).is_none() {
+        tokio::select! {
+            r = changes.changed() => if r.is_err() { return },
+            _ = &mut deadline => return,
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+async fn publish_newest(
     client: &Client,
     namespace: &str,
     set: &KeySet,
-    policy: &Policy,
     published: &mut Option<String>,
-) -> Duration {
-    match decide(set, policy, SystemTime::now()) {
-        Decision::Generate(due) => match create_key(client, namespace, policy.bits, due).await {
-            // The watcher will publish it; the key-set change wakes the loop.
-            Ok(()) => MAX_SLEEP,
-            Err(e) => {
-                error!(error = %e, hint = "check that the namespace exists and that sealsync may create Secrets in it", "cannot store a new sealing key");
-                RETRY
-            }
-        },
-        Decision::WaitUntil(next) => {
-            if let Some(newest) = set.newest()
-                && published.as_deref() != Some(newest.fingerprint_hex.as_str())
-            {
-                match publish_cert(client, namespace, newest).await {
-                    Ok(()) => *published = Some(newest.fingerprint_hex.clone()),
-                    Err(e) => {
-                        error!(error = %e, "cannot publish the certificate ConfigMap");
-                        return RETRY;
-                    }
-                }
-            }
-            next.and_then(|t| t.duration_since(SystemTime::now()).ok())
-                .unwrap_or(MAX_SLEEP)
-        }
+) -> Result<(), RenewError> {
+    if let Some(newest) = set.newest()
+        && published.as_deref() != Some(newest.fingerprint_hex.as_str())
+    {
+        publish_cert(client, namespace, newest).await?;
+        *published = Some(newest.fingerprint_hex.clone());
     }
+    Ok(())
 }
 
 /// Why a key duty failed.
@@ -165,7 +189,7 @@ async fn create_key(
     namespace: &str,
     bits: KeyBits,
     due: Due,
-) -> Result<(), RenewError> {
+) -> Result<String, RenewError> {
     info!(?due, ?bits, "generating a sealing key");
     let options = KeyGenOptions {
         bits,
@@ -195,7 +219,7 @@ async fn create_key(
         fingerprint = %key.public_key().fingerprint(),
         "sealing key stored; back it up: kubectl get secret -n {namespace} -l sealsync.io/sealing-key -o yaml"
     );
-    Ok(())
+    Ok(key.public_key().fingerprint().to_string())
 }
 
 async fn publish_cert(
@@ -225,4 +249,72 @@ async fn publish_cert(
     })?;
     info!(key = %describe(newest), "certificate published in ConfigMap {CERT_CONFIGMAP}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyring::secret::{Origin, SealingKey};
+    use std::sync::Arc;
+
+    fn set_with_key_aged(age: Duration) -> KeySet {
+        let options = KeyGenOptions {
+            bits: KeyBits::Rsa2048,
+            ..KeyGenOptions::default()
+        };
+        let (key, cert) = generate(&options).expect("key");
+        let created = SystemTime::now() - age;
+        let key = Arc::new(SealingKey::new(
+            key,
+            cert,
+            "ns/k".into(),
+            created,
+            Origin::Sealsync,
+        ));
+        KeySet::new(vec![key], vec![], true)
+    }
+
+    fn policy(period: Option<Duration>, cutoff: Option<SystemTime>) -> Policy {
+        Policy {
+            period,
+            cutoff,
+            bits: KeyBits::Rsa2048,
+        }
+    }
+
+    #[test]
+    fn a_key_is_due_when_there_is_none_when_the_period_passed_and_at_the_cutoff() {
+        let now = SystemTime::now();
+        let day = Duration::from_secs(86_400);
+        assert_eq!(
+            decide(&KeySet::default(), &policy(None, None), now),
+            Decision::Generate(Due::NoKeys)
+        );
+        let month_old = set_with_key_aged(30 * day);
+        assert_eq!(
+            decide(&month_old, &policy(Some(7 * day), None), now),
+            Decision::Generate(Due::PeriodElapsed)
+        );
+        assert_eq!(
+            decide(&month_old, &policy(None, Some(now - day)), now),
+            Decision::Generate(Due::CutoffPassed)
+        );
+        assert!(matches!(
+            decide(&month_old, &policy(None, None), now),
+            Decision::WaitUntil(None)
+        ));
+        let Decision::WaitUntil(Some(next)) =
+            decide(&month_old, &policy(Some(60 * day), None), now)
+        else {
+            panic!("renewal is scheduled");
+        };
+        assert!(next > now);
+    }
+
+    #[test]
+    fn a_period_too_long_to_add_means_no_renewal_instead_of_a_panic() {
+        let set = set_with_key_aged(Duration::from_secs(1));
+        let decision = decide(&set, &policy(Some(Duration::MAX), None), SystemTime::now());
+        assert_eq!(decision, Decision::WaitUntil(None));
+    }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Secret;
+use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client};
 use tracing::{info, warn};
@@ -60,6 +61,7 @@ fn key_stream(
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
     let config = watcher::Config::default().labels(&format!("{}={}", label.0, label.1));
     watcher::watcher(api, config)
+        .default_backoff()
         .map(move |e| (origin, e))
         .boxed()
 }
@@ -67,7 +69,8 @@ fn key_stream(
 #[derive(Default)]
 struct State {
     keys: BTreeMap<String, Arc<SealingKey>>,
-    /// Keys whose Secret was deleted: kept, never dropped.
+    /// Keys whose Secret was deleted, unlabelled or overwritten: kept to open old values, never
+    /// used to seal.
     orphaned: BTreeMap<String, Arc<SealingKey>>,
     listing: BTreeMap<String, Arc<SealingKey>>,
     synced_origins: Vec<Origin>,
@@ -134,13 +137,9 @@ impl State {
     }
 
     fn key_set(&self) -> KeySet {
-        let keys = self
-            .keys
-            .values()
-            .chain(self.orphaned.values())
-            .cloned()
-            .collect();
-        KeySet::new(keys, true)
+        let active = self.keys.values().cloned().collect();
+        let retired = self.orphaned.values().cloned().collect();
+        KeySet::new(active, retired, true)
     }
 }
 

@@ -1,10 +1,15 @@
-//! `sealsync run`: the wiring. Every replica loads keys and serves HTTP; the replica holding the
-//! lease also reconciles and renews keys. SIGTERM or Ctrl-C stops gracefully: in-flight
-//! reconciles finish, then the lease is released.
+//! `sealsync run`: the wiring. Every replica loads keys and serves HTTP. The replica holding the
+//! controller lease (one per shard) reconciles; the replica holding the `sealsync-keys` lease
+//! generates and renews keys. SIGTERM or Ctrl-C stops gracefully: in-flight reconciles finish,
+//! then the leases are released.
 //!
-//! - [`leader`]: what runs while this replica leads, and how it stops.
 //! - [`startup`]: checks made before anything starts, each failing with a hint.
+//! - [`election`]: one lease and whether this replica holds it.
+//! - [`duty`]: tasks that run while a lease is held.
+//! - [`leader`]: the two duties.
 
+pub mod duty;
+pub mod election;
 pub mod leader;
 pub mod startup;
 
@@ -14,7 +19,6 @@ use std::time::Duration;
 
 use kube::Client;
 use kube::runtime::events::{Recorder, Reporter};
-use kube_lease_manager::{LeaseCreateMode, LeaseManager, LeaseParams};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
@@ -24,7 +28,12 @@ use crate::http::{self, AppState, limit::Limiter};
 use crate::keyring::{self, Keyring};
 use crate::metrics::Metrics;
 use crate::unseal::decrypt::Decryptor;
+use duty::Duty;
+use election::Election;
 use startup::StartError;
+
+/// The lease for key duties.
+pub const KEYS_LEASE: &str = "sealsync-keys";
 
 /// Runs the controller until a signal stops it.
 pub async fn run(args: RunArgs) -> Result<(), StartError> {
@@ -36,20 +45,11 @@ pub async fn run(args: RunArgs) -> Result<(), StartError> {
         .rsa_threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let decryptor = Arc::new(Decryptor::new(parallelism, metrics.clone()));
-    let sources = keyring::watch::Sources {
-        namespace: args.namespace.clone(),
-        bitnami_namespace: args.import_bitnami_keys.then(|| {
-            args.bitnami_keys_namespace
-                .clone()
-                .unwrap_or_else(|| args.namespace.clone())
-        }),
-    };
     tokio::spawn(keyring::watch::run(
         client.clone(),
-        sources,
+        key_sources(&args),
         keyring.clone(),
     ));
-
     let state = Arc::new(AppState {
         keyring: keyring.clone(),
         decryptor: decryptor.clone(),
@@ -58,95 +58,146 @@ pub async fn run(args: RunArgs) -> Result<(), StartError> {
         synced: AtomicBool::new(false),
         limiter: Limiter::new(args.http_rate_limit, args.http_burst),
     });
-    let listener = http::bind(args.listen_addr)
-        .await
-        .map_err(|source| StartError::Listen {
-            addr: args.listen_addr,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen {
-        addr: args.listen_addr,
-        source,
-    })?;
-    info!("listening on http://{addr}");
-    let (http_stop, mut http_stopped) = watch::channel(false);
-    let server = tokio::spawn(http::serve(listener, state.clone(), async move {
-        let _ = http_stopped.wait_for(|s| *s).await;
-    }));
+    let (http_stop, server) = serve_http(&args, state.clone()).await?;
 
     let identity = startup::identity(&args);
-    let lease_name = startup::lease_name(&args);
-    let secs = args.lease_duration.as_secs().max(2);
-    let params = LeaseParams::new(identity.clone(), secs, (secs / 3).max(1));
-    let manager = LeaseManager::new(
-        client.clone(),
-        &lease_name,
+    let controller = Election::join(
+        &client,
+        startup::lease_name(&args),
         &args.namespace,
-        params,
-        LeaseCreateMode::AutoCreate,
+        &identity,
+        args.lease_duration,
     )
-    .await
-    .map_err(|e| StartError::Lease {
-        name: lease_name.clone(),
-        detail: e.to_string(),
-    })?;
-    info!(lease = %lease_name, identity = %identity, "waiting to lead");
-    let (mut leader_rx, lease_task) = manager.watch().await;
-
+    .await?;
+    let keys = Election::join(
+        &client,
+        KEYS_LEASE.into(),
+        &args.namespace,
+        &identity,
+        args.lease_duration,
+    )
+    .await?;
+    info!(lease = %controller.name, identity = %identity, "waiting to lead");
     let reporter = Reporter {
         controller: "sealsync".into(),
         instance: Some(identity),
     };
     let parts = leader::Parts {
-        client: client.clone(),
+        recorder: Recorder::new(client.clone(), reporter),
+        client,
         args: Arc::new(args),
         keyring,
         decryptor,
-        recorder: Recorder::new(client, reporter),
         metrics,
-        state: state.clone(),
+        state,
     };
-    let mut leading: Option<leader::Leader> = None;
-    let mut term = signal(SignalKind::terminate()).map_err(StartError::Signal)?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(StartError::Signal)?;
-    loop {
-        tokio::select! {
-            _ = term.recv() => { info!("SIGTERM: stopping"); break }
-            _ = interrupt.recv() => { info!("interrupted: stopping"); break }
-            changed = leader_rx.changed() => {
-                if changed.is_err() {
-                    error!("leader election stopped unexpectedly; exiting so the Pod restarts");
-                    break;
-                }
-                let is_leader = *leader_rx.borrow_and_update();
-                match (is_leader, leading.take()) {
-                    (true, None) => {
-                        info!(lease = %lease_name, "became the leader: reconciling");
-                        state.leading.store(true, Ordering::Relaxed);
-                        leading = Some(leader::start(&parts));
-                    }
-                    (false, Some(l)) => {
-                        warn!(lease = %lease_name, "lost the lease: stopping reconciles");
-                        l.stop().await;
-                        state.leading.store(false, Ordering::Relaxed);
-                        state.synced.store(false, Ordering::Relaxed);
-                    }
-                    (_, current) => leading = current,
-                }
-            }
-        }
-    }
-    if let Some(l) = leading.take() {
-        l.stop().await;
-    }
-    drop(leader_rx);
-    match tokio::time::timeout(Duration::from_secs(10), lease_task).await {
-        Ok(Ok(Ok(_))) => info!(lease = %lease_name, "lease released"),
-        Ok(Ok(Err(e))) => warn!(error = %e, "could not release the lease; it expires on its own"),
-        _ => warn!("could not release the lease in time; it expires on its own"),
-    }
+    let outcome = lead(&parts, controller, keys).await;
     http_stop.send_replace(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     info!("stopped");
-    Ok(())
+    outcome
+}
+
+fn key_sources(args: &RunArgs) -> keyring::watch::Sources {
+    keyring::watch::Sources {
+        namespace: args.namespace.clone(),
+        bitnami_namespace: args.import_bitnami_keys.then(|| {
+            args.bitnami_keys_namespace
+                .clone()
+                .unwrap_or_else(|| args.namespace.clone())
+        }),
+    }
+}
+
+async fn serve_http(
+    args: &RunArgs,
+    state: Arc<AppState>,
+) -> Result<
+    (
+        watch::Sender<bool>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ),
+    StartError,
+> {
+    let listen = |source| StartError::Listen {
+        addr: args.listen_addr,
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen_addr)
+        .await
+        .map_err(listen)?;
+    let addr = listener.local_addr().map_err(listen)?;
+    info!("listening on http://{addr}");
+    let (stop, mut stopped) = watch::channel(false);
+    let server = tokio::spawn(http::serve(listener, state, async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+    Ok((stop, server))
+}
+
+/// Follows both elections until a signal, starting and stopping the duties as the leases come
+/// and go; then stops the duties and releases the leases.
+async fn lead(
+    parts: &leader::Parts,
+    mut controller: Election,
+    mut keys: Election,
+) -> Result<(), StartError> {
+    let mut term = signal(SignalKind::terminate()).map_err(StartError::Signal)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(StartError::Signal)?;
+    let mut reconciling: Option<Duty> = None;
+    let mut key_duty: Option<Duty> = None;
+    let outcome = loop {
+        tokio::select! {
+            _ = term.recv() => { info!("SIGTERM: stopping"); break Ok(()) }
+            _ = interrupt.recv() => { info!("interrupted: stopping"); break Ok(()) }
+            changed = controller.leading.changed() => {
+                if changed.is_err() {
+                    break Err(StartError::Lease { name: controller.name.clone(), detail: "leader election stopped".into() });
+                }
+                let now = *controller.leading.borrow_and_update();
+                switch(&controller.name, now, &mut reconciling, || {
+                    parts.state.leading.store(true, Ordering::Relaxed);
+                    leader::start_reconciling(parts)
+                }).await;
+                if !now {
+                    parts.state.leading.store(false, Ordering::Relaxed);
+                    parts.state.synced.store(false, Ordering::Relaxed);
+                }
+            }
+            changed = keys.leading.changed() => {
+                if changed.is_err() {
+                    break Err(StartError::Lease { name: keys.name.clone(), detail: "leader election stopped".into() });
+                }
+                let now = *keys.leading.borrow_and_update();
+                switch(&keys.name, now, &mut key_duty, || leader::start_keys(parts)).await;
+            }
+        }
+    };
+    if let Some(duty) = reconciling.take() {
+        duty.stop().await;
+    }
+    if let Some(duty) = key_duty.take() {
+        duty.stop().await;
+    }
+    controller.release().await;
+    keys.release().await;
+    if let Err(e) = &outcome {
+        error!(error = %e, "exiting so the Pod restarts");
+    }
+    outcome
+}
+
+/// Starts the duty on gaining the lease, stops it on losing it.
+async fn switch(lease: &str, leading: bool, duty: &mut Option<Duty>, start: impl FnOnce() -> Duty) {
+    match (leading, duty.take()) {
+        (true, None) => {
+            info!(lease, "acquired the lease");
+            *duty = Some(start());
+        }
+        (false, Some(running)) => {
+            warn!(lease, "lost the lease: stopping its work");
+            running.stop().await;
+        }
+        (_, current) => *duty = current,
+    }
 }

@@ -55,6 +55,15 @@ struct Cached {
     fingerprint: String,
 }
 
+/// Whether opened values go into the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// Read and fill the cache: the reconciler, whose objects come back on every resync.
+    Use,
+    /// Neither: the HTTP endpoints, whose input is anyone's and must not fill memory.
+    Bypass,
+}
+
 /// Opens values; shared by the reconciler and the HTTP endpoints.
 pub struct Decryptor {
     cache: Mutex<HashMap<[u8; 32], Arc<Cached>>>,
@@ -85,6 +94,7 @@ impl Decryptor {
         view: &SealedView<'_>,
         set: &Arc<KeySet>,
         hints: &BTreeMap<String, String>,
+        cache: Cache,
     ) -> Result<OpenedValues, OpenError> {
         if view.encrypted_data.is_empty() && view.legacy_data {
             return Err(UnsealError::LegacyData {
@@ -95,7 +105,7 @@ impl Decryptor {
         let label: Arc<[u8]> = view.identity()?.label().into();
         let mut slots = Vec::with_capacity(view.encrypted_data.len());
         for (key, value) in view.encrypted_data {
-            slots.push((key, self.start(value, &label, set, hints.get(key))));
+            slots.push((key, self.start(value, &label, set, hints.get(key), cache)));
         }
         let mut opened = OpenedValues {
             values: BTreeMap::new(),
@@ -105,10 +115,14 @@ impl Decryptor {
         for (key, slot) in slots {
             let done = match slot {
                 Slot::Done(c) => Some(c),
-                Slot::Pending(task) => task
-                    .await
-                    .map_err(|_| OpenError::Interrupted)?
-                    .map(|(digest, c)| self.remember(digest, c)),
+                Slot::Pending(task) => {
+                    task.await
+                        .map_err(|_| OpenError::Interrupted)?
+                        .map(|(digest, c)| match cache {
+                            Cache::Use => self.remember(digest, c),
+                            Cache::Bypass => Arc::new(c),
+                        })
+                }
                 Slot::Failed => None,
             };
             match done {
@@ -138,6 +152,7 @@ impl Decryptor {
         label: &Arc<[u8]>,
         set: &Arc<KeySet>,
         hint: Option<&String>,
+        cache: Cache,
     ) -> Slot {
         let Some(bytes) = format::decode_base64(value) else {
             return Slot::Failed;
@@ -146,7 +161,7 @@ impl Decryptor {
             return Slot::Failed;
         }
         let digest = digest(label, &bytes);
-        if let Some(hit) = self.lock().get(&digest) {
+        if let Some(hit) = self.lock().get(&digest).filter(|_| cache == Cache::Use) {
             self.metrics.cache_hits.inc();
             return Slot::Done(hit.clone());
         }

@@ -36,6 +36,8 @@ use crate::keyring::Keyring;
 use crate::metrics::Metrics;
 use decrypt::Decryptor;
 
+/// More failing objects than this and the backoff counts start over.
+const MAX_TRACKED_FAILURES: usize = 10_000;
 /// The longest retry delay.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -83,6 +85,10 @@ impl Context {
     /// The next retry delay for this object: `base`, doubling per consecutive failure.
     fn backoff(&self, name: &str, base: Duration) -> Duration {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.len() >= MAX_TRACKED_FAILURES {
+            // Entries of deleted objects are never reset; start over rather than grow.
+            failures.clear();
+        }
         let n = failures.entry(name.to_owned()).or_default();
         *n = n.saturating_add(1);
         base.saturating_mul(1 << (*n - 1).min(16)).min(MAX_BACKOFF)

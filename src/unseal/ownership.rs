@@ -1,6 +1,6 @@
 //! Who owns the Secret a SealedSecret describes: one exhaustive decision, made before any write.
 
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// Bitnami's opt-in: sealsync may take this existing Secret over.
 pub const MANAGED_ANNOTATION: &str = "sealedsecrets.bitnami.com/managed";
@@ -24,28 +24,27 @@ pub enum Ownership {
 
 impl Ownership {
     /// Decides from the existing Secret and the SealedSecret's uid.
-    pub fn of(existing: Option<&Secret>, owner_uid: &str) -> Ownership {
-        let Some(secret) = existing else {
+    pub fn of(existing: Option<&ObjectMeta>, owner_uid: &str) -> Ownership {
+        let Some(metadata) = existing else {
             return Ownership::Absent;
         };
-        let ours = secret
-            .metadata
+        let ours = metadata
             .owner_references
             .iter()
             .flatten()
             .any(|r| r.uid == owner_uid && r.controller == Some(true));
         let says = |annotation: &str| {
-            secret
-                .metadata
+            metadata
                 .annotations
                 .as_ref()
                 .and_then(|a| a.get(annotation))
                 .is_some_and(|v| v == "true")
         };
-        match (ours, says(PATCH_ANNOTATION), says(MANAGED_ANNOTATION)) {
+        // Bitnami's order: `managed` (take it over) wins over `patch`.
+        match (ours, says(MANAGED_ANNOTATION), says(PATCH_ANNOTATION)) {
             (true, _, _) => Ownership::Owned,
-            (false, true, _) => Ownership::Patch,
-            (false, false, true) => Ownership::Managed,
+            (false, true, _) => Ownership::Managed,
+            (false, false, true) => Ownership::Patch,
             (false, false, false) => Ownership::Foreign,
         }
     }
@@ -65,18 +64,18 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
     use std::collections::BTreeMap;
 
-    fn secret(owner: Option<&str>, annotation: Option<&str>) -> Secret {
-        let mut s = Secret::default();
-        s.metadata.owner_references = owner.map(|uid| {
-            vec![OwnerReference {
-                uid: uid.into(),
-                controller: Some(true),
-                ..OwnerReference::default()
-            }]
-        });
-        s.metadata.annotations =
-            annotation.map(|a| BTreeMap::from([(a.to_owned(), "true".to_owned())]));
-        s
+    fn secret(owner: Option<&str>, annotation: Option<&str>) -> ObjectMeta {
+        ObjectMeta {
+            owner_references: owner.map(|uid| {
+                vec![OwnerReference {
+                    uid: uid.into(),
+                    controller: Some(true),
+                    ..OwnerReference::default()
+                }]
+            }),
+            annotations: annotation.map(|a| BTreeMap::from([(a.to_owned(), "true".to_owned())])),
+            ..ObjectMeta::default()
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use sealsync_core::api::SecretTemplateSpec;
 use sealsync_core::sealing::SealedView;
 use tracing::{debug, info, instrument, warn};
 
-use super::decrypt::OpenError;
+use super::decrypt::{Cache, OpenError, OpenedValues};
 use super::ownership::Ownership;
 use super::status::{self, Outcome};
 use super::{Context, secret};
@@ -103,7 +103,7 @@ pub async fn reconcile(sealed: Arc<Sealed>, ctx: Arc<Context>) -> Result<Action,
         outcome.message
     );
     let now = now_rfc3339();
-    let desired = status::desired(&sealed, outcome, &now);
+    let desired = status::desired(&sealed, ctx.group, outcome, &now);
     let api: Api<Sealed> = Api::namespaced_with(
         ctx.client.clone(),
         sealed.metadata.namespace.as_deref().unwrap_or_default(),
@@ -148,9 +148,22 @@ fn next_action(ctx: &Context, name: &str, reason: Reason) -> Action {
         Reason::DecryptionFailed | Reason::SecretNotOwned => {
             Action::requeue(ctx.backoff(name, Duration::from_secs(5)))
         }
-        // Only an edit of the SealedSecret can fix it, and an edit triggers a reconcile.
-        Reason::InvalidSpec => Action::await_change(),
+        // An edit of the SealedSecret triggers a reconcile; a refusal by the cluster (a webhook,
+        // a quota) may pass later, so look again, slowly.
+        Reason::InvalidSpec => Action::requeue(ctx.backoff(name, Duration::from_secs(60))),
     }
+}
+
+/// A reconcile that ended in a status reason rather than a written Secret.
+fn verdict(reason: Reason, message: String) -> Result<Written, ReconcileError> {
+    Ok(Written {
+        outcome: Outcome {
+            reason,
+            message,
+            sealing_keys: None,
+        },
+        changed: false,
+    })
 }
 
 async fn unseal(
@@ -161,19 +174,9 @@ async fn unseal(
     let ns = sealed.metadata.namespace.as_deref().unwrap_or_default();
     let name = sealed.metadata.name.as_deref().unwrap_or_default();
     let full = format!("{ns}/{name}");
-    let failed = |reason: Reason, message: String| {
-        Ok(Written {
-            outcome: Outcome {
-                reason,
-                message,
-                sealing_keys: None,
-            },
-            changed: false,
-        })
-    };
     let template = match core_template(sealed) {
         Ok(t) => t,
-        Err(message) => return failed(Reason::InvalidSpec, message),
+        Err(message) => return verdict(Reason::InvalidSpec, message),
     };
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
     let existing =
@@ -184,19 +187,11 @@ async fn unseal(
                 name: full.clone(),
                 source,
             })?;
-    let existing = existing.map(|m| Secret {
-        metadata: m.metadata,
-        ..Secret::default()
-    });
     let uid = sealed.metadata.uid.as_deref().unwrap_or_default();
+    let existing = existing.map(|m| m.metadata);
     let ownership = Ownership::of(existing.as_ref(), uid);
     if ownership == Ownership::Foreign {
-        return failed(
-            Reason::SecretNotOwned,
-            format!(
-                "Secret {full} exists and is not managed by this SealedSecret, so it was left untouched. Delete it to let sealsync create it, or annotate it sealedsecrets.bitnami.com/managed=\"true\" (take it over) or sealedsecrets.bitnami.com/patch=\"true\" (merge the sealed keys into it)"
-            ),
-        );
+        return verdict(Reason::SecretNotOwned, not_owned_message(&full));
     }
     let empty = BTreeMap::new();
     let view = SealedView {
@@ -212,11 +207,11 @@ async fn unseal(
         .as_ref()
         .map(|s| s.sealing_keys.clone())
         .unwrap_or_default();
-    let opened = match ctx.decryptor.open(&view, keys, &hints).await {
+    let opened = match ctx.decryptor.open(&view, keys, &hints, Cache::Use).await {
         Ok(opened) => opened,
-        Err(OpenError::Spec(e)) => return failed(Reason::InvalidSpec, e.to_string()),
+        Err(OpenError::Spec(e)) => return verdict(Reason::InvalidSpec, e.to_string()),
         Err(e @ OpenError::Failed { .. }) => {
-            return failed(
+            return verdict(
                 Reason::DecryptionFailed,
                 format!(
                     "{e}. Check that it was sealed for {full} with this cluster's certificate (seal --fetch-cert), and under the scope its annotations name; a copy moved to another name or namespace does not open under the strict scope"
@@ -225,50 +220,71 @@ async fn unseal(
         }
         Err(OpenError::Interrupted) => return Err(ReconcileError::Interrupted { name: full }),
     };
-    let body = secret::apply_body(
+    let before = existing.and_then(|m| m.resource_version);
+    write_secret(sealed, ctx, &secrets, &opened, ownership, before).await
+}
+
+fn not_owned_message(full: &str) -> String {
+    format!(
+        "Secret {full} exists and is not managed by this SealedSecret, so it was left untouched. Delete it to let sealsync create it, or annotate it sealedsecrets.bitnami.com/managed=\"true\" (take it over) or sealedsecrets.bitnami.com/patch=\"true\" (merge the sealed keys into it)"
+    )
+}
+
+/// Writes the Secret with server-side apply. A new Secret is applied without force, so one that
+/// someone created since the read makes a conflict (retried, then seen as not ours) instead of
+/// being taken over; an existing one carries the resourceVersion that was read, so a change in
+/// between is a conflict too.
+async fn write_secret(
+    sealed: &Sealed,
+    ctx: &Context,
+    secrets: &Api<Secret>,
+    opened: &OpenedValues,
+    ownership: Ownership,
+    before: Option<String>,
+) -> Result<Written, ReconcileError> {
+    let ns = sealed.metadata.namespace.as_deref().unwrap_or_default();
+    let name = sealed.metadata.name.as_deref().unwrap_or_default();
+    let full = format!("{ns}/{name}");
+    let mut body = secret::apply_body(
         sealed,
         &ctx.api_version,
         sealed.spec.template.as_ref(),
-        &opened,
+        opened,
         ownership,
     );
-    let before = existing
-        .as_ref()
-        .and_then(|s| s.metadata.resource_version.clone());
-    let written = match secrets
-        .patch(
-            name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(body),
-        )
-        .await
-    {
+    let params = match &before {
+        None => PatchParams::apply(FIELD_MANAGER),
+        Some(rv) => {
+            body["metadata"]["resourceVersion"] = serde_json::json!(rv);
+            PatchParams::apply(FIELD_MANAGER).force()
+        }
+    };
+    let written = match secrets.patch(name, &params, &Patch::Apply(body)).await {
         Ok(s) => s,
         Err(kube::Error::Api(status)) if status.code == 400 || status.code == 422 => {
-            return failed(
+            return verdict(
                 Reason::InvalidSpec,
                 format!(
-                    "the API server rejected Secret {full}: {}. Fix the SealedSecret's template (an immutable Secret must be deleted to change it)",
-                    status.message
+                    "the API server rejected Secret {full} ({}). Fix the SealedSecret's template; an immutable Secret must be deleted to change it",
+                    status.reason
                 ),
             );
         }
         Err(source) => return Err(ReconcileError::WriteSecret { name: full, source }),
     };
-    let changed = before != written.metadata.resource_version;
-    let count = opened.values.len();
     let how = match ownership {
         Ownership::Patch => "merged into the existing",
-        Ownership::Managed => "taken over",
-        _ => "unsealed into",
+        Ownership::Managed => "taken over into",
+        Ownership::Absent | Ownership::Owned => "unsealed into",
+        Ownership::Foreign => "left untouched in",
     };
     Ok(Written {
         outcome: Outcome {
             reason: Reason::Unsealed,
-            message: format!("{count} values {how} Secret {full}"),
-            sealing_keys: Some(opened.fingerprints),
+            message: format!("{} values {how} Secret {full}", opened.values.len()),
+            sealing_keys: Some(opened.fingerprints.clone()),
         },
-        changed,
+        changed: before != written.metadata.resource_version,
     })
 }
 

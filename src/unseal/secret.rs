@@ -15,7 +15,9 @@ use crate::api::{Sealed, SecretTemplate};
 /// The label on every Secret sealsync owns: what the controller's Secret watch selects on.
 pub const OWNED_LABEL: (&str, &str) = ("sealsync.io/managed", "true");
 
-/// The apply body. It holds plaintext (base64), so it is sent and dropped, never logged.
+/// The apply body. It holds plaintext (base64), so it is sent and dropped, never logged. In
+/// patch mode (someone else's Secret, opted in) it carries the values and the template's labels
+/// and annotations only, as Bitnami merges them: no owner reference, our label or type.
 pub fn apply_body(
     sealed: &Sealed,
     api_version: &str,
@@ -33,14 +35,13 @@ pub fn apply_body(
         "namespace": sealed.metadata.namespace,
     });
     let mut body = json!({"apiVersion": "v1", "kind": "Secret", "data": data});
+    let meta = template.and_then(|t| t.metadata.as_ref());
+    let mut labels = meta.and_then(|m| m.labels.clone()).unwrap_or_default();
+    if let Some(annotations) = meta.and_then(|m| m.annotations.as_ref()) {
+        metadata["annotations"] = json!(annotations);
+    }
     if ownership.takes_ownership() {
-        let meta = template.and_then(|t| t.metadata.as_ref());
-        let mut labels = meta.and_then(|m| m.labels.clone()).unwrap_or_default();
         labels.insert(OWNED_LABEL.0.to_owned(), OWNED_LABEL.1.to_owned());
-        metadata["labels"] = json!(labels);
-        if let Some(annotations) = meta.and_then(|m| m.annotations.as_ref()) {
-            metadata["annotations"] = json!(annotations);
-        }
         metadata["ownerReferences"] = json!([owner_reference(sealed, api_version)]);
         body["type"] = json!(
             template
@@ -50,6 +51,9 @@ pub fn apply_body(
         if let Some(immutable) = template.and_then(|t| t.immutable) {
             body["immutable"] = json!(immutable);
         }
+    }
+    if !labels.is_empty() {
+        metadata["labels"] = json!(labels);
     }
     body["metadata"] = metadata;
     body

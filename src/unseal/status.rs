@@ -8,7 +8,7 @@ use kube::Api;
 use kube::api::{Patch, PatchParams};
 use serde_json::json;
 
-use crate::api::{Condition, Reason, Sealed, SealedSecretStatus};
+use crate::api::{Condition, Group, Reason, Sealed, SealedSecretStatus};
 use crate::keyring::{renew::FIELD_MANAGER, short};
 
 /// What a reconcile concluded.
@@ -22,32 +22,61 @@ pub struct Outcome {
     pub sealing_keys: Option<BTreeMap<String, String>>,
 }
 
-/// The status the outcome calls for. `lastTransitionTime` moves only when Ready's status does.
-pub fn desired(sealed: &Sealed, outcome: &Outcome, now: &str) -> SealedSecretStatus {
+/// The condition each group's tools read: `Ready` (kstatus) for ours, `Synced` for Bitnami's,
+/// as its controller writes it and Argo CD's health check reads it.
+pub fn condition_type(group: Group) -> &'static str {
+    match group {
+        Group::Sealsync => "Ready",
+        Group::Bitnami => "Synced",
+    }
+}
+
+/// The status the outcome calls for, in the group's shape: Bitnami's CRD keeps only
+/// `observedGeneration` and `conditions` (type, status, reason, message, times), so the key
+/// fingerprints stay out of it, or every comparison with what the server kept would differ
+/// and every reconcile would write again. `lastTransitionTime` moves only when the condition's
+/// status does.
+pub fn desired(sealed: &Sealed, group: Group, outcome: &Outcome, now: &str) -> SealedSecretStatus {
     let previous = sealed.status.clone().unwrap_or_default();
     let status = outcome.reason.status().as_str();
+    let type_ = condition_type(group);
     let transition = previous
-        .ready()
+        .conditions
+        .iter()
+        .find(|c| c.type_ == type_)
         .filter(|c| c.status == status)
         .and_then(|c| c.last_transition_time.clone())
         .unwrap_or_else(|| now.to_owned());
     let generation = sealed.metadata.generation;
-    let sealing_keys = outcome
-        .sealing_keys
-        .clone()
-        .unwrap_or(previous.sealing_keys);
-    SealedSecretStatus {
+    let condition = Condition {
+        type_: type_.into(),
+        status: status.into(),
+        reason: Some(outcome.reason.as_str().into()),
+        message: Some(outcome.message.clone()),
+        last_transition_time: Some(transition),
         observed_generation: generation,
-        conditions: vec![Condition {
-            type_: "Ready".into(),
-            status: status.into(),
-            reason: Some(outcome.reason.as_str().into()),
-            message: Some(outcome.message.clone()),
-            last_transition_time: Some(transition),
+    };
+    match group {
+        Group::Sealsync => {
+            let sealing_keys = outcome
+                .sealing_keys
+                .clone()
+                .unwrap_or(previous.sealing_keys);
+            SealedSecretStatus {
+                observed_generation: generation,
+                conditions: vec![condition],
+                key_short: most_used(&sealing_keys).map(|f| short(f)),
+                sealing_keys,
+            }
+        }
+        Group::Bitnami => SealedSecretStatus {
             observed_generation: generation,
-        }],
-        key_short: most_used(&sealing_keys).map(|f| short(f)),
-        sealing_keys,
+            conditions: vec![Condition {
+                observed_generation: None,
+                ..condition
+            }],
+            ..SealedSecretStatus::default()
+        },
     }
 }
 

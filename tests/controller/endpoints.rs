@@ -80,3 +80,65 @@ async fn start_errors_have_hints() {
         "{stderr}"
     );
 }
+
+/// `seal --validate` and `seal --re-encrypt` with no private key go through the controller.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_validate_and_re_encrypt_through_the_controller() {
+    let env = env().await;
+    let c = spawn(&env, &["--http-burst", "100"]);
+    ready(&c).await;
+    let cert = cert(&c);
+    let seal = bin("seal");
+    let good = serde_json::to_string(&sealed(&cert, "app", "db", &[("password", "p")], false))
+        .expect("json");
+    let (ok, _, err) = run_cmd(
+        &seal,
+        &["--validate", "--controller-url", &c.url],
+        &good,
+        &[],
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("ok: app/db: 1 values open"), "{err}");
+
+    let moved = good.replace("\"namespace\":\"app\"", "\"namespace\":\"elsewhere\"");
+    let (ok, _, err) = run_cmd(
+        &seal,
+        &["--validate", "--controller-url", &c.url],
+        &moved,
+        &[],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("elsewhere/db") && err.contains("password"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+
+    let (ok, rotated, err) = run_cmd(
+        &seal,
+        &["--re-encrypt", "--controller-url", &c.url],
+        &good,
+        &[],
+    );
+    assert!(ok, "{err}");
+    assert_ne!(rotated.trim(), good.trim());
+    let (ok, _, err) = run_cmd(
+        &seal,
+        &["--validate", "--controller-url", &c.url],
+        &rotated,
+        &[],
+    );
+    assert!(ok, "the re-encrypted SealedSecret opens: {err}");
+
+    let (ok, _, err) = run_cmd(
+        &seal,
+        &["--validate", "--controller-url", "http://127.0.0.1:1"],
+        &good,
+        &[],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("cannot reach the controller at http://127.0.0.1:1/v1/verify"),
+        "{err}"
+    );
+}

@@ -106,6 +106,13 @@ async fn shards_reconcile_only_their_own_sealed_secrets() {
         2,
         "{names:?}"
     );
+    // Key duties sit under one lease for the whole namespace: two shards, one key.
+    let keys: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(env.client.clone(), NS);
+    let listed = keys
+        .list(&kube::api::ListParams::default().labels("sealsync.io/sealing-key=active"))
+        .await
+        .expect("keys");
+    assert_eq!(listed.items.len(), 1, "one key, however many shards");
 }
 
 /// SIGTERM: the process exits cleanly and releases its lease, so a successor need not wait.

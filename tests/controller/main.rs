@@ -116,6 +116,9 @@ impl Controller {
 
 impl Drop for Controller {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("controller logs:\n{}", self.logs());
+        }
         self.kill();
     }
 }
@@ -303,7 +306,10 @@ pub(crate) async fn ready_of(
     name: &str,
 ) -> Option<(String, String, String)> {
     let s = get_sealed(client, group, ns, name).await?;
-    let c = s.status?.ready()?.clone();
+    let c = s
+        .status?
+        .condition(sealsync::unseal::status::condition_type(group))?
+        .clone();
     Some((
         c.status,
         c.reason.unwrap_or_default(),
@@ -319,6 +325,15 @@ pub(crate) async fn wait_reason(
     reason: &str,
 ) -> (String, String, String) {
     let what = format!("{ns}/{name} reaches {reason}");
+    let api: Api<kube::core::DynamicObject> =
+        Api::namespaced_with(client.clone(), ns, &group.api_resource());
+    let seen = api
+        .get_opt(name)
+        .await
+        .ok()
+        .flatten()
+        .map(|o| serde_json::to_string(&o.data["status"]).unwrap_or_default());
+    eprintln!("{ns}/{name} status before waiting: {seen:?}");
     eventually(&what, || async {
         ready_of(client, group, ns, name)
             .await

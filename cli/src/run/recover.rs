@@ -4,11 +4,12 @@
 use std::path::Path;
 
 use sealsync_core::api::{Api, Format, SealedSecret, docs};
-use sealsync_core::crypto::{Certificate, PrivateKey};
+use sealsync_core::crypto::PrivateKey;
 use sealsync_core::sealing::{self, Overrides, UnsealError};
 
 use super::read_documents;
-use crate::config::Output;
+use crate::config::{Opener, Output, ReEncryptWith};
+use crate::controller;
 use crate::error::CliError;
 use crate::io::{self, Input};
 
@@ -62,38 +63,51 @@ pub fn unseal(
     }
 }
 
-/// Re-seals every SealedSecret to `cert`.
+/// Re-seals every SealedSecret: offline to a certificate, or through the controller to its
+/// newest key.
 pub fn re_encrypt(
     input: &Input,
     path: Option<&Path>,
     format: Option<Format>,
-    keys: &[PrivateKey],
-    cert: &Certificate,
+    how: &ReEncryptWith,
     api: Option<Api>,
 ) -> Result<(), CliError> {
     let (sealed, input_format) = read_sealed(input, &Overrides::default())?;
     let out = sealed
         .iter()
-        .map(|s| sealing::re_encrypt(s, keys, cert.public_key(), api))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|source| CliError::ReEncrypt { source })?;
+        .map(|s| match how {
+            ReEncryptWith::Keys(keys, cert) => sealing::re_encrypt(s, keys, cert.public_key(), api)
+                .map_err(|source| CliError::ReEncrypt { source }),
+            ReEncryptWith::Controller(url) => controller::rotate(url, s).map(|mut out| {
+                if let Some(api) = api {
+                    out.api_version = api.api_version().to_owned();
+                }
+                out
+            }),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let text = docs::render_all(&out, format.unwrap_or(input_format))
         .map_err(|source| CliError::Render { source })?;
     io::write_output(path, text.as_bytes())
 }
 
-/// Checks every value of every SealedSecret.
-pub fn validate(input: &Input, keys: &[PrivateKey], fill: &Overrides) -> Result<(), CliError> {
+/// Checks every value of every SealedSecret, offline or through the controller.
+pub fn validate(input: &Input, with: &Opener, fill: &Overrides) -> Result<(), CliError> {
     let (sealed, _) = read_sealed(input, fill)?;
     let mut failures = Vec::new();
     for s in &sealed {
         let name = sealing::unseal::display_name(&s.metadata);
-        match sealing::verify(s, keys) {
+        let verdict = match with {
+            Opener::Keys(keys) => match sealing::verify(s, keys) {
+                Ok(count) => Ok(count),
+                Err(UnsealError::Decrypt { keys, .. }) => Err(keys.join(", ")),
+                Err(source) => return Err(CliError::Unseal { source }),
+            },
+            Opener::Controller(url) => controller::verify(url, s)?,
+        };
+        match verdict {
             Ok(count) => io::stderr_line(&format!("ok: {name}: {count} values open")),
-            Err(UnsealError::Decrypt { keys, .. }) => {
-                failures.push(format!("{name}: {}", keys.join(", ")));
-            }
-            Err(source) => return Err(CliError::Unseal { source }),
+            Err(detail) => failures.push(format!("{name}: {detail}")),
         }
     }
     if failures.is_empty() {
