@@ -13,6 +13,7 @@ use crate::args::{Cli, Command, KeygenArgs, SealArgs};
 use crate::cert::{self, CertSource};
 use crate::error::CliError;
 use crate::io::Input;
+use crate::kubeconfig;
 
 /// Looks up an environment variable (empty counts as unset).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -237,6 +238,7 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
         name: args.name.clone(),
         namespace: args.namespace.clone(),
         scope,
+        default_namespace: None,
     };
     let input = Input::new(args.file.clone());
     let format_for = |path: Option<&PathBuf>| {
@@ -308,6 +310,12 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
             api,
         });
     }
+    // From here on values are sealed: a Secret that names no namespace gets the kubeconfig
+    // context's, else `default`, as with kubeseal.
+    let overrides = Overrides {
+        default_namespace: Some(context_namespace(&args, env)),
+        ..overrides
+    };
     if args.raw {
         let cert = sealing_cert(&args, env)?;
         let input = Input::new(args.from_file.as_deref().map(raw_value_path));
@@ -408,6 +416,25 @@ fn sealing_cert(args: &SealArgs, env: Env<'_>) -> Result<Certificate, CliError> 
         });
     }
     Ok(cert)
+}
+
+/// The kubeconfig context's namespace, else `default`. A kubeconfig that cannot be read is
+/// reported and skipped: it only matters for a Secret that names no namespace.
+fn context_namespace(args: &SealArgs, env: Env<'_>) -> String {
+    let cluster = &args.cluster;
+    match kubeconfig::context_namespace(
+        cluster.kubeconfig.as_deref(),
+        cluster.context.as_deref(),
+        env,
+    ) {
+        Ok(namespace) => namespace.unwrap_or_else(|| "default".to_owned()),
+        Err(e) => {
+            crate::io::stderr_line(&format!(
+                "warning: {e}; a Secret without a namespace is sealed for namespace \"default\" (pass --namespace to choose)"
+            ));
+            "default".to_owned()
+        }
+    }
 }
 
 /// The controller URL that opens values when no private key is given: `--controller-url` (or

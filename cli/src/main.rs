@@ -13,6 +13,7 @@ mod config;
 mod controller;
 mod error;
 mod io;
+mod kubeconfig;
 mod redact;
 mod run;
 

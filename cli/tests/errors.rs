@@ -121,9 +121,9 @@ fn cases() -> Vec<Case> {
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  password: s3cr3t-Passw0rd\n",
         ),
         case(
-            "strict_without_namespace",
+            "strict_without_name",
             &[cert],
-            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: s3cr3t-Passw0rd\n",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  namespace: prod\nstringData:\n  password: s3cr3t-Passw0rd\n",
         ),
         case(
             "without_name",
@@ -374,7 +374,9 @@ fn the_output_file_is_replaced_only_on_success() {
     fx.write("out.yaml", "ORIGINAL CONTENT\n");
     fx.seal()
         .args(["--cert", "keys/tls.crt", "-w", "out.yaml"])
-        .write_stdin("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  k: v\n")
+        .write_stdin(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  namespace: prod\nstringData:\n  k: v\n",
+        )
         .assert()
         .failure();
     assert!(file_is(&fx.path("out.yaml"), "ORIGINAL CONTENT\n"));

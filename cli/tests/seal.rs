@@ -454,3 +454,60 @@ fn environment_variables_stand_in_for_flags() {
         .unwrap();
     assert!(out.status.success());
 }
+
+/// As kubeseal does, a Secret that names no namespace is sealed for the kubeconfig context's
+/// namespace (`--context` picks another context), else for `default`; the input's own namespace
+/// and `--namespace` win over both.
+#[test]
+fn a_missing_namespace_comes_from_the_kubeconfig_context_else_default() {
+    let fx = Fixture::new();
+    let no_ns = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  k: v\n";
+    let namespace_of = |out: &str| sealed_docs(out)[0].metadata.namespace().map(str::to_owned);
+    let out = fx.seal_ok(no_ns, &[]);
+    assert_eq!(
+        namespace_of(&out).as_deref(),
+        Some("default"),
+        "no kubeconfig: default"
+    );
+    assert!(
+        open_all(&sealed_docs(&out)[0], &fx.key).contains_key("k"),
+        "sealed for default/db"
+    );
+
+    fx.write(
+        "kubeconfig",
+        "apiVersion: v1\nkind: Config\ncurrent-context: dev\ncontexts:\n- name: dev\n  context:\n    cluster: c\n    namespace: team-a\n- name: ops\n  context:\n    cluster: c\n    namespace: ops\n",
+    );
+    let kubeconfig = fx.path("kubeconfig");
+    let run = |args: &[&str]| {
+        let out = fx
+            .seal()
+            .args(["--cert", "keys/tls.crt"])
+            .args(args)
+            .env("KUBECONFIG", &kubeconfig)
+            .write_stdin(no_ns)
+            .output()
+            .expect("run seal");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    assert_eq!(namespace_of(&run(&[])).as_deref(), Some("team-a"));
+    assert_eq!(
+        namespace_of(&run(&["--context", "ops"])).as_deref(),
+        Some("ops")
+    );
+    assert_eq!(
+        namespace_of(&run(&["--namespace", "flag"])).as_deref(),
+        Some("flag")
+    );
+    let own = fx.seal_ok(SECRET_YAML, &[]);
+    assert_ne!(
+        namespace_of(&own).as_deref(),
+        Some("default"),
+        "the input's own namespace wins"
+    );
+}

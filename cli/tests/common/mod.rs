@@ -142,13 +142,15 @@ pub fn seal_bin() -> Command {
     ))))
 }
 
-/// `cmd` without the variables `seal` reads and without proxies.
+/// `cmd` without the variables `seal` reads, without proxies, and with no kubeconfig.
 pub fn seal_bin_env(mut cmd: std::process::Command) -> std::process::Command {
     for (name, _) in std::env::vars() {
         if name.starts_with("SEAL_") || name.starts_with("SEALED_SECRETS_") {
             cmd.env_remove(name);
         }
     }
+    // No kubeconfig of the machine's: the context namespace is `default` unless a test sets one.
+    cmd.env("KUBECONFIG", "/nonexistent/sealsync-test-kubeconfig");
     cmd.env_remove("HTTP_PROXY")
         .env_remove("http_proxy")
         .env_remove("HTTPS_PROXY")

@@ -317,7 +317,7 @@ mod tests {
         let overrides = Overrides {
             name: Some("db".into()),
             namespace: Some("prod".into()),
-            scope: None,
+            ..Overrides::default()
         };
         let value = seal_raw(key().public_key(), b"v", &overrides).unwrap();
         let keys = std::slice::from_ref(key());

@@ -14,6 +14,9 @@ pub struct Overrides {
     pub namespace: Option<String>,
     /// `--scope`.
     pub scope: Option<Scope>,
+    /// The namespace used when neither the object nor `--namespace` names one: kubeseal takes
+    /// the kubeconfig context's namespace, else `default`. `None` leaves it missing.
+    pub default_namespace: Option<String>,
 }
 
 /// The identity is incomplete or contradictory.
@@ -83,7 +86,8 @@ impl Target {
         let name = pick(name, overrides.name.as_deref())
             .map_err(|(given, found)| TargetError::NameMismatch { given, found })?;
         let namespace = pick(namespace, overrides.namespace.as_deref())
-            .map_err(|(given, found)| TargetError::NamespaceMismatch { given, found })?;
+            .map_err(|(given, found)| TargetError::NamespaceMismatch { given, found })?
+            .or_else(|| overrides.default_namespace.clone());
         if name.is_none() {
             match (rule, scope) {
                 (_, Scope::Strict) => {
@@ -137,7 +141,38 @@ mod tests {
             name: name.map(Into::into),
             namespace: ns.map(Into::into),
             scope,
+            default_namespace: None,
         }
+    }
+
+    #[test]
+    fn the_default_namespace_fills_only_a_missing_one() {
+        let fallback = Overrides {
+            default_namespace: Some("ctx".into()),
+            ..Overrides::default()
+        };
+        let t =
+            Target::resolve(Some("db"), None, Scope::Strict, &fallback, NameRule::Always).unwrap();
+        assert_eq!(t.namespace.as_deref(), Some("ctx"));
+        let t = Target::resolve(
+            Some("db"),
+            Some("prod"),
+            Scope::Strict,
+            &fallback,
+            NameRule::Always,
+        )
+        .unwrap();
+        assert_eq!(
+            t.namespace.as_deref(),
+            Some("prod"),
+            "the object's own wins"
+        );
+        let flag = Overrides {
+            namespace: Some("flag".into()),
+            ..fallback
+        };
+        let t = Target::resolve(Some("db"), None, Scope::Strict, &flag, NameRule::Always).unwrap();
+        assert_eq!(t.namespace.as_deref(), Some("flag"), "--namespace wins");
     }
 
     #[test]
