@@ -10,7 +10,6 @@
 //! 3. restart with 10 keys: nine newer keys added, then a restart: RSA operations per value;
 //! 4. peak RSS (VmHWM) of the controller with the 1000 SealedSecrets and 1000 Secrets.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -18,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use devcluster::DevCluster;
 use futures::{StreamExt, stream};
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Client;
@@ -197,26 +195,10 @@ fn keypair(bits: KeyBits) -> (PrivateKey, Certificate) {
 }
 
 async fn store_key(client: &Client, name: &str, key: &PrivateKey, cert: &Certificate) {
-    let data = BTreeMap::from([
-        (
-            "tls.key".to_owned(),
-            ByteString(key.to_pkcs8_pem().as_bytes().to_vec()),
-        ),
-        ("tls.crt".to_owned(), ByteString(cert.to_pem().into_bytes())),
-    ]);
-    let secret = Secret {
-        metadata: kube::api::ObjectMeta {
-            name: Some(name.into()),
-            labels: Some(BTreeMap::from([(
-                "sealsync.io/sealing-key".to_owned(),
-                "active".to_owned(),
-            )])),
-            ..Default::default()
-        },
-        type_: Some("kubernetes.io/tls".into()),
-        data: Some(data),
-        ..Default::default()
-    };
+    // The key Secret exactly as the controller writes its own, under a fixed name.
+    let mut secret = sealsync::keyring::secret::build(NS, key, cert).expect("key Secret");
+    secret.metadata.generate_name = None;
+    secret.metadata.name = Some(name.into());
     Api::<Secret>::namespaced(client.clone(), NS)
         .create(&PostParams::default(), &secret)
         .await

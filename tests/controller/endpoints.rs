@@ -41,9 +41,7 @@ async fn verify_and_rotate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_is_rate_limited() {
     let env = env().await;
-    let c = spawn(&env, &["--http-burst", "2", "--http-rate-limit", "0.01"]);
-    ready(&c).await;
-    let cert = cert(&c);
+    let (c, cert) = running(&env, &["--http-burst", "2", "--http-rate-limit", "0.01"]).await;
     let good = serde_json::to_string(&sealed(&cert, "app", "db", &[("password", "p")], false))
         .expect("json");
     let codes: Vec<u16> = (0..4)
@@ -85,9 +83,7 @@ async fn start_errors_have_hints() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seal_validate_and_re_encrypt_through_the_controller() {
     let env = env().await;
-    let c = spawn(&env, &["--http-burst", "100"]);
-    ready(&c).await;
-    let cert = cert(&c);
+    let (c, cert) = running(&env, &["--http-burst", "100"]).await;
     let seal = bin("seal");
     let good = serde_json::to_string(&sealed(&cert, "app", "db", &[("password", "p")], false))
         .expect("json");

@@ -44,11 +44,8 @@ async fn the_standby_takes_over_when_the_leader_dies() {
 
     a.kill();
     eventually_for(Duration::from_secs(20), "replica-b leads", || async {
-        leases
-            .get("sealsync-controller")
+        lease_holder(&env.client, "sealsync-controller")
             .await
-            .ok()
-            .and_then(|l| holder(&l))
             .as_deref()
             == Some("replica-b")
     })
@@ -123,11 +120,8 @@ async fn sigterm_stops_gracefully_and_releases_the_lease() {
     ready(&c).await;
     let leases: Api<Lease> = Api::namespaced(env.client.clone(), NS);
     eventually("it leads", || async {
-        leases
-            .get("sealsync-controller")
+        lease_holder(&env.client, "sealsync-controller")
             .await
-            .ok()
-            .and_then(|l| holder(&l))
             .as_deref()
             == Some("leaving")
     })

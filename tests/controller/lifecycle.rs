@@ -151,9 +151,7 @@ async fn assert_no_plaintext(env: &Env, c: &Controller, metrics: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn foreign_managed_and_patch_secrets() {
     let env = env().await;
-    let c = spawn(&env, &[]);
-    ready(&c).await;
-    let cert = cert(&c);
+    let (_controller, cert) = running(&env, &[]).await;
     let secrets: Api<Secret> = Api::namespaced(env.client.clone(), "app");
     for (name, annotation) in [
         ("foreign", None),
@@ -252,9 +250,7 @@ async fn foreign_managed_and_patch_secrets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drift_is_restored_and_delete_cascades() {
     let env = env().await;
-    let c = spawn(&env, &[]);
-    ready(&c).await;
-    let cert = cert(&c);
+    let (_controller, cert) = running(&env, &[]).await;
     apply(
         &env.client,
         Group::Sealsync,
@@ -303,9 +299,7 @@ async fn drift_is_restored_and_delete_cascades() {
 async fn copied_and_tampered_values_fail_to_decrypt() {
     let env = env().await;
     create_ns(&env.client, "other").await;
-    let c = spawn(&env, &[]);
-    ready(&c).await;
-    let cert = cert(&c);
+    let (c, cert) = running(&env, &[]).await;
     let mut copied = sealed(&cert, "app", "db", &[("password", PLAINTEXT)], false);
     copied["metadata"]["namespace"] = json!("other");
     apply(&env.client, Group::Sealsync, "other", &copied).await;
@@ -350,9 +344,7 @@ async fn copied_and_tampered_values_fail_to_decrypt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_faults_are_retried_until_converged() {
     let env = env().await;
-    let c = spawn(&env, &[]);
-    ready(&c).await;
-    let cert = cert(&c);
+    let (c, cert) = running(&env, &[]).await;
     let faults = env.cluster.faults();
     faults.fail_next("patch", "secrets", 2, 500);
     faults.fail_next("patch", "secrets", 1, 409);

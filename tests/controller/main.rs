@@ -195,6 +195,21 @@ pub(crate) async fn ready(c: &Controller) {
     .await;
 }
 
+/// Starts the controller, waits until it is ready, and fetches its certificate.
+pub(crate) async fn running(env: &Env, extra: &[&str]) -> (Controller, Certificate) {
+    let c = spawn(env, extra);
+    ready(&c).await;
+    let cert = cert(&c);
+    (c, cert)
+}
+
+/// Who holds the Lease `name` in the controller's namespace.
+pub(crate) async fn lease_holder(client: &Client, name: &str) -> Option<String> {
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), NS);
+    leases.get(name).await.ok()?.spec?.holder_identity
+}
+
 /// A minimal HTTP/1.1 request: (status, body).
 pub(crate) fn http(base: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
     let addr = base.trim_start_matches("http://");
