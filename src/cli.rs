@@ -21,8 +21,19 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Print every CRD as multi-document YAML (`sealsync crds | kubectl apply --server-side -f -`).
     Crds,
+    /// Render a folder as a GitSync would (plain files or a kustomization) and print the objects.
+    Build(BuildArgs),
     /// Print the version.
     Version,
+}
+
+/// Flags of `sealsync build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The folder to render. Kustomize resources may reach anywhere inside the Git repository
+    /// that holds it (or inside the folder itself, outside a repository).
+    #[arg(long, default_value = ".")]
+    pub path: std::path::PathBuf,
 }
 
 /// How log lines are written.

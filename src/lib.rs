@@ -5,6 +5,7 @@
 //! - [`keyring`]: key Secrets: load, generate, renew, import, hot reload.
 //! - [`unseal`]: the SealedSecret reconciler.
 //! - [`http`]: health, readiness, metrics, certificate, verify, rotate.
+//! - [`sync`]: the Git reconciler (so far: rendering a revision, `sealsync build`).
 //! - [`run`]: `sealsync run`: leader election and the wiring of the above.
 //! - [`cli`]: flags, each with a `SEALSYNC_*` environment twin.
 
@@ -14,4 +15,5 @@ pub mod http;
 pub mod keyring;
 pub mod metrics;
 pub mod run;
+pub mod sync;
 pub mod unseal;

@@ -15,6 +15,10 @@ fn main() -> ExitCode {
             Ok(yaml) => print(&yaml),
             Err(e) => fail(&e.to_string(), "report this as a bug"),
         },
+        Command::Build(args) => match sealsync::sync::build::build(&args.path) {
+            Ok(yaml) => print(&yaml),
+            Err(e) => fail(&e.to_string(), e.hint()),
+        },
         Command::Run(args) => {
             init_logging(args.log_format);
             let runtime = match tokio::runtime::Builder::new_multi_thread()
