@@ -5,10 +5,11 @@ use kube::CustomResourceExt;
 use sealsync_core::api::docs::{DocError, Format, render_all};
 
 use super::SealedSecret;
+use super::gitsync::GitSync;
 
 /// Every CRD, in a stable order.
 pub fn all_crds() -> Vec<CustomResourceDefinition> {
-    vec![SealedSecret::crd()]
+    vec![SealedSecret::crd(), GitSync::crd()]
 }
 
 /// Every CRD as multi-document YAML, each document introduced by `---`: the same writer `seal`

@@ -8,6 +8,7 @@
 
 mod condition;
 mod crds;
+pub mod gitsync;
 
 use std::collections::BTreeMap;
 
