@@ -23,6 +23,9 @@ pub enum Command {
     Crds,
     /// Render a folder as a GitSync would (plain files or a kustomization) and print the objects.
     Build(BuildArgs),
+    /// Show what applying a folder would change in the cluster of the kubeconfig (exit 0: no
+    /// change, 1: changes, 2: error). Secret values are redacted.
+    Diff(BuildArgs),
     /// Print the version.
     Version,
 }

@@ -19,6 +19,29 @@ fn main() -> ExitCode {
             Ok(yaml) => print(&yaml),
             Err(e) => fail(&e.to_string(), e.hint()),
         },
+        Command::Diff(args) => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    return fail_with(
+                        &format!("cannot start the async runtime: {e}"),
+                        "check the process limits",
+                        2,
+                    );
+                }
+            };
+            match runtime.block_on(sealsync::sync::diff::diff(&args.path)) {
+                Ok(diff) if diff.changed => match print(&diff.text) {
+                    code if code == ExitCode::SUCCESS => ExitCode::from(1),
+                    code => code,
+                },
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => fail_with(&chain(&e), e.hint(), 2),
+            }
+        }
         Command::Run(args) => {
             init_logging(args.log_format);
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -35,15 +58,7 @@ fn main() -> ExitCode {
             };
             match runtime.block_on(sealsync::run::run(*args)) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    let mut message = e.to_string();
-                    let mut source = std::error::Error::source(&e);
-                    while let Some(s) = source {
-                        message.push_str(&format!(": {s}"));
-                        source = s.source();
-                    }
-                    fail(&message, e.hint())
-                }
+                Err(e) => fail(&chain(&e), e.hint()),
             }
         }
     }
@@ -76,7 +91,22 @@ fn print(text: &str) -> ExitCode {
 }
 
 fn fail(error: &str, hint: &str) -> ExitCode {
+    fail_with(error, hint, 1)
+}
+
+fn fail_with(error: &str, hint: &str, code: u8) -> ExitCode {
     eprintln!("error: {error}");
     eprintln!("hint: {hint}");
-    ExitCode::FAILURE
+    ExitCode::from(code)
+}
+
+/// An error and its sources, joined by `: `.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    message
 }

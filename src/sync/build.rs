@@ -40,6 +40,12 @@ impl BuildError {
 
 /// Renders `dir` and writes its objects as YAML documents.
 pub fn build(dir: &Path) -> Result<String, BuildError> {
+    let values: Vec<_> = render_dir(dir)?.into_iter().map(|o| o.value).collect();
+    render_all(&values, Format::Yaml).map_err(BuildError::Write)
+}
+
+/// Renders `dir`, with file names relative to the Git work tree that holds it.
+pub fn render_dir(dir: &Path) -> Result<Vec<render::Rendered>, BuildError> {
     let dir = dir.canonicalize().map_err(|source| BuildError::Path {
         path: dir.to_owned(),
         source,
@@ -50,9 +56,7 @@ pub fn build(dir: &Path) -> Result<String, BuildError> {
         .unwrap_or(Path::new(""))
         .to_string_lossy()
         .into_owned();
-    let objects = render::render(&root, &path)?;
-    let values: Vec<_> = objects.into_iter().map(|o| o.value).collect();
-    render_all(&values, Format::Yaml).map_err(BuildError::Write)
+    Ok(render::render(&root, &path)?)
 }
 
 /// The Git work tree holding `dir` (the nearest ancestor with `.git`), else `dir` itself.

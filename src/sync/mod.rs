@@ -1,8 +1,12 @@
 //! The Git reconciler (GitSync), being built in steps. Data flows one way:
 //! source (fetch) → render (files, kustomize) → plan → apply → status.
 //!
-//! Built so far: [`render`], which turns a folder of a checked-out revision into the objects to
-//! apply, or an error that names the file and the document. `sealsync build` prints it.
+//! Built so far: [`render`] (a folder → the objects, or an error naming the file and the
+//! document; `sealsync build` prints it) and the core of [`apply`] (stages, server-side dry runs
+//! compared with the live objects; `sealsync diff` shows them). The GitSync reconciler that
+//! fetches, applies, prunes and reports is not built yet.
 
+pub mod apply;
 pub mod build;
+pub mod diff;
 pub mod render;
