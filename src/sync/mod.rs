@@ -4,12 +4,14 @@
 //! Built so far: [`render`] (a folder → the objects, or an error naming the file and the
 //! document; `sealsync build` prints it) and the core of [`apply`] (stages, server-side dry runs
 //! compared with the live objects; `sealsync diff` shows them), the [`inventory`] and the
-//! [`prune`] decisions. The GitSync reconciler that fetches, applies, prunes and reports is not
+//! [`prune`] decisions, object [`health`], and [`webhook`] authentication. The GitSync reconciler that fetches, applies, prunes and reports is not
 //! built yet.
 
 pub mod apply;
 pub mod build;
 pub mod diff;
+pub mod health;
 pub mod inventory;
 pub mod prune;
 pub mod render;
+pub mod webhook;
