@@ -135,19 +135,20 @@ pub struct SealArgs {
     pub cluster: ClusterArgs,
 }
 
-/// kubectl's connection flags, which kubeseal inherits. They only matter when fetching the
-/// certificate through the cluster's API server, which is not built yet: with `--cert` or
-/// `--controller-url` they are unused, as in kubeseal; without, the "not available yet" error
-/// applies. Accepting them keeps kubeseal scripts from failing at parse time.
+/// kubectl's connection flags, which kubeseal inherits. They matter when the certificate is
+/// fetched through the cluster (no `--cert`, no `--controller-url`); `--kubeconfig` and
+/// `--context` also pick the namespace a Secret without one is sealed for. The impersonation
+/// flags (`--as`, `--as-group`, `--as-uid`), `--tls-server-name` and `--request-timeout` are
+/// accepted and not used yet.
 #[derive(Debug, Args)]
 #[command(
-    next_help_heading = "Cluster connection (fetching from the cluster is not available yet)"
+    next_help_heading = "Cluster connection (fetching the certificate through the kubeconfig)"
 )]
 pub struct ClusterArgs {
-    /// Namespace of the controller [default: kube-system].
+    /// Namespace of the controller [default: sealsync-system].
     #[arg(long, value_name = "NAMESPACE")]
     pub controller_namespace: Option<String>,
-    /// Name of the controller [default: sealed-secrets-controller].
+    /// Name of the controller's Service [default: sealsync].
     #[arg(long, value_name = "NAME")]
     pub controller_name: Option<String>,
     /// Path to the kubeconfig file.
@@ -208,10 +209,6 @@ pub struct ClusterArgs {
 #[derive(Clone)]
 pub struct Redacted(
     /// The value.
-    #[allow(
-        dead_code,
-        reason = "read once fetching the certificate through the cluster is built"
-    )]
     pub String,
 );
 

@@ -23,7 +23,8 @@ pub enum CertSource {
     Location(String),
     /// `--controller-url`: fetch `URL/v1/cert.pem`.
     Controller(String),
-    /// Through the cluster's API server proxy: not built yet.
+    /// Through the cluster of the kubeconfig: the `sealsync-cert` ConfigMap, else the
+    /// controller Service through the API server's proxy.
     Cluster {
         /// Controller namespace.
         namespace: String,
@@ -33,7 +34,11 @@ pub enum CertSource {
 }
 
 /// Loads the certificate: its PEM text, the parsed certificate, and where it came from.
-pub fn fetch(source: &CertSource) -> Result<(String, Certificate, String), CliError> {
+pub fn fetch(
+    source: &CertSource,
+    cluster: &crate::args::ClusterArgs,
+    env: crate::config::Env<'_>,
+) -> Result<(String, Certificate, String), CliError> {
     let (location, bytes) = match source {
         CertSource::Location(location) => {
             let bytes = if is_http(location) {
@@ -53,10 +58,7 @@ pub fn fetch(source: &CertSource) -> Result<(String, Certificate, String), CliEr
             (url, bytes)
         }
         CertSource::Cluster { namespace, name } => {
-            return Err(CliError::ClusterNotAvailable {
-                namespace: namespace.clone(),
-                name: name.clone(),
-            });
+            crate::cluster::fetch_cert(cluster, env, namespace, name)?
         }
     };
     let cert = Certificate::from_pem(&bytes).map_err(|source| CliError::BadCert {

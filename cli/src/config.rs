@@ -247,7 +247,7 @@ fn seal_modes(args: SealArgs, env: Env<'_>) -> Result<Config, CliError> {
 
     if args.fetch_cert {
         let source = cert_source(&args, env);
-        let (pem, cert, location) = cert::fetch(&source)?;
+        let (pem, cert, location) = cert::fetch(&source, &args.cluster, env)?;
         if cert.is_expired_at(SystemTime::now()) {
             crate::io::stderr_line(&crate::redact::redact_urls(&format!(
                 "warning: the certificate {location} expired on {}",
@@ -397,18 +397,18 @@ fn cert_source(args: &SealArgs, env: Env<'_>) -> CertSource {
             .cluster
             .controller_namespace
             .clone()
-            .unwrap_or_else(|| "kube-system".to_owned()),
+            .unwrap_or_else(|| "sealsync-system".to_owned()),
         name: args
             .cluster
             .controller_name
             .clone()
-            .unwrap_or_else(|| "sealed-secrets-controller".to_owned()),
+            .unwrap_or_else(|| "sealsync".to_owned()),
     }
 }
 
 /// The certificate to seal with: loaded, parsed and not expired.
 fn sealing_cert(args: &SealArgs, env: Env<'_>) -> Result<Certificate, CliError> {
-    let (_, cert, location) = cert::fetch(&cert_source(args, env))?;
+    let (_, cert, location) = cert::fetch(&cert_source(args, env), &args.cluster, env)?;
     if cert.is_expired_at(SystemTime::now()) {
         return Err(CliError::CertExpired {
             location,

@@ -225,15 +225,38 @@ pub enum CliError {
         /// When it expired (RFC 3339).
         not_after: String,
     },
-    /// Fetching the certificate through the cluster's API server is not built yet.
+    /// The kubeconfig could not be used to reach the cluster.
+    #[error("cannot fetch the certificate through the kubeconfig")]
+    Kubeconfig {
+        /// Why.
+        #[source]
+        source: crate::kubeconfig::KubeconfigError,
+    },
+    /// The API server answered an error status.
+    #[error("the API server answered HTTP {status} for {url}")]
+    ClusterStatus {
+        /// The URL.
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// Neither the ConfigMap nor the controller's Service gave a certificate.
     #[error(
-        "fetching the certificate from the cluster (service {namespace}/{name}) is not available yet"
+        "no certificate in ConfigMap {namespace}/sealsync-cert, nor from service {namespace}/{name} (HTTP {status})"
     )]
-    ClusterNotAvailable {
-        /// Controller namespace.
+    ClusterCertNotFound {
+        /// The controller's namespace.
         namespace: String,
-        /// Controller name.
+        /// The controller's Service.
         name: String,
+        /// The proxy's status.
+        status: u16,
+    },
+    /// The kubeconfig's TLS material is unusable.
+    #[error("cannot use the kubeconfig's TLS settings: {what}")]
+    ClusterTls {
+        /// What is wrong.
+        what: &'static str,
     },
     /// A key file could not be read.
     #[error("cannot read the private key file {}", path.display())]
@@ -389,9 +412,24 @@ impl CliError {
                  or generate a new key"
                     .into()
             }
-            CliError::ClusterNotAvailable { .. } => {
-                "pass --cert FILE|URL, or --controller-url URL to fetch URL/v1/cert.pem".into()
+            CliError::Kubeconfig { source: crate::kubeconfig::KubeconfigError::Unsupported { .. } } => {
+                "fetch it another way: `kubectl get configmap -n sealsync-system sealsync-cert -o jsonpath='{.data.cert\\.pem}' > cert.pem`, \
+                 then pass --cert cert.pem (or use --controller-url)"
+                    .into()
             }
+            CliError::Kubeconfig { .. } => {
+                "pass --cert FILE|URL or --controller-url URL, or point KUBECONFIG (or --kubeconfig) at the cluster".into()
+            }
+            CliError::ClusterStatus { status: 401 | 403, .. } => {
+                "the kubeconfig's user may not read it; pass --cert FILE|URL or --controller-url URL".into()
+            }
+            CliError::ClusterStatus { .. } => "check that the cluster is up, or pass --cert FILE|URL".into(),
+            CliError::ClusterCertNotFound { .. } => {
+                "check --controller-namespace and --controller-name (the controller's namespace and Service), \
+                 or pass --cert FILE|URL or --controller-url URL"
+                    .into()
+            }
+            CliError::ClusterTls { .. } => "fix the kubeconfig's certificate-authority / client-certificate / client-key".into(),
             CliError::ReadKeyFile { .. } => "check the paths given to --recovery-private-key".into(),
             CliError::BadKeyFile { path, source: KeyFileError::EncryptedPem { legacy, .. } } => {
                 let p = path.display();

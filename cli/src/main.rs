@@ -9,6 +9,7 @@
 
 mod args;
 mod cert;
+mod cluster;
 mod config;
 mod controller;
 mod error;

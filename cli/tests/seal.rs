@@ -318,7 +318,8 @@ fn kubectl_connection_flags_are_accepted_and_unused_with_a_cert() {
         b"hunter2-token"
     );
 
-    // Without --cert or --controller-url they would pick the cluster: not available yet.
+    // Without --cert or --controller-url they pick the cluster: here a context that the
+    // (missing) kubeconfig does not have, said so without echoing the token.
     let out = fx
         .seal()
         .args(CLUSTER_FLAGS)
@@ -328,7 +329,9 @@ fn kubectl_connection_flags_are_accepted_and_unused_with_a_cert() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("service sealed-secrets/sealed-secrets) is not available yet"),
+        stderr.contains(
+            "cannot fetch the certificate through the kubeconfig: the kubeconfig has no context"
+        ),
         "{stderr}"
     );
     assert!(!stderr.contains("not-a-real-token"), "{stderr}");

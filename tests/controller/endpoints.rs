@@ -1,5 +1,6 @@
 //! The HTTP endpoints: health, readiness, certificate, verify, rotate and the rate limit.
 
+use kube::api::Api;
 use sealsync::api::Group;
 
 use super::*;
@@ -137,4 +138,44 @@ async fn seal_validate_and_re_encrypt_through_the_controller() {
         err.contains("cannot reach the controller at http://127.0.0.1:1/v1/verify"),
         "{err}"
     );
+}
+
+/// `seal --fetch-cert` with neither `--cert` nor `--controller-url` reads the `sealsync-cert`
+/// ConfigMap through the kubeconfig: no port-forward, no API proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_fetch_cert_through_the_kubeconfig() {
+    let env = env().await;
+    let (_controller, cert) = running(&env, &[]).await;
+    let configmaps: Api<k8s_openapi::api::core::v1::ConfigMap> =
+        Api::namespaced(env.client.clone(), NS);
+    eventually("the certificate ConfigMap is published", || async {
+        configmaps
+            .get_opt("sealsync-cert")
+            .await
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    let seal = bin("seal");
+    let (ok, pem, err) = run_cmd(
+        &seal,
+        &["--fetch-cert"],
+        "",
+        &[("KUBECONFIG", &env.kubeconfig)],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(pem, cert.to_pem());
+    let (ok, _, err) = run_cmd(
+        &seal,
+        &["--fetch-cert", "--controller-namespace", "elsewhere"],
+        "",
+        &[("KUBECONFIG", &env.kubeconfig)],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("no certificate in ConfigMap elsewhere/sealsync-cert"),
+        "{err}"
+    );
+    assert!(err.contains("hint: check --controller-namespace"), "{err}");
 }
