@@ -4,7 +4,8 @@
 //! Built so far: [`render`] (a folder → the objects, or an error naming the file and the
 //! document; `sealsync build` prints it) and the core of [`apply`] (stages, server-side dry runs
 //! compared with the live objects; `sealsync diff` shows them), the [`inventory`] and the
-//! [`prune`] decisions, object [`health`], and [`webhook`] authentication. The GitSync reconciler that fetches, applies, prunes and reports is not
+//! [`prune`] decisions, object [`health`], [`webhook`] authentication, and the gix [`source`]
+//! (ls-remote, shallow fetch to a folder). The GitSync reconciler that fetches, applies, prunes and reports is not
 //! built yet.
 
 pub mod apply;
@@ -14,4 +15,5 @@ pub mod health;
 pub mod inventory;
 pub mod prune;
 pub mod render;
+pub mod source;
 pub mod webhook;

@@ -1,0 +1,175 @@
+//! Fetching a revision with gix, in blocking code (run it on a blocking task):
+//!
+//! - [`remote_revision`]: ls-remote for one ref, so an unchanged revision costs no fetch;
+//! - [`fetch`]: a shallow fetch (depth 1) of that one ref into a scratch bare repository, then its
+//!   tree written to a folder, which replaces the previous checkout atomically. Whether the
+//!   server honoured the depth is reported (`is_shallow()`): some servers ignore it.
+//!
+//! Credentials, SSH and the GitSync's cache directories come with the reconciler; this module
+//! is what it will call.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use gix::remote::Direction;
+
+/// A Git object id as hex.
+pub type Revision = String;
+
+/// Why a fetch failed. Messages carry the URL and the ref, never credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A Git step failed.
+    #[error("{step} {url} ({reference}) failed: {detail}")]
+    Git {
+        /// What was being done.
+        step: &'static str,
+        /// The repository.
+        url: String,
+        /// The ref.
+        reference: String,
+        /// gix's message.
+        detail: String,
+    },
+    /// The remote has no such ref.
+    #[error("{url} has no {reference}")]
+    NoSuchRef {
+        /// The repository.
+        url: String,
+        /// The ref.
+        reference: String,
+    },
+    /// Writing the checkout failed.
+    #[error("cannot write the checkout to {path}")]
+    Write {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A fetched revision, written to a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkout {
+    /// The commit.
+    pub revision: Revision,
+    /// The folder holding its tree.
+    pub dir: PathBuf,
+    /// Whether the fetch was shallow, as asked (some servers ignore the depth).
+    pub shallow: bool,
+}
+
+fn git_error(
+    step: &'static str,
+    url: &str,
+    reference: &str,
+) -> impl Fn(&dyn std::fmt::Display) -> SourceError {
+    let (url, reference) = (url.to_owned(), reference.to_owned());
+    move |e| SourceError::Git {
+        step,
+        url: url.clone(),
+        reference: reference.clone(),
+        detail: e.to_string(),
+    }
+}
+
+/// The commit `reference` (a full ref name such as `refs/heads/main`) points to on the remote.
+pub fn remote_revision(url: &str, reference: &str) -> Result<Revision, SourceError> {
+    let fail = git_error("listing", url, reference);
+    let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
+    let repo = gix::init_bare(scratch.path()).map_err(|e| fail(&e))?;
+    let spec = format!("+{reference}:refs/remotes/origin/wanted");
+    let remote = repo
+        .remote_at(url)
+        .map_err(|e| fail(&e))?
+        .with_refspecs([spec.as_str()], Direction::Fetch)
+        .map_err(|e| fail(&e))?;
+    let connection = remote.connect(Direction::Fetch).map_err(|e| fail(&e))?;
+    let (ref_map, _) = connection
+        .ref_map(gix::progress::Discard, Default::default())
+        .map_err(|e| fail(&e))?;
+    ref_map
+        .remote_refs
+        .iter()
+        .find_map(|r| {
+            let (name, target, peeled) = r.unpack();
+            (name == reference).then(|| peeled.or(target).map(|id| id.to_string()))
+        })
+        .flatten()
+        .ok_or_else(|| SourceError::NoSuchRef {
+            url: url.to_owned(),
+            reference: reference.to_owned(),
+        })
+}
+
+/// Fetches `reference` shallowly and writes its tree to `dest`, replacing what was there.
+pub fn fetch(url: &str, reference: &str, dest: &Path) -> Result<Checkout, SourceError> {
+    let fail = git_error("fetching", url, reference);
+    let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
+    let depth = NonZeroU32::new(1)
+        .map(gix::remote::fetch::Shallow::DepthAtRemote)
+        .unwrap_or_default();
+    let mut prepare = gix::prepare_clone_bare(url, scratch.path())
+        .map_err(|e| fail(&e))?
+        .with_shallow(depth)
+        .with_ref_name(Some(reference))
+        .map_err(|e| fail(&e))?;
+    let (repo, _) = prepare
+        .fetch_only(gix::progress::Discard, &AtomicBool::new(false))
+        .map_err(|e| fail(&e))?;
+    let shallow = repo.is_shallow().unwrap_or(false);
+    let commit = repo.head_commit().map_err(|e| fail(&e))?;
+    let revision = commit.id.to_string();
+    let tree = commit.tree().map_err(|e| fail(&e))?;
+    let staging = dest.with_extension("incoming");
+    let _ = std::fs::remove_dir_all(&staging);
+    write_tree(&repo, &tree, &staging).map_err(|e| fail(&e))?;
+    let write_fail = |source| SourceError::Write {
+        path: dest.to_owned(),
+        source,
+    };
+    if dest.exists() {
+        std::fs::remove_dir_all(dest).map_err(write_fail)?;
+    }
+    std::fs::rename(&staging, dest).map_err(write_fail)?;
+    Ok(Checkout {
+        revision,
+        dir: dest.to_owned(),
+        shallow,
+    })
+}
+
+/// Writes every blob of `tree` below `dir` (symlinks and submodules are skipped).
+fn write_tree(
+    repo: &gix::Repository,
+    tree: &gix::Tree<'_>,
+    dir: &Path,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    tree.traverse().breadthfirst(&mut recorder)?;
+    std::fs::create_dir_all(dir)?;
+    for entry in recorder.records {
+        let relative = gix::path::from_bstr(&entry.filepath)?;
+        // A tree entry never leaves the checkout, whatever the repository holds.
+        if relative
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(format!("the tree holds an unsafe path {}", relative.display()).into());
+        }
+        let path = dir.join(relative);
+        if entry.mode.is_tree() {
+            std::fs::create_dir_all(&path)?;
+        } else if entry.mode.is_blob() {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let object = repo.find_object(entry.oid)?;
+            std::fs::write(&path, &object.data)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Fetching from a real `git daemon` on loopback: ls-remote, a shallow fetch written to a folder,
+//! a pushed change picked up (and a removed file gone), a missing ref, an unreachable server.
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sealsync::sync::source::{SourceError, fetch, remote_revision};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "user.name=CI",
+            "-c",
+            "user.email=ci@example.com",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A `git daemon` serving `base`; killed on drop.
+struct Daemon(Child, u16);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn daemon(base: &Path) -> Daemon {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let child = Command::new("git")
+        .args([
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--listen=127.0.0.1",
+        ])
+        .arg(format!("--port={port}"))
+        .arg(format!("--base-path={}", base.display()))
+        .arg(base)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("git daemon starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "git daemon did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Daemon(child, port)
+}
+
+#[test]
+fn ls_remote_and_shallow_fetch_follow_pushes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join("apps/web")).expect("mkdir");
+    git(&work, &["init", "-q"]);
+    std::fs::write(work.join("apps/web/deploy.yaml"), "kind: Deployment\n").expect("write");
+    std::fs::write(work.join("old.yaml"), "kind: ConfigMap\n").expect("write");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-qm", "first"]);
+    git(&work, &["commit", "-q", "--allow-empty", "-m", "second"]);
+    let served = dir.path().join("served");
+    std::fs::create_dir_all(&served).expect("mkdir");
+    git(
+        dir.path(),
+        &["clone", "-q", "--bare", "work", "served/config.git"],
+    );
+    let daemon = daemon(&served);
+    let url = format!("git://127.0.0.1:{}/config.git", daemon.1);
+
+    let head = git(&work, &["rev-parse", "main"]);
+    assert_eq!(
+        remote_revision(&url, "refs/heads/main").expect("ls-remote"),
+        head
+    );
+    let dest = dir.path().join("checkout");
+    let checkout = fetch(&url, "refs/heads/main", &dest).expect("fetch");
+    assert_eq!(checkout.revision, head);
+    assert!(checkout.shallow, "git daemon honours depth 1");
+    assert_eq!(
+        std::fs::read_to_string(dest.join("apps/web/deploy.yaml")).expect("file"),
+        "kind: Deployment\n"
+    );
+
+    // A pushed change: a new revision, the removed file gone from the checkout.
+    std::fs::remove_file(work.join("old.yaml")).expect("rm");
+    std::fs::write(work.join("new.yaml"), "kind: Service\n").expect("write");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-qm", "third"]);
+    git(
+        &work,
+        &[
+            "push",
+            "-q",
+            served.join("config.git").to_str().expect("utf8"),
+            "main",
+        ],
+    );
+    let pushed = git(&work, &["rev-parse", "main"]);
+    assert_eq!(
+        remote_revision(&url, "refs/heads/main").expect("ls-remote"),
+        pushed
+    );
+    let checkout = fetch(&url, "refs/heads/main", &dest).expect("fetch again");
+    assert_eq!(checkout.revision, pushed);
+    assert!(dest.join("new.yaml").exists() && !dest.join("old.yaml").exists());
+
+    assert!(matches!(
+        remote_revision(&url, "refs/heads/nope"),
+        Err(SourceError::NoSuchRef { .. })
+    ));
+}
+
+#[test]
+fn an_unreachable_server_is_an_error_naming_the_url() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let url = format!("git://127.0.0.1:{port}/config.git");
+    let err = remote_revision(&url, "refs/heads/main").expect_err("nothing listens");
+    assert!(err.to_string().contains(&url), "{err}");
+}
