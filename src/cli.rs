@@ -101,7 +101,7 @@ pub struct RunArgs {
     /// Also reconcile bitnami.com/v1alpha1 SealedSecrets (waits for that CRD if it is absent).
     #[arg(long, env = "SEALSYNC_BITNAMI")]
     pub bitnami: bool,
-    /// Only reconcile SealedSecrets this label selector picks: a shard, with its own lease.
+    /// Only reconcile SealedSecrets and GitSyncs this label selector picks: a shard, with its own lease.
     #[arg(long, env = "SEALSYNC_SELECTOR")]
     pub selector: Option<String>,
     /// The Lease name (default sealsync-controller, or sealsync-controller-<hash> with --selector).
@@ -113,6 +113,9 @@ pub struct RunArgs {
     /// This replica's identity in the lease (default: $POD_NAME, else the host name, plus the pid).
     #[arg(long, env = "SEALSYNC_IDENTITY")]
     pub identity: Option<String>,
+    /// Where GitSync checkouts are kept (default: a `sealsync` folder in the system's temp dir).
+    #[arg(long, env = "SEALSYNC_CACHE_DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
     /// SealedSecrets reconciled at once.
     #[arg(long, env = "SEALSYNC_WORKERS", default_value_t = 32)]
     pub workers: u16,

@@ -1,71 +1,12 @@
 //! Fetching from a real `git daemon` on loopback: ls-remote, a shallow fetch written to a folder,
 //! a pushed change picked up (and a removed file gone), a missing ref, an unreachable server.
 
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/gitd.rs"]
+mod gitd;
+
+use gitd::{daemon, git};
 
 use sealsync::sync::source::{SourceError, fetch, remote_revision};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "user.name=CI",
-            "-c",
-            "user.email=ci@example.com",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// A `git daemon` serving `base`; killed on drop.
-struct Daemon(Child, u16);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn daemon(base: &Path) -> Daemon {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let child = Command::new("git")
-        .args([
-            "daemon",
-            "--reuseaddr",
-            "--export-all",
-            "--listen=127.0.0.1",
-        ])
-        .arg(format!("--port={port}"))
-        .arg(format!("--base-path={}", base.display()))
-        .arg(base)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("git daemon starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "git daemon did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Daemon(child, port)
-}
 
 #[test]
 fn ls_remote_and_shallow_fetch_follow_pushes() {

@@ -1,7 +1,7 @@
 //! The two duties a lease grants:
 //!
-//! - **reconciling** (the controller lease, one per shard): the sealsync.io controller and, with
-//!   `--bitnami`, the bitnami.com controller once that CRD exists;
+//! - **reconciling** (the controller lease, one per shard): the sealsync.io controller, the
+//!   GitSync controller and, with `--bitnami`, the bitnami.com controller once that CRD exists;
 //! - **keys** (the `sealsync-keys` lease, one per cluster namespace, whatever the shard): key
 //!   generation, renewal and the certificate ConfigMap. So N shards never generate N keys.
 
@@ -78,6 +78,19 @@ pub fn start_reconciling(parts: &Parts) -> Duty {
         options(args),
         stopped.clone(),
         synced_tx,
+    ));
+    let gitsync = Arc::new(crate::sync::gitsync::Context {
+        client: parts.client.clone(),
+        cache_dir: args
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("sealsync")),
+        recorder: parts.recorder.clone(),
+    });
+    duty.spawn(crate::sync::gitsync::run(
+        gitsync,
+        args.selector.clone(),
+        stopped.clone(),
     ));
     if args.bitnami {
         let ctx = context(parts, Group::Bitnami);

@@ -11,6 +11,7 @@
 pub mod apply;
 pub mod build;
 pub mod diff;
+pub mod gitsync;
 pub mod health;
 pub mod inventory;
 pub mod prune;

@@ -3,6 +3,9 @@
 //! One test binary; the harness is here, the tests in modules.
 
 mod endpoints;
+#[path = "../support/gitd.rs"]
+mod gitd;
+mod gitsync;
 mod ha;
 mod keys;
 mod lifecycle;

@@ -164,6 +164,16 @@ impl Engine {
         Ok(serde_json::to_value(applied).unwrap_or(Value::Null))
     }
 
+    /// The object's key as applied: a namespaced object without a namespace gets the default.
+    pub async fn key_of(&self, object: &Rendered) -> Result<ObjectKey, ApplyError> {
+        let (_, namespaced) = self.resolve(object).await?;
+        let mut key = object.key.clone();
+        if namespaced && key.namespace.is_none() {
+            key.namespace = Some(self.default_namespace.clone());
+        }
+        Ok(key)
+    }
+
     /// The object's Api, its body (namespace defaulted, owner label set) and its final key.
     async fn prepare(
         &self,
@@ -187,12 +197,31 @@ impl Engine {
     }
 
     async fn resolve(&self, object: &Rendered) -> Result<(ApiResource, bool), ApplyError> {
-        let api_version = object.value["apiVersion"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let kind = object.key.kind.clone();
-        let cache_key = (api_version.clone(), kind.clone());
+        let api_version = object.value["apiVersion"].as_str().unwrap_or_default();
+        self.resolve_kind(api_version, &object.key).await
+    }
+
+    /// The Api of an object known by apiVersion and key (an inventory entry), and whether the
+    /// kind is namespaced.
+    pub async fn api_for(
+        &self,
+        api_version: &str,
+        key: &ObjectKey,
+    ) -> Result<Api<DynamicObject>, ApplyError> {
+        let (ar, namespaced) = self.resolve_kind(api_version, key).await?;
+        Ok(match (&key.namespace, namespaced) {
+            (Some(ns), true) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            _ => Api::all_with(self.client.clone(), &ar),
+        })
+    }
+
+    async fn resolve_kind(
+        &self,
+        api_version: &str,
+        key: &ObjectKey,
+    ) -> Result<(ApiResource, bool), ApplyError> {
+        let kind = key.kind.clone();
+        let cache_key = (api_version.to_owned(), kind.clone());
         if let Some(hit) = self
             .kinds
             .lock()
@@ -201,18 +230,18 @@ impl Engine {
         {
             return Ok(hit.clone());
         }
-        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", &api_version));
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         let gvk = GroupVersionKind::gvk(group, version, &kind);
         let unknown = || ApplyError::UnknownKind {
-            key: object.key.clone(),
-            api_version: api_version.clone(),
+            key: key.clone(),
+            api_version: api_version.to_owned(),
             kind: kind.clone(),
         };
         let (ar, caps) = match pinned_kind(&self.client, &gvk).await {
             Ok(found) => found,
             Err(kube::Error::Api(s)) if s.code == 404 => return Err(unknown()),
             Err(kube::Error::Discovery(_)) => return Err(unknown()),
-            Err(e) => return Err(api_error(&object.key, "discovery", e)),
+            Err(e) => return Err(api_error(key, "discovery", e)),
         };
         let resolved = (ar, caps.scope == Scope::Namespaced);
         self.kinds
@@ -220,6 +249,11 @@ impl Engine {
             .unwrap_or_else(|p| p.into_inner())
             .insert(cache_key, resolved.clone());
         Ok(resolved)
+    }
+
+    /// Forgets the kinds seen, after a CRD was applied.
+    pub fn forget_kinds(&self) {
+        self.kinds.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
 

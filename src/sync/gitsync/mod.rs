@@ -1,0 +1,57 @@
+//! The GitSync reconciler: source → render → apply by stage → prune → status.
+//!
+//! - [`reconcile`]: one run for one GitSync.
+//! - [`status`]: the kstatus conditions and revisions it writes.
+//!
+//! What is not built yet is refused with a Stalled status rather than guessed: `ref.semver` and
+//! `ref.commit`, and credentials (`secretRef`) beyond anonymous access.
+
+pub mod reconcile;
+pub mod status;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use kube::runtime::controller::{self, Controller};
+use kube::runtime::events::Recorder;
+use kube::runtime::watcher;
+use kube::{Api, Client};
+use tokio::sync::watch;
+use tracing::{debug, info};
+
+use crate::api::gitsync::GitSync;
+
+/// What every GitSync reconcile shares.
+pub struct Context {
+    /// The API client.
+    pub client: Client,
+    /// Where checkouts are kept, one folder per GitSync.
+    pub cache_dir: PathBuf,
+    /// Records events.
+    pub recorder: Recorder,
+}
+
+/// Runs the GitSync controller until `stop` turns true; with a selector, only the GitSyncs it
+/// picks (a shard).
+pub async fn run(ctx: Arc<Context>, selector: Option<String>, mut stop: watch::Receiver<bool>) {
+    let api: Api<GitSync> = Api::all(ctx.client.clone());
+    let mut config = watcher::Config::default();
+    if let Some(selector) = &selector {
+        config = config.labels(selector);
+    }
+    info!("reconciling GitSyncs");
+    Controller::new(api, config)
+        .with_config(controller::Config::default().concurrency(4))
+        .graceful_shutdown_on(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .run(reconcile::reconcile, reconcile::error_policy, ctx)
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                debug!(error = %e, "GitSync controller event");
+            }
+        })
+        .await;
+    info!("GitSync controller stopped");
+}

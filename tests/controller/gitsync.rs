@@ -1,0 +1,175 @@
+//! The GitSync reconciler in the running controller, following a real `git daemon`: objects
+//! appear (the SealedSecret's Secret before the Deployment), a push updates them and prunes what
+//! left Git, and with the server down nothing is pruned and the status says why.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, PostParams};
+use sealsync::api::gitsync::GitSync;
+
+use super::*;
+use crate::gitd::{daemon, git};
+
+const CONFIG: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
+const EXTRA: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  a: b\n";
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          envFrom:\n            - secretRef: {name: db}\n";
+
+async fn gitsync_status(client: &Client) -> Option<(String, String, String, Option<String>)> {
+    let api: Api<GitSync> = Api::namespaced(client.clone(), "app");
+    let gs = api.get_opt("sync").await.ok()??;
+    let st = gs.status?;
+    let c = st.conditions.iter().find(|c| c.type_ == "Ready")?.clone();
+    Some((
+        c.status,
+        c.reason.unwrap_or_default(),
+        c.message.unwrap_or_default(),
+        st.last_applied_revision,
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gitsync_follows_pushes_prunes_and_holds_when_git_is_down() {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let (_controller, cert) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let work = env.dir.path().join("work");
+    std::fs::create_dir_all(work.join("app")).expect("mkdir");
+    git(&work, &["init", "-q"]);
+    std::fs::write(work.join("app/config.yaml"), CONFIG).expect("write");
+    std::fs::write(work.join("app/extra.yaml"), EXTRA).expect("write");
+    std::fs::write(work.join("app/deployment.yaml"), DEPLOYMENT).expect("write");
+    let sealed_json = serde_json::to_string_pretty(&sealed(
+        &cert,
+        "app",
+        "db",
+        &[("password", "from-git")],
+        false,
+    ))
+    .expect("json");
+    std::fs::write(work.join("app/db.sealed.json"), sealed_json).expect("write");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-qm", "first"]);
+    let served = env.dir.path().join("served");
+    std::fs::create_dir_all(&served).expect("mkdir");
+    git(
+        env.dir.path(),
+        &["clone", "-q", "--bare", "work", "served/config.git"],
+    );
+    let daemon = daemon(&served);
+    let port = daemon.1;
+
+    let gitsyncs: Api<GitSync> = Api::namespaced(env.client.clone(), "app");
+    let gs: GitSync = serde_json::from_value(serde_json::json!({
+        "apiVersion": "sealsync.io/v1alpha1", "kind": "GitSync",
+        "metadata": {"name": "sync", "namespace": "app"},
+        "spec": {"url": format!("git://127.0.0.1:{port}/config.git"), "path": "app", "interval": "1s"},
+    }))
+    .expect("gitsync");
+    gitsyncs
+        .create(&PostParams::default(), &gs)
+        .await
+        .expect("created");
+
+    let head = git(&work, &["rev-parse", "main"]);
+    eventually_for(
+        Duration::from_secs(60),
+        "the GitSync is Ready at the pushed revision",
+        || async {
+            gitsync_status(&env.client).await.is_some_and(|s| {
+                s.0 == "True" && s.3.as_deref() == Some(format!("main@sha1:{head}").as_str())
+            })
+        },
+    )
+    .await;
+    let configmaps: Api<ConfigMap> = Api::namespaced(env.client.clone(), "app");
+    let settings = configmaps.get("settings").await.expect("applied");
+    assert_eq!(
+        settings
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("sealsync.io/owned-by"))
+            .map(String::as_str),
+        Some("app.sync")
+    );
+    let db = secret(&env.client, "app", "db")
+        .await
+        .expect("the SealedSecret's Secret");
+    let web = Api::<Deployment>::namespaced(env.client.clone(), "app")
+        .get("web")
+        .await
+        .expect("deployment");
+    assert!(
+        db.metadata.creation_timestamp.as_ref().map(|t| t.0)
+            <= web.metadata.creation_timestamp.as_ref().map(|t| t.0),
+        "the Secret exists before the Deployment that uses it"
+    );
+    assert_eq!(
+        values(&db).get("password").map(String::as_str),
+        Some("from-git")
+    );
+
+    // A push: a changed value, a removed file.
+    std::fs::write(work.join("app/config.yaml"), CONFIG.replace("fast", "slow")).expect("write");
+    std::fs::remove_file(work.join("app/extra.yaml")).expect("rm");
+    git(&work, &["commit", "-qam", "second"]);
+    git(
+        &work,
+        &[
+            "push",
+            "-q",
+            served.join("config.git").to_str().expect("utf8"),
+            "main",
+        ],
+    );
+    eventually_for(
+        Duration::from_secs(30),
+        "the change is applied and extra pruned",
+        || async {
+            let mode = configmaps
+                .get_opt("settings")
+                .await
+                .ok()
+                .flatten()
+                .and_then(|c| c.data)
+                .and_then(|d| d.get("mode").cloned());
+            mode.as_deref() == Some("slow")
+                && configmaps.get_opt("extra").await.ok().flatten().is_none()
+        },
+    )
+    .await;
+
+    // The server goes away, and Git loses a file: nothing is pruned, and the status says why.
+    drop(daemon);
+    std::fs::remove_file(work.join("app/config.yaml")).expect("rm");
+    git(&work, &["commit", "-qam", "third"]);
+    git(
+        &work,
+        &[
+            "push",
+            "-q",
+            served.join("config.git").to_str().expect("utf8"),
+            "main",
+        ],
+    );
+    eventually_for(
+        Duration::from_secs(30),
+        "the GitSync reports the failed fetch",
+        || async {
+            gitsync_status(&env.client)
+                .await
+                .is_some_and(|s| s.0 == "False" && s.1 == "FetchFailed")
+        },
+    )
+    .await;
+    let (_, _, message, _) = gitsync_status(&env.client).await.expect("status");
+    assert!(
+        message.contains("Nothing was applied or pruned"),
+        "{message}"
+    );
+    assert!(
+        configmaps.get_opt("settings").await.expect("get").is_some(),
+        "nothing pruned while Git is unreachable"
+    );
+}
