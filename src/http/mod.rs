@@ -8,8 +8,11 @@
 //! - `POST /v1/rotate` (a SealedSecret): the same object re-sealed to the newest key, in the
 //!   format it came in. Its scope comes from its top-level metadata only.
 //!
-//! verify and rotate are rate-limited (429 over the limit). Neither ever returns plaintext.
+//! - `POST /hooks/<namespace>/<name>`: a Git server's webhook for a GitSync ([`hooks`]).
+//!
+//! verify, rotate and hooks are rate-limited (429 over the limit). None ever returns plaintext.
 
+pub mod hooks;
 pub mod limit;
 
 use std::sync::Arc;
@@ -47,8 +50,10 @@ pub struct AppState {
     pub leading: AtomicBool,
     /// True once the leader's SealedSecret cache has synced.
     pub synced: AtomicBool,
-    /// The verify/rotate rate limit.
+    /// The verify/rotate/hooks rate limit.
     pub limiter: Limiter,
+    /// The API client, for the webhook receiver.
+    pub client: Option<kube::Client>,
 }
 
 /// The router.
@@ -60,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/cert.pem", get(cert))
         .route("/v1/verify", post(verify))
         .route("/v1/rotate", post(rotate))
+        .route("/hooks/{namespace}/{name}", post(hooks::hook))
         .with_state(state)
 }
 
@@ -240,7 +246,7 @@ async fn open(state: &AppState, sealed: &SealedSecret) -> Result<OpenedValues, R
     }
 }
 
-fn problem(code: StatusCode, error: &str, hint: &str) -> Response {
+pub(crate) fn problem(code: StatusCode, error: &str, hint: &str) -> Response {
     (code, axum::Json(json!({"error": error, "hint": hint}))).into_response()
 }
 

@@ -57,6 +57,7 @@ pub async fn run(args: RunArgs) -> Result<(), StartError> {
         leading: AtomicBool::new(false),
         synced: AtomicBool::new(false),
         limiter: Limiter::new(args.http_rate_limit, args.http_burst),
+        client: Some(client.clone()),
     });
     let (http_stop, server) = serve_http(&args, state.clone()).await?;
 

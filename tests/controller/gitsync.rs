@@ -173,3 +173,130 @@ async fn a_gitsync_follows_pushes_prunes_and_holds_when_git_is_down() {
         "nothing pruned while Git is unreachable"
     );
 }
+
+/// A webhook call applies a push at once, with an interval of ten minutes: GitHub's signature or
+/// a Bearer token; a bad token is 401, an unknown GitSync 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_call_applies_a_push_at_once() {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let (controller, _) = running(
+        &env,
+        &[
+            "--cache-dir",
+            cache.to_str().expect("utf8"),
+            "--http-burst",
+            "50",
+        ],
+    )
+    .await;
+    let work = env.dir.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    git(&work, &["init", "-q"]);
+    std::fs::write(work.join("config.yaml"), CONFIG).expect("write");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-qm", "first"]);
+    let served = env.dir.path().join("served");
+    std::fs::create_dir_all(&served).expect("mkdir");
+    git(
+        env.dir.path(),
+        &["clone", "-q", "--bare", "work", "served/config.git"],
+    );
+    let daemon = daemon(&served);
+    let token: k8s_openapi::api::core::v1::Secret = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "hook", "namespace": "app"}, "stringData": {"token": "s3cret-hook-token"},
+    }))
+    .expect("secret");
+    Api::<k8s_openapi::api::core::v1::Secret>::namespaced(env.client.clone(), "app")
+        .create(&PostParams::default(), &token)
+        .await
+        .expect("token");
+    let gs: GitSync = serde_json::from_value(serde_json::json!({
+        "apiVersion": "sealsync.io/v1alpha1", "kind": "GitSync",
+        "metadata": {"name": "sync", "namespace": "app"},
+        "spec": {"url": format!("git://127.0.0.1:{}/config.git", daemon.1), "interval": "10m", "webhookSecretRef": {"name": "hook"}},
+    }))
+    .expect("gitsync");
+    Api::<GitSync>::namespaced(env.client.clone(), "app")
+        .create(&PostParams::default(), &gs)
+        .await
+        .expect("created");
+    eventually("the first revision is applied", || async {
+        gitsync_status(&env.client)
+            .await
+            .is_some_and(|s| s.0 == "True")
+    })
+    .await;
+
+    std::fs::write(work.join("config.yaml"), CONFIG.replace("fast", "hooked")).expect("write");
+    git(&work, &["commit", "-qam", "second"]);
+    git(
+        &work,
+        &[
+            "push",
+            "-q",
+            served.join("config.git").to_str().expect("utf8"),
+            "main",
+        ],
+    );
+    let url = controller.url.clone();
+    let bad = http_with(
+        &url,
+        "POST",
+        "/hooks/app/sync",
+        "{}",
+        &[("Authorization", "Bearer wrong")],
+    )
+    .expect("answer");
+    assert_eq!(bad.0, 401, "{}", bad.1);
+    let unknown = http_with(
+        &url,
+        "POST",
+        "/hooks/app/nope",
+        "{}",
+        &[("Authorization", "Bearer s3cret-hook-token")],
+    )
+    .expect("answer");
+    assert_eq!(unknown.0, 404, "{}", unknown.1);
+    let body = r#"{"ref":"refs/heads/main"}"#;
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, b"s3cret-hook-token");
+    let tag: String = aws_lc_rs::hmac::sign(&key, body.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let signature = format!("sha256={tag}");
+    let ok = http_with(
+        &url,
+        "POST",
+        "/hooks/app/sync",
+        body,
+        &[("X-Hub-Signature-256", &signature)],
+    )
+    .expect("answer");
+    assert_eq!(ok.0, 202, "{}", ok.1);
+    let configmaps: Api<ConfigMap> = Api::namespaced(env.client.clone(), "app");
+    eventually_for(
+        Duration::from_secs(15),
+        "the push is applied without waiting for the interval",
+        || async {
+            configmaps
+                .get_opt("settings")
+                .await
+                .ok()
+                .flatten()
+                .and_then(|c| c.data)
+                .and_then(|d| d.get("mode").cloned())
+                .as_deref()
+                == Some("hooked")
+        },
+    )
+    .await;
+    let handled = Api::<GitSync>::namespaced(env.client.clone(), "app")
+        .get("sync")
+        .await
+        .expect("gs")
+        .status
+        .and_then(|s| s.last_handled_reconcile_at);
+    assert!(handled.is_some(), "lastHandledReconcileAt is recorded");
+}

@@ -215,13 +215,28 @@ pub(crate) async fn lease_holder(client: &Client, name: &str) -> Option<String> 
 
 /// A minimal HTTP/1.1 request: (status, body).
 pub(crate) fn http(base: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    http_with(base, method, path, body, &[])
+}
+
+/// [`http`] with extra headers.
+pub(crate) fn http_with(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Option<(u16, String)> {
     let addr = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .ok()?;
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/yaml\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/yaml\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).ok()?;

@@ -57,7 +57,15 @@ pub async fn reconcile(gs: Arc<GitSync>, ctx: Arc<Context>) -> Result<Action, Sy
         .as_ref()
         .and_then(|s| s.conditions.first())
         .and_then(|c| c.message.clone());
-    let desired = status::desired(&gs, &outcome, attempted, inventory, &now);
+    let mut desired = status::desired(&gs, &outcome, attempted, inventory, &now);
+    if let Some(asked) = gs
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::http::hooks::RECONCILE_AT))
+    {
+        desired.last_handled_reconcile_at = Some(asked.clone());
+    }
     let message_changed =
         desired.conditions.first().and_then(|c| c.message.clone()) != previous_message;
     status::write(&api, &gs, desired)
