@@ -4,27 +4,23 @@
 #[path = "support/gitd.rs"]
 mod gitd;
 
-use gitd::{daemon, git};
+use gitd::{commit_and_push, daemon, git, repository};
 
 use sealsync::sync::source::{SourceError, fetch, remote_revision};
 
 #[test]
 fn ls_remote_and_shallow_fetch_follow_pushes() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(work.join("apps/web")).expect("mkdir");
-    git(&work, &["init", "-q"]);
-    std::fs::write(work.join("apps/web/deploy.yaml"), "kind: Deployment\n").expect("write");
-    std::fs::write(work.join("old.yaml"), "kind: ConfigMap\n").expect("write");
-    git(&work, &["add", "."]);
-    git(&work, &["commit", "-qm", "first"]);
-    git(&work, &["commit", "-q", "--allow-empty", "-m", "second"]);
-    let served = dir.path().join("served");
-    std::fs::create_dir_all(&served).expect("mkdir");
-    git(
+    let served = repository(
         dir.path(),
-        &["clone", "-q", "--bare", "work", "served/config.git"],
+        &[
+            ("apps/web/deploy.yaml", "kind: Deployment\n"),
+            ("old.yaml", "kind: ConfigMap\n"),
+        ],
     );
+    let work = dir.path().join("work");
+    // A second commit, so that depth 1 has something to leave out.
+    commit_and_push(dir.path(), "second");
     let daemon = daemon(&served);
     let url = format!("git://127.0.0.1:{}/config.git", daemon.1);
 
@@ -45,17 +41,7 @@ fn ls_remote_and_shallow_fetch_follow_pushes() {
     // A pushed change: a new revision, the removed file gone from the checkout.
     std::fs::remove_file(work.join("old.yaml")).expect("rm");
     std::fs::write(work.join("new.yaml"), "kind: Service\n").expect("write");
-    git(&work, &["add", "-A"]);
-    git(&work, &["commit", "-qm", "third"]);
-    git(
-        &work,
-        &[
-            "push",
-            "-q",
-            served.join("config.git").to_str().expect("utf8"),
-            "main",
-        ],
-    );
+    commit_and_push(dir.path(), "third");
     let pushed = git(&work, &["rev-parse", "main"]);
     assert_eq!(
         remote_revision(&url, "refs/heads/main").expect("ls-remote"),

@@ -8,7 +8,7 @@ use kube::api::{Api, PostParams};
 use sealsync::api::gitsync::GitSync;
 
 use super::*;
-use crate::gitd::{daemon, git};
+use crate::gitd::{commit_and_push, daemon, git, repository};
 
 const CONFIG: &str =
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
@@ -33,12 +33,6 @@ async fn a_gitsync_follows_pushes_prunes_and_holds_when_git_is_down() {
     let env = env().await;
     let cache = env.dir.path().join("cache");
     let (_controller, cert) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
-    let work = env.dir.path().join("work");
-    std::fs::create_dir_all(work.join("app")).expect("mkdir");
-    git(&work, &["init", "-q"]);
-    std::fs::write(work.join("app/config.yaml"), CONFIG).expect("write");
-    std::fs::write(work.join("app/extra.yaml"), EXTRA).expect("write");
-    std::fs::write(work.join("app/deployment.yaml"), DEPLOYMENT).expect("write");
     let sealed_json = serde_json::to_string_pretty(&sealed(
         &cert,
         "app",
@@ -47,15 +41,17 @@ async fn a_gitsync_follows_pushes_prunes_and_holds_when_git_is_down() {
         false,
     ))
     .expect("json");
-    std::fs::write(work.join("app/db.sealed.json"), sealed_json).expect("write");
-    git(&work, &["add", "."]);
-    git(&work, &["commit", "-qm", "first"]);
-    let served = env.dir.path().join("served");
-    std::fs::create_dir_all(&served).expect("mkdir");
-    git(
-        env.dir.path(),
-        &["clone", "-q", "--bare", "work", "served/config.git"],
+    let root = env.dir.path();
+    let served = repository(
+        root,
+        &[
+            ("app/config.yaml", CONFIG),
+            ("app/extra.yaml", EXTRA),
+            ("app/deployment.yaml", DEPLOYMENT),
+            ("app/db.sealed.json", &sealed_json),
+        ],
     );
+    let work = root.join("work");
     let daemon = daemon(&served);
     let port = daemon.1;
 
@@ -113,16 +109,7 @@ async fn a_gitsync_follows_pushes_prunes_and_holds_when_git_is_down() {
     // A push: a changed value, a removed file.
     std::fs::write(work.join("app/config.yaml"), CONFIG.replace("fast", "slow")).expect("write");
     std::fs::remove_file(work.join("app/extra.yaml")).expect("rm");
-    git(&work, &["commit", "-qam", "second"]);
-    git(
-        &work,
-        &[
-            "push",
-            "-q",
-            served.join("config.git").to_str().expect("utf8"),
-            "main",
-        ],
-    );
+    commit_and_push(root, "second");
     eventually_for(
         Duration::from_secs(30),
         "the change is applied and extra pruned",
@@ -143,16 +130,7 @@ async fn a_gitsync_follows_pushes_prunes_and_holds_when_git_is_down() {
     // The server goes away, and Git loses a file: nothing is pruned, and the status says why.
     drop(daemon);
     std::fs::remove_file(work.join("app/config.yaml")).expect("rm");
-    git(&work, &["commit", "-qam", "third"]);
-    git(
-        &work,
-        &[
-            "push",
-            "-q",
-            served.join("config.git").to_str().expect("utf8"),
-            "main",
-        ],
-    );
+    commit_and_push(root, "third");
     eventually_for(
         Duration::from_secs(30),
         "the GitSync reports the failed fetch",
@@ -190,18 +168,9 @@ async fn a_webhook_call_applies_a_push_at_once() {
         ],
     )
     .await;
-    let work = env.dir.path().join("work");
-    std::fs::create_dir_all(&work).expect("mkdir");
-    git(&work, &["init", "-q"]);
-    std::fs::write(work.join("config.yaml"), CONFIG).expect("write");
-    git(&work, &["add", "."]);
-    git(&work, &["commit", "-qm", "first"]);
-    let served = env.dir.path().join("served");
-    std::fs::create_dir_all(&served).expect("mkdir");
-    git(
-        env.dir.path(),
-        &["clone", "-q", "--bare", "work", "served/config.git"],
-    );
+    let root = env.dir.path();
+    let served = repository(root, &[("config.yaml", CONFIG)]);
+    let work = root.join("work");
     let daemon = daemon(&served);
     let token: k8s_openapi::api::core::v1::Secret = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "hook", "namespace": "app"}, "stringData": {"token": "s3cret-hook-token"},
@@ -229,16 +198,7 @@ async fn a_webhook_call_applies_a_push_at_once() {
     .await;
 
     std::fs::write(work.join("config.yaml"), CONFIG.replace("fast", "hooked")).expect("write");
-    git(&work, &["commit", "-qam", "second"]);
-    git(
-        &work,
-        &[
-            "push",
-            "-q",
-            served.join("config.git").to_str().expect("utf8"),
-            "main",
-        ],
-    );
+    commit_and_push(root, "second");
     let url = controller.url.clone();
     let bad = http_with(
         &url,
@@ -292,11 +252,10 @@ async fn a_webhook_call_applies_a_push_at_once() {
         },
     )
     .await;
-    let handled = Api::<GitSync>::namespaced(env.client.clone(), "app")
-        .get("sync")
-        .await
-        .expect("gs")
-        .status
-        .and_then(|s| s.last_handled_reconcile_at);
-    assert!(handled.is_some(), "lastHandledReconcileAt is recorded");
+    let gitsyncs: Api<GitSync> = Api::namespaced(env.client.clone(), "app");
+    eventually("lastHandledReconcileAt is recorded", || async {
+        let status = gitsyncs.get("sync").await.ok().and_then(|g| g.status);
+        status.and_then(|s| s.last_handled_reconcile_at).is_some()
+    })
+    .await;
 }

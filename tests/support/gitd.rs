@@ -71,3 +71,37 @@ pub fn daemon(base: &Path) -> Daemon {
     }
     Daemon(child, port)
 }
+
+/// A repository at `root/work` holding `files`, committed, and its bare copy served from
+/// `root/served/config.git`; returns `root/served`, the folder to give [`daemon`].
+pub fn repository(root: &Path, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let work = root.join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    git(&work, &["init", "-q"]);
+    for (name, text) in files {
+        let path = work.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-qm", "first"]);
+    let served = root.join("served");
+    std::fs::create_dir_all(&served).expect("mkdir");
+    git(
+        root,
+        &["clone", "-q", "--bare", "work", "served/config.git"],
+    );
+    served
+}
+
+/// Commits everything changed in `root/work` and pushes it to the served copy.
+pub fn commit_and_push(root: &Path, message: &str) {
+    let work = root.join("work");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "--allow-empty", "-m", message]);
+    let target = root.join("served/config.git");
+    git(
+        &work,
+        &["push", "-q", target.to_str().expect("utf8"), "main"],
+    );
+}
