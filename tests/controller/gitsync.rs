@@ -259,3 +259,81 @@ async fn a_webhook_call_applies_a_push_at_once() {
     })
     .await;
 }
+
+const JOB: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: once\n          image: busybox:1\n";
+
+/// A change to an immutable field (a Job's template): without `force` the GitSync reports the
+/// object and the field and leaves it alone; with `force` the Job is recreated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_immutable_field_needs_force_and_force_recreates() {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let root = env.dir.path();
+    let served = repository(root, &[("job.yaml", JOB)]);
+    let daemon = daemon(&served);
+    let gitsyncs: Api<GitSync> = Api::namespaced(env.client.clone(), "app");
+    let gs: GitSync = serde_json::from_value(serde_json::json!({
+        "apiVersion": "sealsync.io/v1alpha1", "kind": "GitSync",
+        "metadata": {"name": "sync", "namespace": "app"},
+        "spec": {"url": format!("git://127.0.0.1:{}/config.git", daemon.1), "interval": "1s"},
+    }))
+    .expect("gitsync");
+    gitsyncs
+        .create(&PostParams::default(), &gs)
+        .await
+        .expect("created");
+    eventually("the Job is applied", || async {
+        gitsync_status(&env.client)
+            .await
+            .is_some_and(|s| s.0 == "True")
+    })
+    .await;
+    let jobs: Api<k8s_openapi::api::batch::v1::Job> = Api::namespaced(env.client.clone(), "app");
+    let first_uid = jobs.get("once").await.expect("job").metadata.uid;
+
+    std::fs::write(
+        root.join("work/job.yaml"),
+        JOB.replace("busybox:1", "busybox:2"),
+    )
+    .expect("write");
+    commit_and_push(root, "new image");
+    eventually("the refusal is reported", || async {
+        gitsync_status(&env.client).await.is_some_and(|s| {
+            s.1 == "ApplyFailed"
+                && s.2.contains("Job.batch app/once")
+                && s.2.contains("spec.template")
+        })
+    })
+    .await;
+    assert_eq!(
+        jobs.get("once").await.expect("job").metadata.uid,
+        first_uid,
+        "left alone without force"
+    );
+
+    let force = serde_json::json!({"spec": {"force": true}});
+    gitsyncs
+        .patch(
+            "sync",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&force),
+        )
+        .await
+        .expect("force on");
+    eventually_for(
+        Duration::from_secs(30),
+        "the Job is recreated with the new template",
+        || async {
+            let job = jobs.get_opt("once").await.ok().flatten();
+            job.is_some_and(|j| {
+                let image = j
+                    .spec
+                    .and_then(|s| s.template.spec)
+                    .and_then(|p| p.containers.first().and_then(|c| c.image.clone()));
+                j.metadata.uid != first_uid && image.as_deref() == Some("busybox:2")
+            })
+        },
+    )
+    .await;
+}

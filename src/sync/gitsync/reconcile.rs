@@ -302,9 +302,10 @@ async fn apply_one(engine: &Engine, object: &Rendered, force: bool) -> Result<bo
 
 async fn recreate(engine: &Engine, object: &Rendered) -> Result<(), ApplyError> {
     let api_version = object.value["apiVersion"].as_str().unwrap_or_default();
-    let api = engine.api_for(api_version, &object.key).await?;
-    let name = &object.key.name;
-    warn!(object = %object.key, "the API refuses the change; force: deleting and creating it again");
+    let key = engine.key_of(object).await?;
+    let api = engine.api_for(api_version, &key).await?;
+    let name = &key.name;
+    warn!(object = %key, "the API refuses the change; force: deleting and creating it again");
     let _ = api.delete(name, &DeleteParams::foreground()).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     while api.get_opt(name).await.ok().flatten().is_some() && Instant::now() < deadline {
@@ -324,8 +325,9 @@ async fn wait_ready(
     let deadline = Instant::now() + timeout;
     for object in list.iter().filter(|o| o.key.kind != "Namespace") {
         let api_version = object.value["apiVersion"].as_str().unwrap_or_default();
+        let key = engine.key_of(object).await.map_err(|e| e.to_string())?;
         let api = engine
-            .api_for(api_version, &object.key)
+            .api_for(api_version, &key)
             .await
             .map_err(|e| e.to_string())?;
         loop {
