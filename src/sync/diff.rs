@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use kube::Client;
+use sealsync_core::api::meta::LAST_APPLIED_ANNOTATIONS;
 use serde_json::Value;
 use similar::TextDiff;
 
@@ -121,9 +122,20 @@ fn yaml(value: &Value) -> String {
     sealsync_core::api::docs::render(value, sealsync_core::api::Format::Yaml).unwrap_or_default()
 }
 
-/// Secret values replaced by `***`, and `*** (changed)` where the desired one differs.
+/// Secret values replaced by `***`, and `*** (changed)` where the desired one differs; the
+/// last-applied annotations kubectl and kubecfg leave (a full copy of the object, values
+/// included) are replaced too.
 fn redact(live: Option<Value>, mut desired: Value) -> (Option<Value>, Value) {
     let mut live = live;
+    for object in live.iter_mut().chain(std::iter::once(&mut desired)) {
+        if let Some(annotations) = object["metadata"]["annotations"].as_object_mut() {
+            for name in LAST_APPLIED_ANNOTATIONS {
+                if let Some(v) = annotations.get_mut(name) {
+                    *v = Value::String("***".into());
+                }
+            }
+        }
+    }
     for field in ["data", "stringData"] {
         let before = live
             .as_ref()
