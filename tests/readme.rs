@@ -2,8 +2,13 @@
 //! two substitutions a test needs: the binaries this build made stand in for `cargo build
 //! --release`, and a free port stands in for 8080. Files go to a scratch directory.
 
+#[path = "support/kubectl.rs"]
+mod tools;
+
 use std::path::PathBuf;
 use std::process::Command;
+
+use tools::kubectl;
 
 fn walkthrough() -> String {
     let readme =
@@ -26,18 +31,7 @@ fn free_port() -> u16 {
 
 #[test]
 fn the_controller_walkthrough_runs_as_written() {
-    let Some(kubectl) = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("kubectl"))
-            .find(|p| p.is_file())
-    }) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is required in CI"
-        );
-        eprintln!("skipping: kubectl is not on PATH");
-        return;
-    };
+    let Some(kubectl) = kubectl() else { return };
     let bins = PathBuf::from(env!("CARGO_BIN_EXE_sealsync"))
         .parent()
         .expect("bin dir")

@@ -2,12 +2,16 @@
 //! checked against `kubectl kustomize` (the oracle), and every bad input named by file and
 //! document.
 
+#[path = "support/kubectl.rs"]
+mod tools;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sealsync_core::api::docs::parse_documents;
 use serde_json::Value;
+use tools::kubectl;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -52,22 +56,6 @@ fn objects(yaml: &str) -> BTreeMap<(String, String, String), Value> {
             )
         })
         .collect()
-}
-
-fn kubectl() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is required in CI"
-        );
-        eprintln!("skipping the kubectl comparison: kubectl is not on PATH");
-    }
-    found
 }
 
 #[test]

@@ -89,3 +89,11 @@ impl fmt::Display for Reason {
         f.write_str(self.as_str())
     }
 }
+
+/// Now, as a condition's `lastTransitionTime` is written: RFC 3339, whole seconds, UTC.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -17,7 +17,7 @@ use kube::core::{ApiResource, GroupVersionKind, Object};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use condition::{Condition, ConditionStatus, Reason};
+pub use condition::{Condition, ConditionStatus, Reason, now_rfc3339};
 pub use crds::{all_crds, crds_yaml};
 
 /// A SealedSecret of either API group, as the reconciler sees it.

@@ -14,7 +14,6 @@ pub mod renew;
 pub mod secret;
 pub mod watch;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::watch as channel;
 
@@ -140,9 +139,6 @@ fn newest_first(mut keys: Vec<Arc<SealingKey>>) -> Vec<Arc<SealingKey>> {
     keys.dedup_by(|a, b| a.fingerprint == b.fingerprint);
     keys
 }
-
-/// Keys by the Secret they came from (`namespace/name`), as the watcher tracks them.
-pub type KeysBySource = BTreeMap<String, Arc<SealingKey>>;
 
 /// What a key looks like from outside: for logs, never key material.
 pub fn describe(key: &SealingKey) -> String {

@@ -6,10 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::render::ObjectKey;
 
-/// Past this many bytes the inventory moves from the status to a ConfigMap, far below etcd's
-/// object size limit.
-pub const SPILL_BYTES: usize = 500 * 1024;
-
 /// One applied object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Entry {
@@ -96,14 +92,6 @@ impl Inventory {
             }
         }
         (Inventory { entries }, bad)
-    }
-
-    /// The size of the status form in bytes, to decide on spilling to a ConfigMap.
-    pub fn status_bytes(&self) -> usize {
-        self.entries
-            .iter()
-            .map(|e| e.api_version.len() + e.namespace.len() + e.name.len() + e.kind.len() + 6)
-            .sum()
     }
 }
 

@@ -102,7 +102,7 @@ pub async fn reconcile(sealed: Arc<Sealed>, ctx: Arc<Context>) -> Result<Action,
         "{}",
         outcome.message
     );
-    let now = now_rfc3339();
+    let now = crate::api::now_rfc3339();
     let desired = status::desired(&sealed, ctx.group, outcome, &now);
     let api: Api<Sealed> = Api::namespaced_with(
         ctx.client.clone(),
@@ -334,12 +334,4 @@ fn display_name(sealed: &Sealed) -> String {
         sealed.metadata.namespace.as_deref().unwrap_or_default(),
         sealed.metadata.name.as_deref().unwrap_or_default()
     )
-}
-
-fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }

@@ -5,6 +5,10 @@
 mod endpoints;
 #[path = "../support/gitd.rs"]
 mod gitd;
+#[path = "../support/kubectl.rs"]
+mod tools;
+
+pub(crate) use tools::kubectl;
 mod gitsync;
 mod ha;
 mod keys;
@@ -444,21 +448,4 @@ pub(crate) fn run_cmd(
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// kubectl on PATH, or None (local runs without it skip; CI installs it).
-pub(crate) fn kubectl() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is required in CI"
-        );
-        eprintln!("skipping the kubectl part: kubectl is not on PATH");
-    }
-    found
 }

@@ -167,11 +167,15 @@ impl Engine {
     /// The object's key as applied: a namespaced object without a namespace gets the default.
     pub async fn key_of(&self, object: &Rendered) -> Result<ObjectKey, ApplyError> {
         let (_, namespaced) = self.resolve(object).await?;
-        let mut key = object.key.clone();
+        Ok(self.defaulted(&object.key, namespaced))
+    }
+
+    fn defaulted(&self, key: &ObjectKey, namespaced: bool) -> ObjectKey {
+        let mut key = key.clone();
         if namespaced && key.namespace.is_none() {
             key.namespace = Some(self.default_namespace.clone());
         }
-        Ok(key)
+        key
     }
 
     /// The object's Api, its body (namespace defaulted, owner label set) and its final key.
@@ -181,10 +185,9 @@ impl Engine {
     ) -> Result<(Api<DynamicObject>, Value, ObjectKey), ApplyError> {
         let (ar, namespaced) = self.resolve(object).await?;
         let mut value = object.value.clone();
-        let mut key = object.key.clone();
-        if namespaced && key.namespace.is_none() {
-            key.namespace = Some(self.default_namespace.clone());
-            value["metadata"]["namespace"] = json!(self.default_namespace);
+        let key = self.defaulted(&object.key, namespaced);
+        if let Some(ns) = key.namespace.as_ref().filter(|_| namespaced) {
+            value["metadata"]["namespace"] = json!(ns);
         }
         if let Some(owner) = &self.owner {
             value["metadata"]["labels"][OWNER_LABEL] = json!(owner);

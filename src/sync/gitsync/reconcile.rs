@@ -50,7 +50,7 @@ pub async fn reconcile(gs: Arc<GitSync>, ctx: Arc<Context>) -> Result<Action, Sy
     let started = Instant::now();
     let (outcome, attempted, inventory) = run_once(&gs, &ctx).await;
     info!(gitsync = %format!("{ns}/{name}"), elapsed_ms = started.elapsed().as_millis() as u64, ?outcome, "GitSync reconciled");
-    let now = now_rfc3339();
+    let now = crate::api::now_rfc3339();
     let api: Api<GitSync> = Api::namespaced(ctx.client.clone(), &ns);
     let previous_message = gs
         .status
@@ -554,13 +554,6 @@ fn duration(text: Option<&str>, fallback: Duration) -> Duration {
     text.and_then(|t| crate::cli::parse_duration(t).ok())
         .filter(|d| !d.is_zero())
         .unwrap_or(fallback)
-}
-
-fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 async fn publish(ctx: &Context, gs: &GitSync, outcome: &Outcome) {

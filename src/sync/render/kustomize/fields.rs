@@ -112,38 +112,6 @@ const SELECTOR_LABELS: &[FieldSpec] = &[
     ),
 ];
 
-/// Labels in pod templates only (`labels` with `includeTemplates`).
-const TEMPLATE_ONLY_LABELS: &[FieldSpec] = &[
-    spec("ReplicationController", TEMPLATE_LABELS, true),
-    spec("Deployment", TEMPLATE_LABELS, true),
-    spec("ReplicaSet", TEMPLATE_LABELS, true),
-    spec("DaemonSet", TEMPLATE_LABELS, true),
-    spec("StatefulSet", TEMPLATE_LABELS, true),
-    spec(
-        "StatefulSet",
-        &["spec", "volumeClaimTemplates[]", "metadata", "labels"],
-        true,
-    ),
-    spec("Job", TEMPLATE_LABELS, true),
-    spec(
-        "CronJob",
-        &["spec", "jobTemplate", "metadata", "labels"],
-        true,
-    ),
-    spec(
-        "CronJob",
-        &[
-            "spec",
-            "jobTemplate",
-            "spec",
-            "template",
-            "metadata",
-            "labels",
-        ],
-        true,
-    ),
-];
-
 /// Annotations in pod templates, besides `metadata.annotations` (commonAnnotations).
 const TEMPLATE_ANNOTATIONS: &[FieldSpec] = &[
     spec(
@@ -260,12 +228,23 @@ pub fn set_namespace(object: &mut Value, namespace: &str, service_accounts: &BTr
 /// Adds labels where `reach` says.
 pub fn add_labels(object: &mut Value, pairs: &[(String, String)], reach: LabelReach) {
     write(object, &METADATA_LABELS, pairs);
-    let specs = match reach {
-        LabelReach::Metadata => &[][..],
-        LabelReach::Templates => TEMPLATE_ONLY_LABELS,
-        LabelReach::Selectors => SELECTOR_LABELS,
+    // `includeTemplates` reaches the same places as the selector specs, minus the selectors.
+    let reaches = |s: &&FieldSpec| match reach {
+        LabelReach::Metadata => false,
+        LabelReach::Templates => !is_selector(s),
+        LabelReach::Selectors => true,
     };
-    specs.iter().for_each(|s| write(object, s, pairs));
+    SELECTOR_LABELS
+        .iter()
+        .filter(reaches)
+        .for_each(|s| write(object, s, pairs));
+}
+
+/// Whether a field spec writes into a label selector rather than a template's labels.
+fn is_selector(spec: &FieldSpec) -> bool {
+    spec.path
+        .iter()
+        .any(|segment| segment.to_ascii_lowercase().contains("selector"))
 }
 
 /// Adds annotations to the object and its pod templates.
