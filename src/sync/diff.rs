@@ -33,18 +33,7 @@ impl DiffError {
         match self {
             DiffError::Build(e) => e.hint(),
             DiffError::Client(_) => "set KUBECONFIG to the cluster to compare with",
-            DiffError::Plan(ApplyError::UnknownKind { .. }) => {
-                "install the CRD, or check the apiVersion and kind"
-            }
-            DiffError::Plan(ApplyError::Refused { .. }) => {
-                "the cluster would refuse this change; an immutable field needs the object recreated (GitSync `force: true`)"
-            }
-            DiffError::Plan(ApplyError::NoNamespace { .. }) => {
-                "create the namespace, or add it to the folder"
-            }
-            DiffError::Plan(ApplyError::Api { .. }) => {
-                "check that the cluster is reachable and that you may read and dry-run these objects"
-            }
+            DiffError::Plan(e) => e.hint(),
         }
     }
 }

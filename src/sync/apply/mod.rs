@@ -73,6 +73,22 @@ pub enum ApplyError {
     },
 }
 
+impl ApplyError {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            ApplyError::UnknownKind { .. } => "install the CRD, or check the apiVersion and kind",
+            ApplyError::Refused { .. } => {
+                "the cluster would refuse this change; an immutable field needs the object recreated (GitSync `force: true`)"
+            }
+            ApplyError::NoNamespace { .. } => "create the namespace, or add it to the folder",
+            ApplyError::Api { .. } => {
+                "check that the cluster is reachable and that you may read and dry-run these objects"
+            }
+        }
+    }
+}
+
 /// What applying an object would do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {

@@ -123,7 +123,7 @@ async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
                 failed(
                     "FetchFailed",
                     format!(
-                        "{e}. Nothing was applied or pruned; the last applied revision stays in place"
+                        "{e}. Nothing was applied or pruned; the last applied revision stays in place. Check spec.url and spec.ref, and that the Git server is reachable from the controller"
                     ),
                 ),
                 None,
@@ -157,7 +157,10 @@ async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
             return (
                 failed(
                     "RenderFailed",
-                    format!("revision {revision}: {e}; nothing was applied or pruned"),
+                    format!(
+                        "revision {revision}: {e}; nothing was applied or pruned. {}",
+                        e.hint()
+                    ),
                 ),
                 attempted,
                 None,
@@ -261,7 +264,7 @@ async fn apply_stages(
         for object in &list {
             if apply_one(engine, object, force)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("{e}. Hint: {}", e.hint()))?
             {
                 changed += 1;
             }
