@@ -25,6 +25,13 @@ pub struct KindLabel {
     pub kind: &'static str,
 }
 
+/// What happened to an object in a GitSync run.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    /// `applied`, `unchanged` or `pruned`.
+    pub result: &'static str,
+}
+
 /// The build-info label set.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BuildLabel {
@@ -49,6 +56,16 @@ pub struct Metrics {
     pub cache_hits: Counter,
     /// HTTP requests refused by the rate limit.
     pub rate_limited: Counter,
+    /// GitSync runs by outcome reason.
+    pub gitsync_runs: Family<ReasonLabel, Counter>,
+    /// GitSync run durations.
+    pub gitsync_duration: Histogram,
+    /// Git ls-remote + fetch durations.
+    pub fetch_duration: Histogram,
+    /// Objects of GitSync runs by result.
+    pub gitsync_objects: Family<ResultLabel, Counter>,
+    /// Unix time of the last revision applied by any GitSync.
+    pub last_applied: Gauge,
 }
 
 impl Metrics {
@@ -93,6 +110,36 @@ impl Metrics {
             "HTTP requests answered 429",
             rate_limited.clone(),
         );
+        let gitsync_runs = Family::<ReasonLabel, Counter>::default();
+        registry.register(
+            "gitsync_runs",
+            "GitSync runs by outcome reason",
+            gitsync_runs.clone(),
+        );
+        let gitsync_duration = Histogram::new(exponential_buckets(0.001, 2.0, 18));
+        registry.register(
+            "gitsync_run_duration_seconds",
+            "Time of one GitSync run: fetch, render, apply, health, prune",
+            gitsync_duration.clone(),
+        );
+        let fetch_duration = Histogram::new(exponential_buckets(0.001, 2.0, 18));
+        registry.register(
+            "gitsync_fetch_duration_seconds",
+            "Time of the ls-remote and, when the revision moved, the fetch",
+            fetch_duration.clone(),
+        );
+        let gitsync_objects = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "gitsync_objects",
+            "Objects handled by GitSync runs: applied (written), unchanged, pruned",
+            gitsync_objects.clone(),
+        );
+        let last_applied = Gauge::default();
+        registry.register(
+            "gitsync_last_applied_timestamp_seconds",
+            "Unix time of the last revision a GitSync applied",
+            last_applied.clone(),
+        );
         let build = Family::<BuildLabel, Gauge>::default();
         build
             .get_or_create(&BuildLabel {
@@ -109,6 +156,11 @@ impl Metrics {
             rsa_ops,
             cache_hits,
             rate_limited,
+            gitsync_runs,
+            gitsync_duration,
+            fetch_duration,
+            gitsync_objects,
+            last_applied,
         })
     }
 

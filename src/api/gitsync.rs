@@ -1,6 +1,5 @@
-//! The `sealsync.io/v1alpha1` GitSync custom resource: one Git repository path, kept applied.
-//! The reconciler that acts on it is being built; the type and its CRD come first, so the shape
-//! users write is settled.
+//! The `sealsync.io/v1alpha1` GitSync custom resource: one Git repository path, kept applied
+//! by [`crate::sync::gitsync`].
 
 use std::collections::BTreeMap;
 

@@ -79,7 +79,10 @@ pub fn start_reconciling(parts: &Parts) -> Duty {
         stopped.clone(),
         synced_tx,
     ));
+    let (drift, drifted) = crate::sync::drift::Drift::new(parts.client.clone());
     let gitsync = Arc::new(crate::sync::gitsync::Context {
+        drift,
+        metrics: parts.metrics.clone(),
         client: parts.client.clone(),
         cache_dir: args
             .cache_dir
@@ -90,6 +93,7 @@ pub fn start_reconciling(parts: &Parts) -> Duty {
     duty.spawn(crate::sync::gitsync::run(
         gitsync,
         args.selector.clone(),
+        drifted,
         stopped.clone(),
     ));
     if args.bitnami {

@@ -44,7 +44,12 @@ pub(crate) struct Env {
 }
 
 pub(crate) async fn env() -> Env {
-    let cluster = DevCluster::start().await.expect("devcluster starts");
+    // Workloads roll out as a cluster's controllers would report them, so health waits end.
+    let cluster = DevCluster::builder()
+        .simulate_workloads(true)
+        .start()
+        .await
+        .expect("devcluster starts");
     let client = cluster.client().expect("client");
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = dir.path().join("kubeconfig");

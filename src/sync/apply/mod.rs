@@ -136,6 +136,20 @@ impl Engine {
     /// Plans one object with a server-side dry run. Without an owner (`sealsync diff`), an owner
     /// label the live object carries is kept, so the plan shows content, not ownership.
     pub async fn plan(&self, object: &Rendered) -> Result<Planned, ApplyError> {
+        self.plan_with(object, true).await
+    }
+
+    /// Plans one object for an apply: as [`Engine::plan`], but an object that does not exist yet
+    /// is not dry-run (the apply that follows is the check).
+    pub async fn plan_quick(&self, object: &Rendered) -> Result<Planned, ApplyError> {
+        self.plan_with(object, false).await
+    }
+
+    async fn plan_with(
+        &self,
+        object: &Rendered,
+        dry_run_creates: bool,
+    ) -> Result<Planned, ApplyError> {
         let (api, mut value, key) = self.prepare(object).await?;
         let name = key.name.clone();
         let live = api
@@ -149,6 +163,14 @@ impl Engine {
                 .and_then(|l| l["metadata"]["labels"][OWNER_LABEL].as_str())
         {
             value["metadata"]["labels"][OWNER_LABEL] = json!(owner);
+        }
+        if live.is_none() && !dry_run_creates {
+            return Ok(Planned {
+                key,
+                change: Change::Create,
+                live,
+                desired: value,
+            });
         }
         let params = PatchParams::apply(FIELD_MANAGER).force().dry_run();
         let dry = api
@@ -184,6 +206,16 @@ impl Engine {
     pub async fn key_of(&self, object: &Rendered) -> Result<ObjectKey, ApplyError> {
         let (_, namespaced) = self.resolve(object).await?;
         Ok(self.defaulted(&object.key, namespaced))
+    }
+
+    /// The object's kind as the cluster serves it, and its key as applied.
+    pub async fn resource_of(
+        &self,
+        object: &Rendered,
+    ) -> Result<(ApiResource, ObjectKey), ApplyError> {
+        let (ar, namespaced) = self.resolve(object).await?;
+        let key = self.defaulted(&object.key, namespaced);
+        Ok((ar, key))
     }
 
     fn defaulted(&self, key: &ObjectKey, namespaced: bool) -> ObjectKey {

@@ -1,11 +1,15 @@
 //! The GitSync reconciler: source → render → apply by stage → prune → status.
 //!
-//! - [`reconcile`]: one run for one GitSync.
+//! - [`reconcile`]: one run for one GitSync: fetch, render, apply, prune, status.
+//! - [`applier`]: the staged apply, with its waits and `force`.
+//! - [`pruner`]: deleting what left Git, under the safety rules.
 //! - [`status`]: the kstatus conditions and revisions it writes.
 //!
 //! What is not built yet is refused with a Stalled status rather than guessed: `ref.semver` and
 //! `ref.commit`, and credentials (`secretRef`) beyond anonymous access.
 
+pub mod applier;
+pub mod pruner;
 pub mod reconcile;
 pub mod status;
 
@@ -15,12 +19,15 @@ use std::sync::Arc;
 use futures::StreamExt;
 use kube::runtime::controller::{self, Controller};
 use kube::runtime::events::Recorder;
+use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
 use kube::{Api, Client};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tracing::{debug, info};
 
 use crate::api::gitsync::GitSync;
+use crate::metrics::Metrics;
+use crate::sync::drift::Drift;
 
 /// What every GitSync reconcile shares.
 pub struct Context {
@@ -30,11 +37,20 @@ pub struct Context {
     pub cache_dir: PathBuf,
     /// Records events.
     pub recorder: Recorder,
+    /// What each GitSync applied, and the watches that notice drift.
+    pub drift: Arc<Drift>,
+    /// Run and fetch durations, object counts.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Runs the GitSync controller until `stop` turns true; with a selector, only the GitSyncs it
 /// picks (a shard).
-pub async fn run(ctx: Arc<Context>, selector: Option<String>, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    ctx: Arc<Context>,
+    selector: Option<String>,
+    drifted: mpsc::UnboundedReceiver<ObjectRef<GitSync>>,
+    mut stop: watch::Receiver<bool>,
+) {
     let api: Api<GitSync> = Api::all(ctx.client.clone());
     let mut config = watcher::Config::default();
     if let Some(selector) = &selector {
@@ -42,6 +58,9 @@ pub async fn run(ctx: Arc<Context>, selector: Option<String>, mut stop: watch::R
     }
     info!("reconciling GitSyncs");
     Controller::new(api, config)
+        .reconcile_on(futures::stream::unfold(drifted, |mut rx| async move {
+            rx.recv().await.map(|r| (r, rx))
+        }))
         .with_config(controller::Config::default().concurrency(4))
         .graceful_shutdown_on(async move {
             let _ = stop.wait_for(|s| *s).await;

@@ -9,19 +9,21 @@ use std::time::{Duration, Instant};
 
 use kube::Api;
 use kube::Resource;
-use kube::api::DeleteParams;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
 use tracing::{info, warn};
 
 use super::Context;
+use super::applier::Applier;
+use super::pruner;
 use super::status::{self, Outcome};
 use crate::api::gitsync::{GitSync, check_url};
-use crate::sync::apply::{ApplyError, Change, Engine, OWNER_LABEL, stages};
-use crate::sync::health::{Health, assess};
-use crate::sync::inventory::{Entry, Inventory};
-use crate::sync::prune::{self, Candidate, Run, Verdict};
-use crate::sync::render::{self, ObjectKey, RenderError, Rendered};
+use crate::metrics::{ReasonLabel, ResultLabel};
+use crate::sync::apply::Engine;
+use crate::sync::drift::Applied;
+use crate::sync::inventory::Inventory;
+use crate::sync::prune::{self, Run};
+use crate::sync::render::{self, RenderError, Rendered};
 use crate::sync::source;
 
 /// A failure to record the outcome: retried.
@@ -49,6 +51,7 @@ pub async fn reconcile(gs: Arc<GitSync>, ctx: Arc<Context>) -> Result<Action, Sy
     }
     let started = Instant::now();
     let (outcome, attempted, inventory) = run_once(&gs, &ctx).await;
+    observe(&ctx, &outcome, started.elapsed());
     info!(gitsync = %format!("{ns}/{name}"), elapsed_ms = started.elapsed().as_millis() as u64, ?outcome, "GitSync reconciled");
     let now = crate::api::now_rfc3339();
     let api: Api<GitSync> = Api::namespaced(ctx.client.clone(), &ns);
@@ -115,7 +118,11 @@ async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
         .join(gs.metadata.namespace.as_deref().unwrap_or_default())
         .join(gs.metadata.name.as_deref().unwrap_or_default());
     let url = gs.spec.url.clone();
+    let fetching = Instant::now();
     let fetched = tokio::task::spawn_blocking(move || checkout(&url, &reference, &dir)).await;
+    ctx.metrics
+        .fetch_duration
+        .observe(fetching.elapsed().as_secs_f64());
     let (hex, tree) = match fetched {
         Ok(Ok(found)) => found,
         Ok(Err(e)) => {
@@ -140,6 +147,9 @@ async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
     };
     let revision = format!("{branch}@sha1:{hex}");
     let attempted = Some(revision.clone());
+    if let Some(outcome) = settled(gs, ctx, &revision) {
+        return (outcome, attempted, None);
+    }
     let path = gs.spec.path.clone().unwrap_or_default();
     let objects = match render::render(&tree, &path) {
         Ok(objects) => objects,
@@ -190,7 +200,7 @@ async fn apply_and_prune(
     attempted: Option<String>,
 ) -> Run3 {
     let ns = gs.metadata.namespace.clone().unwrap_or_default();
-    let owner = format!("{ns}.{}", gs.metadata.name.as_deref().unwrap_or_default());
+    let owner = owner_of(gs);
     let target = gs
         .spec
         .target_namespace
@@ -202,9 +212,17 @@ async fn apply_and_prune(
         duration(gs.spec.interval.as_deref(), Duration::from_secs(60)),
     );
     let count = objects.len();
-    let (entries, changed) = match apply_stages(&engine, objects, gs.spec.force, timeout).await {
+    let applier = Applier {
+        engine: &engine,
+        drift: &ctx.drift,
+        owner: &owner,
+        force: gs.spec.force,
+        timeout,
+    };
+    let done = match applier.run(objects).await {
         Ok(done) => done,
         Err(message) => {
+            ctx.drift.forget(&owner);
             return (
                 failed("ApplyFailed", format!("revision {revision}: {message}")),
                 attempted,
@@ -212,7 +230,10 @@ async fn apply_and_prune(
             );
         }
     };
-    let current = Inventory::new(entries);
+    let changed = done.iter().filter(|d| d.changed).count();
+    count_objects(ctx, "applied", changed);
+    count_objects(ctx, "unchanged", done.len() - changed);
+    let current = Inventory::new(done.iter().map(|d| d.entry.clone()));
     let previous = gs
         .status
         .as_ref()
@@ -226,9 +247,21 @@ async fn apply_and_prune(
         prune: gs.spec.prune,
     };
     let (pruned, kept) = match prune::may_prune(run) {
-        Ok(()) => prune_stale(&engine, previous.stale(&current), &owner).await,
+        Ok(()) => pruner::prune_stale(&engine, previous.stale(&current), &owner).await,
         Err(_) => (0, previous.stale(&current)),
     };
+    count_objects(ctx, "pruned", pruned);
+    ctx.drift.record(
+        &owner,
+        Applied {
+            revision: revision.clone(),
+            generation: gs.metadata.generation.unwrap_or_default(),
+            objects: done
+                .into_iter()
+                .map(|d| (d.live, (d.hash, d.version)))
+                .collect(),
+        },
+    );
     let inventory = Inventory::new(current.entries().cloned().chain(kept.iter().cloned()));
     let mut message =
         format!("Applied revision {revision}: {count} objects, {changed} changed, {pruned} pruned");
@@ -250,254 +283,53 @@ async fn apply_and_prune(
     )
 }
 
-/// Applies every stage; the entries applied and how many changed, or a message naming the
-/// object that failed.
-async fn apply_stages(
-    engine: &Engine,
-    objects: Vec<Rendered>,
-    force: bool,
-    timeout: Duration,
-) -> Result<(Vec<Entry>, usize), String> {
-    let mut entries = Vec::new();
-    let mut changed = 0;
-    for (stage, list) in stages::plan(objects) {
-        for object in &list {
-            if apply_one(engine, object, force)
-                .await
-                .map_err(|e| format!("{e}. Hint: {}", e.hint()))?
-            {
-                changed += 1;
-            }
-            let api_version = object.value["apiVersion"].as_str().unwrap_or_default();
-            let key = engine.key_of(object).await.map_err(|e| e.to_string())?;
-            entries.push(Entry::of(&key, api_version));
-        }
-        match stage {
-            stages::Stage::Definitions => {
-                engine.forget_kinds();
-                wait_ready(engine, &list, timeout, "Established").await?;
-            }
-            stages::Stage::Secrets => wait_ready(engine, &list, timeout, "Ready").await?,
-            stages::Stage::Workloads => {}
-        }
-    }
-    Ok((entries, changed))
+fn count_objects(ctx: &Context, result: &'static str, n: usize) {
+    ctx.metrics
+        .gitsync_objects
+        .get_or_create(&ResultLabel { result })
+        .inc_by(n as u64);
 }
 
-/// Plans and, if it differs, applies one object; with `force`, an object whose fields the API
-/// refuses is deleted and created again. True if it changed.
-async fn apply_one(engine: &Engine, object: &Rendered, force: bool) -> Result<bool, ApplyError> {
-    let planned = match engine.plan(object).await {
-        Err(ApplyError::Refused { .. }) if force => {
-            return recreate(engine, object).await.map(|()| true);
-        }
-        other => other?,
+/// Records a run's duration and outcome; an applied revision sets the last-applied time.
+fn observe(ctx: &Context, outcome: &Outcome, elapsed: Duration) {
+    let m = &ctx.metrics;
+    m.gitsync_duration.observe(elapsed.as_secs_f64());
+    let reason = match outcome {
+        Outcome::Applied { .. } => "ReconciliationSucceeded",
+        Outcome::Failed { reason, .. } | Outcome::Stalled { reason, .. } => reason,
     };
-    if planned.change == Change::Unchanged {
-        return Ok(false);
-    }
-    match engine.apply(object).await {
-        Err(ApplyError::Refused { .. }) if force => recreate(engine, object).await.map(|()| true),
-        Err(e) => Err(e),
-        Ok(_) => Ok(true),
-    }
-}
-
-async fn recreate(engine: &Engine, object: &Rendered) -> Result<(), ApplyError> {
-    let api_version = object.value["apiVersion"].as_str().unwrap_or_default();
-    let key = engine.key_of(object).await?;
-    let api = engine.api_for(api_version, &key).await?;
-    let name = &key.name;
-    warn!(object = %key, "the API refuses the change; force: deleting and creating it again");
-    let _ = api.delete(name, &DeleteParams::foreground()).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while api.get_opt(name).await.ok().flatten().is_some() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    engine.apply(object).await.map(|_| ())
-}
-
-/// Waits until every object of the stage reports the condition (CRDs: Established; SealedSecrets:
-/// Ready), at most `timeout`; the message names the one still waiting.
-async fn wait_ready(
-    engine: &Engine,
-    list: &[Rendered],
-    timeout: Duration,
-    condition: &str,
-) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
-    for object in list.iter().filter(|o| o.key.kind != "Namespace") {
-        let api_version = object.value["apiVersion"].as_str().unwrap_or_default();
-        let key = engine.key_of(object).await.map_err(|e| e.to_string())?;
-        let api = engine
-            .api_for(api_version, &key)
-            .await
-            .map_err(|e| e.to_string())?;
-        loop {
-            let live = api
-                .get_opt(&object.key.name)
-                .await
-                .ok()
-                .flatten()
-                .map(|o| serde_json::to_value(o).unwrap_or_default());
-            let health = match &live {
-                Some(v) if condition == "Established" => established(v),
-                Some(v) => assess(v),
-                None => Health::InProgress("not created yet".into()),
-            };
-            match health {
-                Health::Ready => break,
-                Health::Failed(why) => {
-                    return Err(format!("{} is not {condition}: {why}", object.key));
-                }
-                Health::InProgress(why) if Instant::now() >= deadline => {
-                    return Err(format!(
-                        "{} is not {condition} after {}s: {why}",
-                        object.key,
-                        timeout.as_secs()
-                    ));
-                }
-                Health::InProgress(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-    }
-    Ok(())
-}
-
-fn established(crd: &serde_json::Value) -> Health {
-    let ok = crd["status"]["conditions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|c| c["type"] == "Established" && c["status"] == "True");
-    if ok {
-        Health::Ready
-    } else {
-        Health::InProgress("the CRD is not Established yet".into())
+    m.gitsync_runs.get_or_create(&ReasonLabel { reason }).inc();
+    if matches!(outcome, Outcome::Applied { .. }) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        m.last_applied.set(now as i64);
     }
 }
 
-/// Prunes the stale entries; returns how many were deleted and the entries kept for a retry.
-async fn prune_stale(engine: &Engine, stale: Vec<Entry>, owner: &str) -> (usize, Vec<Entry>) {
-    let mut deleted = 0;
-    let mut kept = Vec::new();
-    // Reverse stage order: workloads first, namespaces and CRDs last.
-    let mut stale = stale;
-    stale.sort_by_key(|e| {
-        std::cmp::Reverse(matches!(
-            e.kind.as_str(),
-            "Namespace" | "CustomResourceDefinition"
-        ))
-    });
-    stale.reverse();
-    for entry in stale {
-        match prune_one(engine, &entry, owner).await {
-            Ok(Verdict::Delete) => deleted += 1,
-            Ok(Verdict::NamespaceInUse) | Err(_) => kept.push(entry),
-            Ok(Verdict::Gone | Verdict::NotOurs | Verdict::OptedOut) => {}
-        }
-    }
-    (deleted, kept)
+/// `namespace.name`: the value of the owner label.
+fn owner_of(gs: &GitSync) -> String {
+    format!(
+        "{}.{}",
+        gs.metadata.namespace.as_deref().unwrap_or_default(),
+        gs.metadata.name.as_deref().unwrap_or_default()
+    )
 }
 
-async fn prune_one(engine: &Engine, entry: &Entry, owner: &str) -> Result<Verdict, ApplyError> {
-    let key = ObjectKey {
-        group: entry
-            .api_version
-            .rsplit_once('/')
-            .map(|(g, _)| g.to_owned())
-            .unwrap_or_default(),
-        kind: entry.kind.clone(),
-        namespace: (!entry.namespace.is_empty()).then(|| entry.namespace.clone()),
-        name: entry.name.clone(),
-    };
-    let api = engine.api_for(&entry.api_version, &key).await?;
-    let live = api
-        .get_opt(&entry.name)
-        .await
-        .map_err(|e| ApplyError::Api {
-            key: key.clone(),
-            what: "reading",
-            detail: e.to_string(),
-            code: None,
-        })?;
-    let labels = live
-        .as_ref()
-        .map(|o| o.metadata.labels.clone().unwrap_or_default());
-    let unmanaged_inside = if entry.kind == "Namespace" && live.is_some() {
-        unmanaged_in(engine, &entry.name, owner).await
-    } else {
-        0
-    };
-    let verdict = prune::decide(
-        Candidate {
-            labels: labels.as_ref(),
-            unmanaged_inside,
-        },
-        owner,
-    );
-    if verdict == Verdict::Delete {
-        info!(object = %key, "pruning: removed from Git");
-        api.delete(&entry.name, &DeleteParams::background())
-            .await
-            .map_err(|e| ApplyError::Api {
-                key: key.clone(),
-                what: "deleting",
-                detail: e.to_string(),
-                code: None,
-            })?;
-    }
-    Ok(verdict)
-}
-
-/// How many objects of common kinds in `namespace` this GitSync does not manage (the default
-/// ServiceAccount and the root CA ConfigMap, which every namespace has, do not count).
-async fn unmanaged_in(engine: &Engine, namespace: &str, owner: &str) -> usize {
-    let kinds = [
-        ("v1", "ConfigMap"),
-        ("v1", "Secret"),
-        ("v1", "Service"),
-        ("v1", "ServiceAccount"),
-        ("v1", "Pod"),
-        ("apps/v1", "Deployment"),
-        ("apps/v1", "StatefulSet"),
-        ("apps/v1", "DaemonSet"),
-        ("batch/v1", "Job"),
-    ];
-    let mut count = 0;
-    for (api_version, kind) in kinds {
-        let key = ObjectKey {
-            group: String::new(),
-            kind: kind.into(),
-            namespace: Some(namespace.into()),
-            name: String::new(),
-        };
-        let Ok(api) = engine.api_for(api_version, &key).await else {
-            continue;
-        };
-        // Metadata is all the count needs: a Secret's values are never read here.
-        let Ok(list) = api.list_metadata(&Default::default()).await else {
-            count += 1; // cannot tell: assume in use
-            continue;
-        };
-        count += list
-            .items
-            .iter()
-            .filter(|o| {
-                let name = o.metadata.name.as_deref().unwrap_or_default();
-                let builtin = (kind == "ServiceAccount" && name == "default")
-                    || (kind == "ConfigMap" && name == "kube-root-ca.crt");
-                let ours = o
-                    .metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(OWNER_LABEL))
-                    .is_some_and(|v| v == owner);
-                !builtin && !ours
-            })
-            .count();
-    }
-    count
+/// The outcome of a run that found nothing to do: the revision is the one applied, and every
+/// object is as the last run left it. The status stays as it is.
+fn settled(gs: &GitSync, ctx: &Context, revision: &str) -> Option<Outcome> {
+    let status = gs.status.as_ref()?;
+    let ready = status.conditions.first()?;
+    let generation = gs.metadata.generation.unwrap_or_default();
+    let same = status.last_applied_revision.as_deref() == Some(revision)
+        && ready.status == "True"
+        && status.observed_generation == gs.metadata.generation
+        && ctx.drift.settled(&owner_of(gs), revision, generation);
+    same.then(|| Outcome::Applied {
+        revision: revision.to_owned(),
+        message: ready.message.clone().unwrap_or_default(),
+    })
 }
 
 /// The branch or tag to follow, and its full ref name; what is not built yet is Stalled.

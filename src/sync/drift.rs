@@ -1,0 +1,255 @@
+//! Drift: what each GitSync last applied, and what the cluster holds now.
+//!
+//! For every kind a GitSync applies, one metadata-only watch (label `sealsync.io/owned-by`,
+//! cluster-wide) keeps the live `resourceVersion` of every managed object. After an apply the
+//! reconciler records, per object, a hash of what it applied and the version it left. Then:
+//! - a change to a managed object (an edit, a delete) no longer matches its record, and its
+//!   GitSync is triggered at once, without waiting for the interval;
+//! - a run whose revision is unchanged and whose objects all still match skips the render and
+//!   the API entirely: no dry run, no write;
+//! - an object whose record matches is skipped without a request, even in a run that applies
+//!   others.
+//!
+//! Nothing here is trusted before its watch has listed once; until then every object is
+//! planned against the API.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures::StreamExt;
+use kube::api::{Api, DynamicObject};
+use kube::core::{ApiResource, PartialObjectMeta};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::watcher::{self, Event, watcher};
+use kube::{Client, ResourceExt};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tracing::{debug, info};
+
+use super::apply::OWNER_LABEL;
+use crate::api::gitsync::GitSync;
+
+/// An object, as the watches see it: group, kind, namespace (empty if none), name.
+pub type LiveKey = (String, String, String, String);
+
+/// What one GitSync applied: the revision, the spec generation, and per object the hash of its
+/// desired body and the `resourceVersion` it had afterwards.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// The revision, `main@sha1:<hex>`.
+    pub revision: String,
+    /// The GitSync's `metadata.generation` when it was applied.
+    pub generation: i64,
+    /// Per object: (hash of the desired body, resourceVersion after the apply).
+    pub objects: HashMap<LiveKey, (u64, String)>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Kinds watched: (group, kind); and whether each has listed once.
+    watched: HashMap<(String, String), bool>,
+    /// Live resourceVersions of the managed objects.
+    live: HashMap<LiveKey, String>,
+    /// Per GitSync (`namespace.name`), what it last applied.
+    applied: HashMap<String, Applied>,
+}
+
+/// The shared drift tracker.
+pub struct Drift {
+    client: Client,
+    state: Mutex<State>,
+    trigger: mpsc::UnboundedSender<ObjectRef<GitSync>>,
+}
+
+impl Drift {
+    /// A tracker; the receiver yields the GitSyncs to reconcile because their objects drifted.
+    pub fn new(client: Client) -> (Arc<Drift>, mpsc::UnboundedReceiver<ObjectRef<GitSync>>) {
+        let (trigger, rx) = mpsc::unbounded_channel();
+        let drift = Drift {
+            client,
+            state: Mutex::new(State::default()),
+            trigger,
+        };
+        (Arc::new(drift), rx)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts watching a kind, once.
+    pub fn watch(self: &Arc<Self>, ar: &ApiResource) {
+        let kind = (ar.group.clone(), ar.kind.clone());
+        if self.state().watched.contains_key(&kind) {
+            return;
+        }
+        self.state().watched.insert(kind.clone(), false);
+        let api: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(self.client.clone(), ar);
+        let config = watcher::Config::default().labels(OWNER_LABEL);
+        let this = Arc::clone(self);
+        info!(group = %kind.0, kind = %kind.1, "watching managed objects for drift");
+        tokio::spawn(async move {
+            let mut stream = watcher(api, config).boxed();
+            let mut listing: Option<HashMap<LiveKey, String>> = None;
+            while let Some(event) = stream.next().await {
+                match event {
+                    Ok(event) => this.on_event(&kind, event, &mut listing),
+                    Err(e) => debug!(error = %e, kind = %kind.1, "drift watch error; retrying"),
+                }
+            }
+        });
+    }
+
+    fn on_event(
+        &self,
+        kind: &(String, String),
+        event: Event<PartialObjectMeta<DynamicObject>>,
+        listing: &mut Option<HashMap<LiveKey, String>>,
+    ) {
+        match event {
+            Event::Init => *listing = Some(HashMap::new()),
+            Event::InitApply(object) => {
+                if let Some(listing) = listing.as_mut() {
+                    let (key, version) = live_of(kind, &object);
+                    listing.insert(key, version);
+                }
+            }
+            Event::InitDone => {
+                let fresh = listing.take().unwrap_or_default();
+                let mut state = self.state();
+                state.live.retain(|k, _| k.0 != kind.0 || k.1 != kind.1);
+                state.live.extend(fresh);
+                state.watched.insert(kind.clone(), true);
+                let drifted = drifted_owners(&state, Some(kind));
+                drop(state);
+                drifted.into_iter().for_each(|o| self.send(&o));
+            }
+            Event::Apply(object) => {
+                let (key, version) = live_of(kind, &object);
+                let owner = owner_of(&object);
+                let mut state = self.state();
+                state.live.insert(key.clone(), version.clone());
+                let moved = owner
+                    .as_ref()
+                    .and_then(|o| state.applied.get(o))
+                    .and_then(|a| a.objects.get(&key))
+                    .is_some_and(|(_, recorded)| *recorded != version);
+                drop(state);
+                if moved && let Some(owner) = owner {
+                    debug!(object = ?key, "a managed object changed");
+                    self.send(&owner);
+                }
+            }
+            Event::Delete(object) => {
+                let (key, _) = live_of(kind, &object);
+                let owner = owner_of(&object);
+                let recorded = {
+                    let mut state = self.state();
+                    state.live.remove(&key);
+                    owner
+                        .as_ref()
+                        .and_then(|o| state.applied.get(o))
+                        .is_some_and(|a| a.objects.contains_key(&key))
+                };
+                if recorded && let Some(owner) = owner {
+                    debug!(object = ?key, "a managed object was deleted");
+                    self.send(&owner);
+                }
+            }
+        }
+    }
+
+    fn send(&self, owner: &str) {
+        if let Some((ns, name)) = owner.split_once('.') {
+            let _ = self.trigger.send(ObjectRef::new(name).within(ns));
+        }
+    }
+
+    /// Whether the object still is as recorded: same desired hash, and the live version the
+    /// apply left (the kind's watch has listed). False when nothing is known.
+    pub fn unchanged(&self, owner: &str, key: &LiveKey, hash: u64) -> bool {
+        let state = self.state();
+        let Some((recorded_hash, recorded_version)) =
+            state.applied.get(owner).and_then(|a| a.objects.get(key))
+        else {
+            return false;
+        };
+        *recorded_hash == hash
+            && state.watched.get(&(key.0.clone(), key.1.clone())) == Some(&true)
+            && state.live.get(key) == Some(recorded_version)
+    }
+
+    /// The resourceVersion recorded for an object.
+    pub fn recorded(&self, owner: &str, key: &LiveKey) -> Option<String> {
+        let state = self.state();
+        let applied = state.applied.get(owner)?;
+        applied.objects.get(key).map(|(_, version)| version.clone())
+    }
+
+    /// Whether a whole run can be skipped: the same revision and generation were applied, and
+    /// every object still is as recorded.
+    pub fn settled(&self, owner: &str, revision: &str, generation: i64) -> bool {
+        let state = self.state();
+        let Some(applied) = state.applied.get(owner) else {
+            return false;
+        };
+        applied.revision == revision
+            && applied.generation == generation
+            && applied.objects.iter().all(|(key, (_, version))| {
+                state.watched.get(&(key.0.clone(), key.1.clone())) == Some(&true)
+                    && state.live.get(key) == Some(version)
+            })
+    }
+
+    /// Records a finished run.
+    pub fn record(&self, owner: &str, applied: Applied) {
+        self.state().applied.insert(owner.to_owned(), applied);
+    }
+
+    /// Forgets a GitSync (a failed run: everything is planned again next time).
+    pub fn forget(&self, owner: &str) {
+        self.state().applied.remove(owner);
+    }
+}
+
+/// The GitSyncs with an object whose live version left its record.
+fn drifted_owners(state: &State, kind: Option<&(String, String)>) -> HashSet<String> {
+    state
+        .applied
+        .iter()
+        .filter(|(_, applied)| {
+            applied.objects.iter().any(|(key, (_, version))| {
+                kind.is_none_or(|k| k.0 == key.0 && k.1 == key.1)
+                    && state.live.get(key) != Some(version)
+            })
+        })
+        .map(|(owner, _)| owner.clone())
+        .collect()
+}
+
+fn live_of(
+    kind: &(String, String),
+    object: &PartialObjectMeta<DynamicObject>,
+) -> (LiveKey, String) {
+    (
+        (
+            kind.0.clone(),
+            kind.1.clone(),
+            object.namespace().unwrap_or_default(),
+            object.name_any(),
+        ),
+        object.resource_version().unwrap_or_default(),
+    )
+}
+
+fn owner_of(object: &PartialObjectMeta<DynamicObject>) -> Option<String> {
+    object.labels().get(OWNER_LABEL).cloned()
+}
+
+/// The hash of a desired body, to notice that Git changed an object.
+pub fn hash_of(value: &Value) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.to_string().hash(&mut hasher);
+    hasher.finish()
+}
