@@ -59,6 +59,7 @@ pub struct Applier<'a> {
 impl Applier<'_> {
     /// Applies every stage; what was done, or a message naming the object that failed.
     pub async fn run(&self, objects: Vec<Rendered>) -> Result<Vec<Done>, String> {
+        self.preflight(&objects).await?;
         let mut done = Vec::with_capacity(objects.len());
         for (stage, list) in stages::plan(objects) {
             let mut touched = Vec::new();
@@ -85,6 +86,33 @@ impl Applier<'_> {
             self.wait_ready(&touched, condition).await?;
         }
         Ok(done)
+    }
+
+    /// Before anything is written: every object's kind is served by the cluster, or defined by
+    /// a CRD of the same revision. A revision with an unknown kind changes nothing.
+    async fn preflight(&self, objects: &[Rendered]) -> Result<(), String> {
+        let defined: Vec<(String, String)> = objects
+            .iter()
+            .filter(|o| o.key.kind == "CustomResourceDefinition")
+            .map(|o| {
+                let spec = &o.value["spec"];
+                let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+                (text(&spec["group"]), text(&spec["names"]["kind"]))
+            })
+            .collect();
+        for object in objects {
+            let key = &object.key;
+            if defined.contains(&(key.group.clone(), key.kind.clone())) {
+                continue;
+            }
+            if let Err(e @ ApplyError::UnknownKind { .. }) = self.engine.resource_of(object).await {
+                return Err(format!(
+                    "{e} (from {}); nothing was applied or pruned",
+                    object.origin
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Skips, plans or applies one object.

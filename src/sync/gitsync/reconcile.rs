@@ -47,6 +47,17 @@ pub async fn reconcile(gs: Arc<GitSync>, ctx: Arc<Context>) -> Result<Action, Sy
     let interval = duration(gs.spec.interval.as_deref(), Duration::from_secs(60));
     let retry = duration(gs.spec.retry_interval.as_deref(), interval);
     if gs.spec.suspend {
+        // Nothing is applied; the status only acknowledges the generation that suspended it,
+        // so `kubectl wait` (and a script) can tell the suspension took effect.
+        let mut status = gs.status.clone().unwrap_or_default();
+        status.observed_generation = gs.metadata.generation;
+        let api: Api<GitSync> = Api::namespaced(ctx.client.clone(), &ns);
+        status::write(&api, &gs, status)
+            .await
+            .map_err(|source| SyncError::Status {
+                name: format!("{ns}/{name}"),
+                source,
+            })?;
         return Ok(Action::requeue(interval));
     }
     let started = Instant::now();

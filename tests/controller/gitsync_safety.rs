@@ -1,0 +1,425 @@
+//! GitSync behaviour a platform team relies on, through the running controller and a real
+//! `git daemon`: drift is reverted within seconds (the interval is an hour), `git revert` rolls
+//! back, `suspend` holds, pruning keeps what it must, a bad revision changes nothing, and a
+//! failing Deployment is named in the status.
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use kube::api::{Api, DeleteParams, PostParams};
+use sealsync::api::gitsync::GitSync;
+
+use super::*;
+use crate::gitd::{commit_and_push, daemon, git, repository};
+
+fn configmap(name: &str, ns: Option<&str>, mode: &str) -> String {
+    let ns = ns
+        .map(|n| format!("  namespace: {n}\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{ns}data:\n  mode: {mode}\n"
+    )
+}
+
+/// A GitSync `sync` in `app` for `path` of the served repository.
+async fn create_gitsync(client: &Client, port: u16, path: &str, interval: &str) {
+    let gs: GitSync = serde_json::from_value(json!({
+        "apiVersion": "sealsync.io/v1alpha1", "kind": "GitSync",
+        "metadata": {"name": "sync", "namespace": "app"},
+        "spec": {"url": format!("git://127.0.0.1:{port}/config.git"), "path": path,
+                 "interval": interval, "timeout": "20s"},
+    }))
+    .expect("gitsync");
+    Api::<GitSync>::namespaced(client.clone(), "app")
+        .create(&PostParams::default(), &gs)
+        .await
+        .expect("created");
+}
+
+/// Ready's status, reason and message, and the last applied revision.
+async fn ready(client: &Client) -> Option<(String, String, String, Option<String>)> {
+    let gs = Api::<GitSync>::namespaced(client.clone(), "app")
+        .get_opt("sync")
+        .await
+        .ok()??;
+    let st = gs.status?;
+    let c = st.conditions.iter().find(|c| c.type_ == "Ready")?.clone();
+    Some((
+        c.status,
+        c.reason.unwrap_or_default(),
+        c.message.unwrap_or_default(),
+        st.last_applied_revision,
+    ))
+}
+
+/// Suspends or resumes, and waits until the controller has seen it.
+async fn suspend(client: &Client, on: bool) {
+    let api: Api<GitSync> = Api::namespaced(client.clone(), "app");
+    let patch = json!({"spec": {"suspend": on}});
+    let gs = api
+        .patch("sync", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("suspend");
+    let generation = gs.metadata.generation;
+    eventually_for(
+        Duration::from_secs(10),
+        "the controller sees it",
+        || async {
+            let gs = api.get("sync").await.expect("get");
+            gs.status.and_then(|s| s.observed_generation) >= generation
+        },
+    )
+    .await;
+}
+
+/// Asks for a run now, as `kubectl annotate` would.
+async fn reconcile_now(client: &Client, stamp: &str) {
+    let patch = json!({"metadata": {"annotations": {"sealsync.io/reconcile-at": stamp}}});
+    Api::<GitSync>::namespaced(client.clone(), "app")
+        .patch("sync", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("annotate");
+}
+
+async fn applied_at(client: &Client, work: &Path) {
+    let head = git(work, &["rev-parse", "main"]);
+    let want = format!("main@sha1:{head}");
+    eventually_for(Duration::from_secs(30), &format!("Ready at {want}"), || {
+        let want = want.clone();
+        async move {
+            ready(client)
+                .await
+                .is_some_and(|s| s.0 == "True" && s.3.as_deref() == Some(want.as_str()))
+        }
+    })
+    .await;
+}
+
+async fn mode(client: &Client, ns: &str, name: &str) -> Option<String> {
+    Api::<ConfigMap>::namespaced(client.clone(), ns)
+        .get_opt(name)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|c| c.data)
+        .and_then(|d| d.get("mode").cloned())
+}
+
+/// With an interval of an hour: an edit through kubectl and a delete are both undone within
+/// seconds by the drift watch; `git revert` rolls a change back; `suspend` holds the cluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_is_undone_revert_rolls_back_and_suspend_holds() {
+    let Some(kubectl) = kubectl() else {
+        panic!("kubectl is required (.ci/run installs it)");
+    };
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let root = env.dir.path();
+    let config = configmap("settings", None, "fast");
+    let served = repository(root, &[("app/config.yaml", &config)]);
+    let work = root.join("work");
+    let daemon = daemon(&served);
+    create_gitsync(&env.client, daemon.1, "app", "1h").await;
+    applied_at(&env.client, &work).await;
+
+    // kubectl edit, as a user would (a merge patch): reverted without waiting for the interval.
+    let kubeconfig = env.kubeconfig.to_str().expect("utf8");
+    let out = Command::new(&kubectl)
+        .args([
+            "--kubeconfig",
+            kubeconfig,
+            "-n",
+            "app",
+            "patch",
+            "configmap",
+        ])
+        .args([
+            "settings",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"data":{"mode":"edited"}}"#,
+        ])
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eventually_for(Duration::from_secs(10), "the edit is reverted", || async {
+        mode(&env.client, "app", "settings").await.as_deref() == Some("fast")
+    })
+    .await;
+    Api::<ConfigMap>::namespaced(env.client.clone(), "app")
+        .delete("settings", &DeleteParams::default())
+        .await
+        .expect("delete");
+    eventually_for(
+        Duration::from_secs(10),
+        "the deleted object is back",
+        || async { mode(&env.client, "app", "settings").await.as_deref() == Some("fast") },
+    )
+    .await;
+
+    // A change, then `git revert`: the previous state is back.
+    std::fs::write(
+        work.join("app/config.yaml"),
+        configmap("settings", None, "slow"),
+    )
+    .expect("w");
+    commit_and_push(root, "slow down");
+    reconcile_now(&env.client, "1").await;
+    applied_at(&env.client, &work).await;
+    assert_eq!(
+        mode(&env.client, "app", "settings").await.as_deref(),
+        Some("slow")
+    );
+    git(&work, &["revert", "--no-edit", "HEAD"]);
+    commit_and_push(root, "nothing else");
+    reconcile_now(&env.client, "2").await;
+    applied_at(&env.client, &work).await;
+    assert_eq!(
+        mode(&env.client, "app", "settings").await.as_deref(),
+        Some("fast")
+    );
+
+    // Suspended: neither a push nor an edit is acted on, until resumed.
+    suspend(&env.client, true).await;
+    std::fs::write(
+        work.join("app/config.yaml"),
+        configmap("settings", None, "held"),
+    )
+    .expect("w");
+    commit_and_push(root, "while suspended");
+    reconcile_now(&env.client, "3").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        mode(&env.client, "app", "settings").await.as_deref(),
+        Some("fast"),
+        "a suspended GitSync applies nothing"
+    );
+    suspend(&env.client, false).await;
+    applied_at(&env.client, &work).await;
+    assert_eq!(
+        mode(&env.client, "app", "settings").await.as_deref(),
+        Some("held")
+    );
+}
+
+/// Pruning keeps what it must: an object someone took over (our label removed), an object that
+/// opted out, and a Namespace that still holds objects others manage. An empty revision
+/// without `allowEmpty` prunes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pruning_keeps_what_it_must() {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let root = env.dir.path();
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n";
+    let opted_out = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n  labels:\n    sealsync.io/prune: disabled\ndata:\n  mode: kept\n";
+    let served = repository(
+        root,
+        &[
+            ("app/0-namespace.yaml", namespace),
+            ("app/a.yaml", &configmap("a", Some("team"), "a")),
+            ("app/b.yaml", &configmap("b", None, "b")),
+            ("app/c.yaml", &configmap("c", None, "c")),
+            ("app/keep.yaml", opted_out),
+            ("app/stay.yaml", &configmap("stay", None, "stay")),
+            ("app/README.md", "Not an object: the folder stays when the objects go.\n"),
+        ],
+    );
+    let work = root.join("work");
+    let daemon = daemon(&served);
+    create_gitsync(&env.client, daemon.1, "app", "1h").await;
+    applied_at(&env.client, &work).await;
+    // Someone else's object in the namespace, and a take-over of c (while suspended, so the
+    // GitSync does not put its label back).
+    let handmade: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": "handmade", "namespace": "team"}}))
+            .expect("cm");
+    Api::<ConfigMap>::namespaced(env.client.clone(), "team")
+        .create(&PostParams::default(), &handmade)
+        .await
+        .expect("create");
+    suspend(&env.client, true).await;
+    let unlabel = json!({"metadata": {"labels": {"sealsync.io/owned-by": null}}});
+    Api::<ConfigMap>::namespaced(env.client.clone(), "app")
+        .patch("c", &PatchParams::default(), &Patch::Merge(&unlabel))
+        .await
+        .expect("unlabel");
+
+    for file in [
+        "0-namespace.yaml",
+        "a.yaml",
+        "b.yaml",
+        "c.yaml",
+        "keep.yaml",
+    ] {
+        std::fs::remove_file(work.join("app").join(file)).expect("rm");
+    }
+    commit_and_push(root, "remove all but stay");
+    suspend(&env.client, false).await;
+    applied_at(&env.client, &work).await;
+    let cms = |ns: &str| Api::<ConfigMap>::namespaced(env.client.clone(), ns);
+    eventually_for(Duration::from_secs(10), "a and b are pruned", || async {
+        cms("team").get_opt("a").await.ok().flatten().is_none()
+            && cms("app").get_opt("b").await.ok().flatten().is_none()
+    })
+    .await;
+    assert!(
+        cms("app").get_opt("c").await.expect("get").is_some(),
+        "not ours any more: kept"
+    );
+    assert!(
+        cms("app").get_opt("keep").await.expect("get").is_some(),
+        "opted out: kept"
+    );
+    let team = Api::<Namespace>::all(env.client.clone())
+        .get_opt("team")
+        .await
+        .expect("get");
+    assert!(
+        team.is_some(),
+        "a Namespace holding others' objects is kept"
+    );
+    let (_, _, message, _) = ready(&env.client).await.expect("status");
+    assert!(
+        message.contains("Namespace /team"),
+        "the status says why: {message}"
+    );
+
+    // Everything removed, allowEmpty unset: nothing is pruned, and the status says so.
+    std::fs::remove_file(work.join("app/stay.yaml")).expect("rm");
+    commit_and_push(root, "empty");
+    reconcile_now(&env.client, "empty").await;
+    eventually_for(
+        Duration::from_secs(20),
+        "EmptyRevision is reported",
+        || async {
+            ready(&env.client)
+                .await
+                .is_some_and(|s| s.1 == "EmptyRevision")
+        },
+    )
+    .await;
+    assert_eq!(
+        mode(&env.client, "app", "stay").await.as_deref(),
+        Some("stay")
+    );
+}
+
+/// Each bad revision: Ready=False, the message names the file, and the cluster is unchanged
+/// (the good object in the same revision is not applied; nothing is pruned).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_revision_changes_nothing_and_names_the_file() {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let root = env.dir.path();
+    let served = repository(
+        root,
+        &[("app/config.yaml", &configmap("settings", None, "fast"))],
+    );
+    let work = root.join("work");
+    let daemon = daemon(&served);
+    create_gitsync(&env.client, daemon.1, "app", "1h").await;
+    applied_at(&env.client, &work).await;
+
+    let unknown = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n";
+    let cases: [(&str, &str, &str, &str); 4] = [
+        (
+            "invalid YAML",
+            "app/broken.yaml",
+            "apiVersion: v1\nkind: [unclosed\n",
+            "RenderFailed",
+        ),
+        ("a duplicate", "app/again.yaml", "", "RenderFailed"),
+        ("an unknown kind", "app/widget.yaml", unknown, "ApplyFailed"),
+        (
+            "an unsupported kustomize field",
+            "app/kustomization.yaml",
+            "resources:\n- config.yaml\n- fresh.yaml\npatches:\n- path: p.yaml\n",
+            "UnsupportedKustomization",
+        ),
+    ];
+    for (i, (what, file, text, reason)) in cases.into_iter().enumerate() {
+        let text = if text.is_empty() {
+            configmap("settings", None, "other")
+        } else {
+            text.to_owned()
+        };
+        std::fs::write(
+            work.join("app/config.yaml"),
+            configmap("settings", None, "changed"),
+        )
+        .expect("w");
+        std::fs::write(work.join("app/fresh.yaml"), configmap("fresh", None, "new")).expect("w");
+        std::fs::write(work.join(file), &text).expect("w");
+        commit_and_push(root, what);
+        reconcile_now(&env.client, &format!("bad-{i}")).await;
+        let name = file.trim_start_matches("app/");
+        eventually_for(
+            Duration::from_secs(20),
+            &format!("{what} is reported"),
+            || async {
+                ready(&env.client)
+                    .await
+                    .is_some_and(|s| s.0 == "False" && s.1 == reason && s.2.contains(name))
+            },
+        )
+        .await;
+        assert_eq!(
+            mode(&env.client, "app", "settings").await.as_deref(),
+            Some("fast"),
+            "{what}: the cluster is unchanged"
+        );
+        assert_eq!(
+            mode(&env.client, "app", "fresh").await,
+            None,
+            "{what}: nothing new"
+        );
+        // Back to the good state for the next case.
+        std::fs::remove_file(work.join(file)).expect("rm");
+        std::fs::remove_file(work.join("app/fresh.yaml")).expect("rm");
+        std::fs::write(
+            work.join("app/config.yaml"),
+            configmap("settings", None, "fast"),
+        )
+        .expect("w");
+        commit_and_push(root, "fixed");
+        reconcile_now(&env.client, &format!("good-{i}")).await;
+        applied_at(&env.client, &work).await;
+    }
+}
+
+/// A Deployment that cannot roll out (devcluster's simulation, image tag `:fail`) is named in
+/// the status with the controller's reason, well before the timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_deployment_is_named_in_the_status() {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let root = env.dir.path();
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: registry.example/web:fail\n";
+    let served = repository(root, &[("app/web.yaml", deployment)]);
+    let daemon = daemon(&served);
+    let started = Instant::now();
+    create_gitsync(&env.client, daemon.1, "app", "1h").await;
+    eventually_for(
+        Duration::from_secs(15),
+        "the failing Deployment is named",
+        || async {
+            ready(&env.client).await.is_some_and(|s| {
+                s.0 == "False"
+                    && s.2.contains("Deployment.apps app/web")
+                    && s.2.contains("ProgressDeadlineExceeded")
+            })
+        },
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "before the 20 s timeout"
+    );
+}
