@@ -12,6 +12,7 @@
 //! 5. peak RSS (VmHWM) of the controller once 1000 SealedSecrets are Ready as well.
 
 #[path = "../tests/support/gitd.rs"]
+#[allow(dead_code)] // the HTTP server is for the tests
 mod gitd;
 mod support;
 

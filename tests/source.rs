@@ -1,12 +1,13 @@
 //! Fetching from a real `git daemon` on loopback: ls-remote, a shallow fetch written to a folder,
-//! a pushed change picked up (and a removed file gone), a missing ref, an unreachable server.
+//! a pushed change picked up (and a removed file gone), a missing ref, an unreachable server;
+//! and `git http-backend` behind basic and bearer auth.
 
 #[path = "support/gitd.rs"]
 mod gitd;
 
-use gitd::{commit_and_push, daemon, git, repository};
+use gitd::{commit_and_push, daemon, git, http_backend, repository};
 
-use sealsync::sync::source::{SourceError, fetch, remote_revision};
+use sealsync::sync::source::{Auth, SourceError, fetch, remote_revision};
 
 #[test]
 fn ls_remote_and_shallow_fetch_follow_pushes() {
@@ -26,11 +27,11 @@ fn ls_remote_and_shallow_fetch_follow_pushes() {
 
     let head = git(&work, &["rev-parse", "main"]);
     assert_eq!(
-        remote_revision(&url, "refs/heads/main").expect("ls-remote"),
+        remote_revision(&url, "refs/heads/main", &Auth::default()).expect("ls-remote"),
         head
     );
     let dest = dir.path().join("checkout");
-    let checkout = fetch(&url, "refs/heads/main", &dest).expect("fetch");
+    let checkout = fetch(&url, "refs/heads/main", &dest, &Auth::default()).expect("fetch");
     assert_eq!(checkout.revision, head);
     assert!(checkout.shallow, "git daemon honours depth 1");
     assert_eq!(
@@ -44,15 +45,15 @@ fn ls_remote_and_shallow_fetch_follow_pushes() {
     commit_and_push(dir.path(), "third");
     let pushed = git(&work, &["rev-parse", "main"]);
     assert_eq!(
-        remote_revision(&url, "refs/heads/main").expect("ls-remote"),
+        remote_revision(&url, "refs/heads/main", &Auth::default()).expect("ls-remote"),
         pushed
     );
-    let checkout = fetch(&url, "refs/heads/main", &dest).expect("fetch again");
+    let checkout = fetch(&url, "refs/heads/main", &dest, &Auth::default()).expect("fetch again");
     assert_eq!(checkout.revision, pushed);
     assert!(dest.join("new.yaml").exists() && !dest.join("old.yaml").exists());
 
     assert!(matches!(
-        remote_revision(&url, "refs/heads/nope"),
+        remote_revision(&url, "refs/heads/nope", &Auth::default()),
         Err(SourceError::NoSuchRef { .. })
     ));
 }
@@ -64,6 +65,52 @@ fn an_unreachable_server_is_an_error_naming_the_url() {
         .expect("port")
         .port();
     let url = format!("git://127.0.0.1:{port}/config.git");
-    let err = remote_revision(&url, "refs/heads/main").expect_err("nothing listens");
+    let err =
+        remote_revision(&url, "refs/heads/main", &Auth::default()).expect_err("nothing listens");
     assert!(err.to_string().contains(&url), "{err}");
+}
+
+/// A bearer token against `git http-backend`: the right one lists and fetches; a wrong one fails
+/// with an error that never holds it. Basic credentials are never sent over plain http (the
+/// controller test sends them over https).
+#[test]
+fn bearer_auth_and_no_basic_credentials_in_clear_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let served = repository(dir.path(), &[("app/cm.yaml", "kind: ConfigMap\n")]);
+    let head = git(&dir.path().join("work"), &["rev-parse", "main"]);
+    let secret = |pairs: &[(&str, &str)]| {
+        let data = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        Auth::from_secret(&data).expect("credentials")
+    };
+    let bearer = http_backend(&served, "bearer", "t0ken-value", None);
+    let url = format!("http://127.0.0.1:{}/config.git", bearer.1);
+    let token = secret(&[("bearerToken", "t0ken-value")]);
+    assert_eq!(
+        remote_revision(&url, "refs/heads/main", &token).expect("ls-remote"),
+        head
+    );
+    let dest = dir.path().join("checkout");
+    let checkout = fetch(&url, "refs/heads/main", &dest, &token).expect("fetch");
+    assert_eq!(checkout.revision, head);
+    assert!(dest.join("app/cm.yaml").is_file());
+    for auth in [secret(&[("bearerToken", "other-token")]), Auth::default()] {
+        let err = remote_revision(&url, "refs/heads/main", &auth).expect_err("refused");
+        let text = format!("{err} {err:?}");
+        assert!(text.contains(&url), "{text}");
+        assert!(
+            !text.contains("other-token") && !text.contains("t0ken"),
+            "{text}"
+        );
+    }
+
+    let basic = http_backend(&served, "basic", "ci:s3cret-pw", None);
+    let url = format!("http://127.0.0.1:{}/config.git", basic.1);
+    let auth = secret(&[("username", "ci"), ("password", "s3cret-pw")]);
+    let err = remote_revision(&url, "refs/heads/main", &auth).expect_err("not over http");
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("clear text"), "{text}");
+    assert!(!text.contains("s3cret-pw"), "{text}");
 }

@@ -56,7 +56,11 @@ pub fn spawn(kubeconfig: &std::path::Path, namespace: &str, extra: &[&str]) -> C
         ])
         .args(extra)
         .env("KUBECONFIG", kubeconfig)
-        .env("SEALSYNC_LOG", "warn")
+        // BENCH_LOG=info (say) shows the controller's log, to see where time goes.
+        .env(
+            "SEALSYNC_LOG",
+            std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -67,7 +71,10 @@ pub fn spawn(kubeconfig: &std::path::Path, namespace: &str, extra: &[&str]) -> C
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Some(url) = line.split("listening on ").nth(1) {
                 let _ = tx.send(url.trim().to_owned());
-            } else if line.contains("WARN") || line.contains("ERROR") {
+            } else if line.contains("WARN")
+                || line.contains("ERROR")
+                || std::env::var_os("BENCH_LOG").is_some()
+            {
                 eprintln!("controller: {line}");
             }
         }

@@ -8,7 +8,7 @@ use kube::api::{Api, DeleteParams, PostParams};
 use sealsync::api::gitsync::GitSync;
 
 use super::*;
-use crate::gitd::{commit_and_push, daemon, git, repository};
+use crate::gitd::{commit_and_push, daemon, git, http_backend, repository};
 
 fn configmap(name: &str, ns: Option<&str>, mode: &str) -> String {
     let ns = ns
@@ -226,7 +226,10 @@ async fn pruning_keeps_what_it_must() {
             ("app/c.yaml", &configmap("c", None, "c")),
             ("app/keep.yaml", opted_out),
             ("app/stay.yaml", &configmap("stay", None, "stay")),
-            ("app/README.md", "Not an object: the folder stays when the objects go.\n"),
+            (
+                "app/README.md",
+                "Not an object: the folder stays when the objects go.\n",
+            ),
         ],
     );
     let work = root.join("work");
@@ -421,5 +424,96 @@ async fn a_failing_deployment_is_named_in_the_status() {
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "before the 20 s timeout"
+    );
+}
+
+/// An HTTPS repository behind basic auth, its CA trusted through SSL_CERT_FILE: the GitSync's
+/// `secretRef` opens it; a missing Secret and a wrong password are reported, and the status never
+/// holds the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_basic_auth_from_the_secret_ref() {
+    let env = env().await;
+    let root = env.dir.path();
+    let served = repository(
+        root,
+        &[("app/config.yaml", &configmap("settings", None, "fast"))],
+    );
+    let tls = root.join("tls");
+    std::fs::create_dir_all(&tls).expect("mkdir");
+    let server = http_backend(&served, "basic", "ci:s3cret-pw", Some(&tls));
+    let cache = root.join("cache");
+    let ca = tls.join("ca.pem");
+    let controller = spawn_with(
+        &env,
+        &["--cache-dir", cache.to_str().expect("utf8")],
+        &[("SSL_CERT_FILE", &ca)],
+    );
+    super::ready(&controller).await;
+    let gs: GitSync = serde_json::from_value(json!({
+        "apiVersion": "sealsync.io/v1alpha1", "kind": "GitSync",
+        "metadata": {"name": "sync", "namespace": "app"},
+        "spec": {"url": format!("https://127.0.0.1:{}/config.git", server.1), "path": "app",
+                 "interval": "1h", "secretRef": {"name": "git-auth"}},
+    }))
+    .expect("gitsync");
+    Api::<GitSync>::namespaced(env.client.clone(), "app")
+        .create(&PostParams::default(), &gs)
+        .await
+        .expect("created");
+    eventually_for(
+        Duration::from_secs(20),
+        "a missing Secret is reported",
+        || async {
+            ready(&env.client)
+                .await
+                .is_some_and(|s| s.1 == "CredentialsNotFound" && s.2.contains("app/git-auth"))
+        },
+    )
+    .await;
+
+    let secrets: Api<Secret> = Api::namespaced(env.client.clone(), "app");
+    let secret = |password: &str| -> Secret {
+        serde_json::from_value(json!({
+            "metadata": {"name": "git-auth", "namespace": "app"},
+            "stringData": {"username": "ci", "password": password},
+        }))
+        .expect("secret")
+    };
+    secrets
+        .create(&PostParams::default(), &secret("wrong-pw"))
+        .await
+        .expect("secret");
+    reconcile_now(&env.client, "wrong").await;
+    eventually_for(
+        Duration::from_secs(20),
+        "the refused login is reported",
+        || async {
+            ready(&env.client)
+                .await
+                .is_some_and(|s| s.1 == "FetchFailed")
+        },
+    )
+    .await;
+    let (_, _, message, _) = ready(&env.client).await.expect("status");
+    assert!(!message.contains("wrong-pw"), "{message}");
+
+    secrets
+        .replace("git-auth", &PostParams::default(), &secret("s3cret-pw"))
+        .await
+        .expect("secret");
+    reconcile_now(&env.client, "right").await;
+    applied_at(&env.client, &root.join("work")).await;
+    assert_eq!(
+        mode(&env.client, "app", "settings").await.as_deref(),
+        Some("fast")
+    );
+    let logs = controller
+        .logs
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    assert!(
+        !logs.contains("s3cret-pw") && !logs.contains("wrong-pw"),
+        "no password in logs"
     );
 }

@@ -149,6 +149,11 @@ pub(crate) fn bin(name: &str) -> PathBuf {
 
 /// Starts the controller with test-friendly defaults (2048-bit keys, a 3 s lease) plus `extra`.
 pub(crate) fn spawn(env: &Env, extra: &[&str]) -> Controller {
+    spawn_with(env, extra, &[])
+}
+
+/// [`spawn`], with environment variables for the controller.
+pub(crate) fn spawn_with(env: &Env, extra: &[&str], vars: &[(&str, &Path)]) -> Controller {
     let mut args = vec![
         "run",
         "--namespace",
@@ -165,6 +170,7 @@ pub(crate) fn spawn(env: &Env, extra: &[&str]) -> Controller {
         .args(&args)
         .env("KUBECONFIG", &env.kubeconfig)
         .env("SEALSYNC_LOG", "sealsync=debug,info")
+        .envs(vars.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -105,3 +105,37 @@ pub fn commit_and_push(root: &Path, message: &str) {
         &["push", "-q", target.to_str().expect("utf8"), "main"],
     );
 }
+
+/// `git http-backend` behind a loopback HTTP server that demands basic (`user:password`) or
+/// bearer (`token`) auth; killed on drop. Serves the repositories below `base`.
+pub struct HttpServer(Child, pub u16);
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the server for `mode` (`basic` or `bearer`) and its secret; with `tls`, HTTPS, its CA
+/// written to `tls/ca.pem`.
+pub fn http_backend(base: &Path, mode: &str, secret: &str, tls: Option<&Path>) -> HttpServer {
+    use std::io::BufRead;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/git_http.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg(base)
+        .args([mode, secret])
+        .args(tls)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs the git http server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server prints its port");
+    let port = line.trim().parse().expect("a port");
+    HttpServer(child, port)
+}

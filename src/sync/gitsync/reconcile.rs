@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use kube::Resource;
 use kube::runtime::controller::Action;
@@ -128,9 +129,14 @@ async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
         .cache_dir
         .join(gs.metadata.namespace.as_deref().unwrap_or_default())
         .join(gs.metadata.name.as_deref().unwrap_or_default());
+    let auth = match credentials(gs, ctx).await {
+        Ok(auth) => auth,
+        Err(outcome) => return (outcome, None, None),
+    };
     let url = gs.spec.url.clone();
     let fetching = Instant::now();
-    let fetched = tokio::task::spawn_blocking(move || checkout(&url, &reference, &dir)).await;
+    let fetched =
+        tokio::task::spawn_blocking(move || checkout(&url, &reference, &dir, &auth)).await;
     ctx.metrics
         .fetch_duration
         .observe(fetching.elapsed().as_secs_f64());
@@ -343,6 +349,46 @@ fn settled(gs: &GitSync, ctx: &Context, revision: &str) -> Option<Outcome> {
     })
 }
 
+/// The credentials of `spec.secretRef`, or anonymous access without one.
+async fn credentials(gs: &GitSync, ctx: &Context) -> Result<source::Auth, Outcome> {
+    let Some(reference) = &gs.spec.secret_ref else {
+        return Ok(source::Auth::default());
+    };
+    let ns = gs.metadata.namespace.as_deref().unwrap_or_default();
+    let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
+    let secret = match secrets.get_opt(&reference.name).await {
+        Ok(Some(secret)) => secret,
+        Ok(None) => {
+            return Err(failed(
+                "CredentialsNotFound",
+                format!(
+                    "the Secret {ns}/{} named by spec.secretRef does not exist; create it with username and password, or bearerToken",
+                    reference.name
+                ),
+            ));
+        }
+        Err(e) => {
+            return Err(failed(
+                "CredentialsNotFound",
+                format!(
+                    "cannot read the Secret {ns}/{} named by spec.secretRef: {e}",
+                    reference.name
+                ),
+            ));
+        }
+    };
+    let data: std::collections::BTreeMap<String, Vec<u8>> = secret
+        .data
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.0))
+        .collect();
+    source::Auth::from_secret(&data).map_err(|e| Outcome::Stalled {
+        reason: "InvalidCredentials",
+        message: format!("Secret {ns}/{}: {e}", reference.name),
+    })
+}
+
 /// The branch or tag to follow, and its full ref name; what is not built yet is Stalled.
 fn reference(gs: &GitSync) -> Result<(String, String), Outcome> {
     let r = gs.spec.r#ref.clone().unwrap_or_default();
@@ -366,8 +412,9 @@ fn checkout(
     url: &str,
     reference: &str,
     dir: &Path,
+    auth: &source::Auth,
 ) -> Result<(String, PathBuf), source::SourceError> {
-    let revision = source::remote_revision(url, reference)?;
+    let revision = source::remote_revision(url, reference, auth)?;
     let tree = dir.join("tree");
     let marker = dir.join("revision");
     let have = std::fs::read_to_string(&marker).ok();
@@ -378,7 +425,7 @@ fn checkout(
         path: dir.to_owned(),
         source: e,
     })?;
-    let checkout = source::fetch(url, reference, &tree)?;
+    let checkout = source::fetch(url, reference, &tree, auth)?;
     if !checkout.shallow {
         info!(
             url,

@@ -5,8 +5,11 @@
 //!   tree written to a folder, which replaces the previous checkout atomically. Whether the
 //!   server honoured the depth is reported (`is_shallow()`): some servers ignore it.
 //!
-//! Credentials, SSH and the GitSync's cache directories come with the reconciler; this module
-//! is what it will call.
+//! Both take the repository's [`Auth`] (anonymous by default).
+
+mod auth;
+
+pub use auth::{Auth, AuthError};
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -66,28 +69,49 @@ fn git_error(
     step: &'static str,
     url: &str,
     reference: &str,
-) -> impl Fn(&dyn std::fmt::Display) -> SourceError {
+) -> impl Fn(&dyn std::error::Error) -> SourceError {
     let (url, reference) = (url.to_owned(), reference.to_owned());
     move |e| SourceError::Git {
         step,
         url: url.clone(),
         reference: reference.clone(),
-        detail: e.to_string(),
+        detail: chain(e),
     }
 }
 
+/// An error and its causes, in one line: gix's top-level messages alone are often too vague
+/// ("Transport handshake failed").
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// The commit `reference` (a full ref name such as `refs/heads/main`) points to on the remote.
-pub fn remote_revision(url: &str, reference: &str) -> Result<Revision, SourceError> {
+pub fn remote_revision(url: &str, reference: &str, auth: &Auth) -> Result<Revision, SourceError> {
     let fail = git_error("listing", url, reference);
     let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
-    let repo = gix::init_bare(scratch.path()).map_err(|e| fail(&e))?;
+    gix::init_bare(scratch.path()).map_err(|e| fail(&e))?;
+    let options = gix::open::Options::isolated().config_overrides(auth.config_overrides());
+    let repo = gix::open_opts(scratch.path(), options).map_err(|e| fail(&e))?;
     let spec = format!("+{reference}:refs/remotes/origin/wanted");
     let remote = repo
         .remote_at(url)
         .map_err(|e| fail(&e))?
         .with_refspecs([spec.as_str()], Direction::Fetch)
         .map_err(|e| fail(&e))?;
-    let connection = remote.connect(Direction::Fetch).map_err(|e| fail(&e))?;
+    let connection = remote
+        .connect(Direction::Fetch)
+        .map_err(|e| fail(&e))?
+        .with_credentials(auth.helper());
     let (ref_map, _) = connection
         .ref_map(gix::progress::Discard, Default::default())
         .map_err(|e| fail(&e))?;
@@ -106,7 +130,12 @@ pub fn remote_revision(url: &str, reference: &str) -> Result<Revision, SourceErr
 }
 
 /// Fetches `reference` shallowly and writes its tree to `dest`, replacing what was there.
-pub fn fetch(url: &str, reference: &str, dest: &Path) -> Result<Checkout, SourceError> {
+pub fn fetch(
+    url: &str,
+    reference: &str,
+    dest: &Path,
+    auth: &Auth,
+) -> Result<Checkout, SourceError> {
     let fail = git_error("fetching", url, reference);
     let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
     let depth = NonZeroU32::new(1)
@@ -114,6 +143,14 @@ pub fn fetch(url: &str, reference: &str, dest: &Path) -> Result<Checkout, Source
         .unwrap_or_default();
     let mut prepare = gix::prepare_clone_bare(url, scratch.path())
         .map_err(|e| fail(&e))?
+        .with_in_memory_config_overrides(auth.config_overrides())
+        .configure_connection({
+            let auth = auth.clone();
+            move |connection| {
+                connection.set_credentials(auth.helper());
+                Ok(())
+            }
+        })
         .with_shallow(depth)
         .with_ref_name(Some(reference))
         .map_err(|e| fail(&e))?;
@@ -126,7 +163,7 @@ pub fn fetch(url: &str, reference: &str, dest: &Path) -> Result<Checkout, Source
     let tree = commit.tree().map_err(|e| fail(&e))?;
     let staging = dest.with_extension("incoming");
     let _ = std::fs::remove_dir_all(&staging);
-    write_tree(&repo, &tree, &staging).map_err(|e| fail(&e))?;
+    write_tree(&repo, &tree, &staging).map_err(|e| fail(e.as_ref()))?;
     let write_fail = |source| SourceError::Write {
         path: dest.to_owned(),
         source,
