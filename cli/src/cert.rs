@@ -2,19 +2,15 @@
 //! controller's `/v1/cert.pem` endpoint. HTTPS goes through rustls on aws-lc-rs with the
 //! platform's trust store, and honours the usual proxy variables.
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use sealsync_core::crypto::Certificate;
-use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 
 use crate::error::CliError;
+use crate::http::{self, Wait};
 
 /// The largest certificate document accepted from a file or a server.
 const MAX_CERT_BYTES: u64 = 1024 * 1024;
-
-/// How long a certificate download may take in all.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where to get the certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,10 +35,11 @@ pub fn fetch(
     cluster: &crate::args::ClusterArgs,
     env: crate::config::Env<'_>,
 ) -> Result<(String, Certificate, String), CliError> {
+    let wait = Wait::from_flag(cluster.request_timeout.as_deref())?;
     let (location, bytes) = match source {
         CertSource::Location(location) => {
             let bytes = if is_http(location) {
-                http_get(location)?
+                http_get(location, wait)?
             } else {
                 let path = location.strip_prefix("file://").unwrap_or(location);
                 read_file(path).map_err(|source| CliError::ReadCert {
@@ -54,7 +51,7 @@ pub fn fetch(
         }
         CertSource::Controller(base) => {
             let url = format!("{}/v1/cert.pem", base.trim_end_matches('/'));
-            let bytes = http_get(&url)?;
+            let bytes = http_get(&url, wait)?;
             (url, bytes)
         }
         CertSource::Cluster { namespace, name } => {
@@ -82,29 +79,17 @@ fn read_file(path: &str) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// An HTTP agent: rustls on aws-lc-rs, the platform's trust store, a global timeout, and error
-/// statuses returned as responses.
-pub(crate) fn agent() -> ureq::Agent {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let tls = TlsConfig::builder()
-        .provider(TlsProvider::Rustls)
-        .unversioned_rustls_crypto_provider(provider)
-        .root_certs(RootCerts::PlatformVerifier)
-        .build();
-    ureq::Agent::config_builder()
-        .tls_config(tls)
-        .timeout_global(Some(HTTP_TIMEOUT))
-        .http_status_as_error(false)
-        .build()
-        .new_agent()
-}
-
-fn http_get(url: &str) -> Result<Vec<u8>, CliError> {
-    let fetch_error = |source| CliError::FetchCert {
-        url: url.to_owned(),
-        source,
+fn http_get(url: &str, wait: Wait) -> Result<Vec<u8>, CliError> {
+    let fetch_error = |error| {
+        CliError::http(url, error, wait, |source| CliError::FetchCert {
+            url: url.to_owned(),
+            source,
+        })
     };
-    let mut response = agent().get(url).call().map_err(fetch_error)?;
+    let mut response = http::public_agent(wait)
+        .get(url)
+        .call()
+        .map_err(fetch_error)?;
     let status = response.status().as_u16();
     if status != 200 {
         return Err(CliError::FetchCertStatus {

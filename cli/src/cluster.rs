@@ -6,11 +6,12 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use ureq::tls::{ClientCert, PemItem, RootCerts, TlsConfig, TlsProvider, parse_pem};
+use ureq::tls::{ClientCert, PemItem, RootCerts, parse_pem};
 
 use crate::args::ClusterArgs;
 use crate::config::Env;
 use crate::error::CliError;
+use crate::http::{self, Wait};
 use crate::kubeconfig::{self, Connection};
 
 /// The ConfigMap the controller publishes its newest certificate in, and its key.
@@ -25,13 +26,14 @@ pub fn fetch_cert(
 ) -> Result<(String, Vec<u8>), CliError> {
     let conn =
         kubeconfig::connection(args, env).map_err(|source| CliError::Kubeconfig { source })?;
-    let agent = agent(&conn)?;
+    let wait = Wait::from_flag(args.request_timeout.as_deref())?;
+    let agent = agent(&conn, wait)?;
     let base = conn.server.trim_end_matches('/');
     let configmap = format!(
         "{base}/api/v1/namespaces/{namespace}/configmaps/{}",
         CONFIGMAP.0
     );
-    let (status, body) = get(&agent, &conn, &configmap)?;
+    let (status, body) = get(&agent, &conn, wait, &configmap)?;
     if status == 200 {
         let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if let Some(pem) = value["data"][CONFIGMAP.1].as_str() {
@@ -49,7 +51,7 @@ pub fn fetch_cert(
     }
     let proxy =
         format!("{base}/api/v1/namespaces/{namespace}/services/http:{name}:/proxy/v1/cert.pem");
-    match get(&agent, &conn, &proxy)? {
+    match get(&agent, &conn, wait, &proxy)? {
         (200, body) => Ok((format!("service {namespace}/{name}"), body)),
         (status, _) => Err(CliError::ClusterCertNotFound {
             namespace: namespace.to_owned(),
@@ -59,10 +61,17 @@ pub fn fetch_cert(
     }
 }
 
-fn get(agent: &ureq::Agent, conn: &Connection, url: &str) -> Result<(u16, Vec<u8>), CliError> {
-    let fail = |source| CliError::FetchCert {
-        url: url.to_owned(),
-        source,
+fn get(
+    agent: &ureq::Agent,
+    conn: &Connection,
+    wait: Wait,
+    url: &str,
+) -> Result<(u16, Vec<u8>), CliError> {
+    let fail = |error| {
+        CliError::http(url, error, wait, |source| CliError::FetchCert {
+            url: url.to_owned(),
+            source,
+        })
     };
     let mut request = agent.get(url).header("Accept", "application/json");
     if let Some(token) = &conn.token {
@@ -72,6 +81,16 @@ fn get(agent: &ureq::Agent, conn: &Connection, url: &str) -> Result<(u16, Vec<u8
         let encoded =
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         request = request.header("Authorization", &format!("Basic {encoded}"));
+    }
+    // Impersonation, as client-go sends it.
+    if let Some(user) = &conn.impersonate.user {
+        request = request.header("Impersonate-User", user);
+    }
+    for group in &conn.impersonate.groups {
+        request = request.header("Impersonate-Group", group);
+    }
+    if let Some(uid) = &conn.impersonate.uid {
+        request = request.header("Impersonate-Uid", uid);
     }
     let mut response = request.call().map_err(fail)?;
     let status = response.status().as_u16();
@@ -84,12 +103,8 @@ fn get(agent: &ureq::Agent, conn: &Connection, url: &str) -> Result<(u16, Vec<u8
     Ok((status, body))
 }
 
-fn agent(conn: &Connection) -> Result<ureq::Agent, CliError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut tls = TlsConfig::builder()
-        .provider(TlsProvider::Rustls)
-        .unversioned_rustls_crypto_provider(provider)
-        .disable_verification(conn.insecure);
+fn agent(conn: &Connection, wait: Wait) -> Result<ureq::Agent, CliError> {
+    let mut tls = http::tls_builder().disable_verification(conn.insecure);
     let bad = |what: &'static str| CliError::ClusterTls { what };
     if let Some(ca) = &conn.ca_pem {
         let certs: Vec<_> = parse_pem(ca)
@@ -120,10 +135,15 @@ fn agent(conn: &Connection) -> Result<ureq::Agent, CliError> {
             .ok_or(bad("the client key holds no PEM private key"))?;
         tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
     }
-    Ok(ureq::Agent::config_builder()
-        .tls_config(tls.build())
-        .timeout_global(Some(std::time::Duration::from_secs(30)))
-        .http_status_as_error(false)
-        .build()
-        .new_agent())
+    let proxy = match &conn.proxy {
+        Some(url) => Some(ureq::Proxy::new(url).map_err(|_| {
+            CliError::usage(
+                format!("the proxy URL {url:?} is not usable"),
+                "give --proxy-url (or the kubeconfig's proxy-url) as http://HOST:PORT, \
+                 https://HOST:PORT or socks5://HOST:PORT",
+            )
+        })?),
+        None => None,
+    };
+    Ok(http::agent(tls.build(), wait, proxy))
 }

@@ -5,15 +5,19 @@
 use sealsync_core::api::SealedSecret;
 use serde_json::Value;
 
-use crate::cert::agent;
 use crate::error::CliError;
+use crate::http::{self, Wait};
 
 /// The largest answer accepted from the controller.
 const MAX_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
 
 /// `Ok(Ok(values))` if every value opens, `Ok(Err(detail))` if the controller says some do not.
-pub fn verify(base: &str, sealed: &SealedSecret) -> Result<Result<usize, String>, CliError> {
-    let (url, status, body) = post(base, "/v1/verify", sealed)?;
+pub fn verify(
+    base: &str,
+    wait: Wait,
+    sealed: &SealedSecret,
+) -> Result<Result<usize, String>, CliError> {
+    let (url, status, body) = post(base, wait, "/v1/verify", sealed)?;
     let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     match status {
         200 => Ok(Ok(answer["values"].as_u64().unwrap_or(0) as usize)),
@@ -26,8 +30,8 @@ pub fn verify(base: &str, sealed: &SealedSecret) -> Result<Result<usize, String>
 }
 
 /// The SealedSecret re-sealed by the controller to its newest key.
-pub fn rotate(base: &str, sealed: &SealedSecret) -> Result<SealedSecret, CliError> {
-    let (url, status, body) = post(base, "/v1/rotate", sealed)?;
+pub fn rotate(base: &str, wait: Wait, sealed: &SealedSecret) -> Result<SealedSecret, CliError> {
+    let (url, status, body) = post(base, wait, "/v1/rotate", sealed)?;
     if status != 200 {
         let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         return Err(status_error(url, status, &answer, &body));
@@ -42,18 +46,25 @@ pub fn rotate(base: &str, sealed: &SealedSecret) -> Result<SealedSecret, CliErro
         })
 }
 
-fn post(base: &str, path: &str, sealed: &SealedSecret) -> Result<(String, u16, String), CliError> {
+fn post(
+    base: &str,
+    wait: Wait,
+    path: &str,
+    sealed: &SealedSecret,
+) -> Result<(String, u16, String), CliError> {
     let url = format!("{}{path}", base.trim_end_matches('/'));
     let body = serde_json::to_string(sealed).map_err(|e| CliError::ControllerStatus {
         url: url.clone(),
         status: 0,
         message: e.to_string(),
     })?;
-    let request_error = |source| CliError::Controller {
-        url: url.clone(),
-        source,
+    let request_error = |error| {
+        CliError::http(&url, error, wait, |source| CliError::Controller {
+            url: url.clone(),
+            source,
+        })
     };
-    let mut response = agent()
+    let mut response = http::public_agent(wait)
         .post(&url)
         .header("Content-Type", "application/json")
         .send(body.as_bytes())

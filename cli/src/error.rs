@@ -39,15 +39,57 @@ pub enum CliError {
     #[error("{var}={value:?} is not valid: expected {expected}")]
     BadEnv {
         /// The variable.
-        var: &'static str,
+        var: String,
         /// Its value (flags and scopes, never secrets).
         value: String,
         /// The accepted values.
         expected: &'static str,
     },
+    /// An environment variable holds a value its flag's parser refuses.
+    #[error("{var} is not valid: {reason}")]
+    BadEnvFlag {
+        /// The variable.
+        var: String,
+        /// Why (never the value, which may be a credential).
+        reason: String,
+    },
+    /// An argument that is not a flag.
+    #[error("unexpected argument {arg:?}: seal takes flags only")]
+    StrayArgument {
+        /// The argument.
+        arg: String,
+    },
+    /// A flag names something the API server would refuse.
+    #[error("{flag}")]
+    InvalidFlag {
+        /// The flag, or the variable that stood in for it.
+        flag: String,
+        /// What is wrong.
+        source: crate::validate::Invalid,
+    },
+    /// An object would be refused by the API server.
+    #[error("{what}")]
+    InvalidObject {
+        /// Which object: e.g. `Secret "db" (document 1 of stdin)`.
+        what: String,
+        /// What is wrong.
+        source: crate::validate::Invalid,
+    },
+    /// A request timed out.
+    #[error("no answer from {url} within {after:?}")]
+    Timeout {
+        /// The URL.
+        url: String,
+        /// How long `seal` waited.
+        after: std::time::Duration,
+        /// Which of `seal`'s limits applies: `--request-timeout` or the fixed one.
+        limit: &'static str,
+    },
     /// The input could not be read.
-    #[error("cannot read {what}")]
+    #[error("cannot read {}{what}", if *.flag == "--from-file" { "the --from-file file " } else { "" })]
     ReadInput {
+        /// The flag that named it (`-f`, `--from-file`), or "stdin".
+        flag: &'static str,
         /// The file, or "stdin".
         what: String,
         /// Why.
@@ -145,6 +187,40 @@ pub enum CliError {
         /// Why.
         #[source]
         source: std::io::Error,
+    },
+    /// The `--merge-into` file holds nothing.
+    #[error("the --merge-into file {} is empty", path.display())]
+    MergeTargetEmpty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `--namespace` is not the `--merge-into` file's namespace.
+    #[error(
+        "namespace mismatch: --namespace {given:?} was given but {} is in namespace {found:?}",
+        path.display()
+    )]
+    MergeNamespace {
+        /// The file.
+        path: PathBuf,
+        /// From the command line.
+        given: String,
+        /// The file's.
+        found: String,
+    },
+    /// kubeseal mode: the input's scope is not the `--merge-into` file's.
+    #[error(
+        "scope mismatch: the input is {scope} ({why}) but {} is {file_scope}; its values would not open",
+        path.display()
+    )]
+    MergeScope {
+        /// The file.
+        path: PathBuf,
+        /// The scope the input would be sealed with.
+        scope: sealsync_core::crypto::Scope,
+        /// Where that scope came from.
+        why: &'static str,
+        /// The file's scope.
+        file_scope: sealsync_core::crypto::Scope,
     },
     /// The `--merge-into` file holds not exactly one SealedSecret.
     #[error("the --merge-into file {} holds {count} documents; expected one SealedSecret", path.display())]
@@ -308,6 +384,23 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// An HTTP failure: a timeout names the URL and the wait; anything else goes to `other`.
+    pub fn http(
+        url: &str,
+        error: ureq::Error,
+        wait: crate::http::Wait,
+        other: impl FnOnce(ureq::Error) -> CliError,
+    ) -> CliError {
+        match (error, wait.after) {
+            (ureq::Error::Timeout(_), Some(after)) => CliError::Timeout {
+                url: url.to_owned(),
+                after,
+                limit: wait.limit,
+            },
+            (error, _) => other(error),
+        }
+    }
+
     /// A usage error with a hint.
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> CliError {
         CliError::Usage {
@@ -331,8 +424,31 @@ impl CliError {
         };
         match self {
             CliError::Usage { hint, .. } => hint.clone(),
-            CliError::BadEnv { var, .. } => format!("unset {var} or fix its value"),
-            CliError::ReadInput { .. } => "check the path given to -f, or pipe the input on stdin".into(),
+            CliError::BadEnv { var, .. } | CliError::BadEnvFlag { var, .. } => {
+                format!("unset {var} or fix its value")
+            }
+            CliError::StrayArgument { arg } => stray_hint(arg),
+            CliError::InvalidFlag { source, .. } | CliError::InvalidObject { source, .. } => {
+                source.hint().into()
+            }
+            CliError::Timeout { limit, .. } => format!(
+                "check that the server is up and reachable from here (a proxy in HTTPS_PROXY?); {limit}"
+            ),
+            CliError::ReadInput { flag: "stdin", .. } => {
+                "pipe the input on stdin, or pass -f FILE".into()
+            }
+            CliError::ReadInput { flag, .. } => format!("check the path given to {flag}"),
+            CliError::MergeTargetEmpty { path } => format!(
+                "--merge-into adds to an existing SealedSecret: create it first with \
+                 `seal --cert CERT -w {} < secret.yaml`",
+                path.display()
+            ),
+            CliError::MergeNamespace { .. } => {
+                "the file's namespace is kept: drop --namespace, or merge into a file for that namespace".into()
+            }
+            CliError::MergeScope { file_scope, .. } => format!(
+                "pass --scope {file_scope} (kubeseal seals for the input's scope, which must be the file's)"
+            ),
             CliError::InputNotText { .. } => "give a Secret as YAML or JSON text".into(),
             CliError::Parse { expected, source, .. } => parse_hint(expected, source),
             CliError::NoObjects { expected, .. } => format!(
@@ -468,6 +584,17 @@ impl CliError {
     }
 }
 
+fn stray_hint(arg: &str) -> String {
+    if super::args::parse_go_bool(arg).is_ok() {
+        return format!(
+            "a boolean flag takes its value after '=': --flag={arg} (a separate word is an argument)"
+        );
+    }
+    format!(
+        "to read the input from a file, pass -f {arg}; kubeseal would ignore {arg:?} and read stdin"
+    )
+}
+
 /// Where a valid input of kind `expected` comes from.
 fn input_example(expected: &str) -> &'static str {
     if expected == "Secret" {
@@ -482,6 +609,13 @@ fn parse_hint(expected: &str, source: &DocError) -> String {
         DocError::ListItemsNotArray { .. } => {
             format!("a List's items must be an array of {expected} objects")
         }
+        DocError::Yaml {
+            duplicate_key: Some(key),
+            ..
+        }
+        | DocError::JsonDuplicateKey { key, .. } => format!(
+            "keep one {key:?} entry (the API server and kubectl refuse an object that gives a key twice)"
+        ),
         _ => format!(
             "the input must be YAML or JSON, {}",
             input_example(expected)

@@ -12,14 +12,25 @@ use crate::error::CliError;
 #[derive(Debug, Clone)]
 pub struct Input {
     path: Option<PathBuf>,
+    /// The flag that named the file, for messages.
+    flag: &'static str,
 }
 
 impl Input {
-    /// `None` or `-` is stdin.
+    /// The input of `-f`: `None`, empty or `-` is stdin.
     pub fn new(path: Option<PathBuf>) -> Input {
-        Input {
-            path: path.filter(|p| p.as_os_str() != "-"),
-        }
+        Input::named(path, "-f")
+    }
+
+    /// The value file of `--from-file`: `None` is stdin.
+    pub fn from_file_flag(path: Option<PathBuf>) -> Input {
+        Input::named(path, "--from-file")
+    }
+
+    fn named(path: Option<PathBuf>, flag: &'static str) -> Input {
+        let path = path.filter(|p| p.as_os_str() != "-" && !p.as_os_str().is_empty());
+        let flag = if path.is_some() { flag } else { "stdin" };
+        Input { path, flag }
     }
 
     /// The file, if not stdin.
@@ -49,6 +60,7 @@ impl Input {
             }
         };
         result.map_err(|source| CliError::ReadInput {
+            flag: self.flag,
             what: self.describe(),
             source,
         })?;

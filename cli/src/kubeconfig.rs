@@ -83,6 +83,21 @@ pub struct Connection {
     pub basic: Option<(String, String)>,
     /// Client certificate and key (PEM).
     pub client: Option<(Vec<u8>, Vec<u8>)>,
+    /// Who to act as.
+    pub impersonate: Impersonate,
+    /// A proxy for the API server.
+    pub proxy: Option<String>,
+}
+
+/// Impersonation (`--as`, `--as-group`, `--as-uid`, or the kubeconfig user's `as` fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Impersonate {
+    /// The user.
+    pub user: Option<String>,
+    /// The groups.
+    pub groups: Vec<String>,
+    /// The UID.
+    pub uid: Option<String>,
 }
 
 /// One parsed kubeconfig file, and the folder its relative paths start from.
@@ -241,10 +256,13 @@ pub fn connection(args: &ClusterArgs, env: Env<'_>) -> Result<Connection, Kubeco
         token: None,
         basic: None,
         client: None,
+        impersonate: Impersonate::default(),
+        proxy: None,
     };
     if let Some((c, dir)) = cluster {
         let c = &c["cluster"];
         conn.insecure = c["insecure-skip-tls-verify"].as_bool().unwrap_or(false);
+        conn.proxy = c["proxy-url"].as_str().map(str::to_owned);
         conn.ca_pem = data_or_file(
             c,
             "certificate-authority-data",
@@ -289,6 +307,19 @@ fn user_credentials(
     if let (Some(u), Some(p)) = (user["username"].as_str(), user["password"].as_str()) {
         conn.basic = Some((u.to_owned(), p.to_owned()));
     }
+    conn.impersonate = Impersonate {
+        user: user["as"].as_str().map(str::to_owned),
+        groups: user["as-groups"]
+            .as_array()
+            .map(|groups| {
+                groups
+                    .iter()
+                    .filter_map(|g| g.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        uid: user["as-uid"].as_str().map(str::to_owned),
+    };
     let cert = data_or_file(user, "client-certificate-data", "client-certificate", dir)?;
     let key = data_or_file(user, "client-key-data", "client-key", dir)?;
     if let (Some(cert), Some(key)) = (cert, key) {
@@ -298,8 +329,24 @@ fn user_credentials(
 }
 
 fn overrides(conn: &mut Connection, args: &ClusterArgs) -> Result<(), KubeconfigError> {
-    if let Some(token) = &args.token {
+    let set = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    if let Some(token) = args.token.as_ref().filter(|t| !t.0.is_empty()) {
         conn.token = Some(token.0.clone());
+    }
+    if let (Some(user), Some(password)) = (set(&args.username), args.password.as_ref()) {
+        conn.basic = Some((user, password.0.clone()));
+    }
+    if let Some(user) = set(&args.as_user) {
+        conn.impersonate.user = Some(user);
+    }
+    if !args.as_group.is_empty() {
+        conn.impersonate.groups.clone_from(&args.as_group);
+    }
+    if let Some(uid) = set(&args.as_uid) {
+        conn.impersonate.uid = Some(uid);
+    }
+    if let Some(proxy) = set(&args.proxy_url) {
+        conn.proxy = Some(proxy);
     }
     if let Some(insecure) = args.insecure_skip_tls_verify {
         conn.insecure = insecure;

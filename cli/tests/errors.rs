@@ -69,6 +69,129 @@ fn prepare(fx: &Fixture) {
         "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,A5DF10ADA6D319B1CD3E1C8551319355\n\nMAA=\n-----END RSA PRIVATE KEY-----\n",
     );
     fx.write("out.yaml", "ORIGINAL CONTENT\n");
+    fx.write("empty.yaml", "");
+    fx.write("value.txt", "s3cr3t-Passw0rd");
+}
+
+/// A Secret in `prod` named `name` with one value under `key`.
+fn secret_with(name: &str, namespace: &str, key: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {namespace}\nstringData:\n  {key:?}: s3cr3t-Passw0rd\n"
+    )
+}
+
+/// Issue 10, items 3 and 4: what the API server would refuse, and messages that say what to do.
+fn issue_10_cases() -> Vec<Case> {
+    let cert = "--cert=keys/tls.crt";
+    let big = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: big\n  namespace: prod\nstringData:\n  a: {}\n  b: {}\n",
+        "x".repeat(600 * 1024),
+        "y".repeat(500 * 1024)
+    );
+    let mut bad_env_bool = case("env_bool_not_a_bool", &[cert], SECRET_YAML);
+    bad_env_bool
+        .env
+        .push(("SEALED_SECRETS_ALLOW_EMPTY_DATA", "maybe"));
+    vec![
+        case("key_is_dot", &[cert], &secret_with("db", "prod", ".")),
+        case("key_is_dot_dot", &[cert], &secret_with("db", "prod", "..")),
+        case(
+            "key_starts_with_dot_dot",
+            &[cert],
+            &secret_with("db", "prod", "..x"),
+        ),
+        case(
+            "key_too_long",
+            &[cert],
+            &secret_with("db", "prod", &"k".repeat(254)),
+        ),
+        case(
+            "key_with_a_slash",
+            &[cert],
+            &secret_with("db", "prod", "a/b"),
+        ),
+        case("name_upper_case", &[cert], &secret_with("DB", "prod", "k")),
+        case("name_unicode", &[cert], &secret_with("dbé", "prod", "k")),
+        case(
+            "namespace_with_slash",
+            &[cert],
+            &secret_with("db", "ns/x", "k"),
+        ),
+        case(
+            "namespace_flag_with_slash",
+            &[cert, "-n", "ns/x"],
+            &secret_with("db", "x", "k"),
+        ),
+        case(
+            "namespace_flag_upper_case",
+            &[cert, "-n", "Prod"],
+            SECRET_YAML,
+        ),
+        case(
+            "name_flag_invalid",
+            &[cert, "--name", "my_secret"],
+            SECRET_YAML,
+        ),
+        case("secret_over_one_mebibyte", &[cert], &big),
+        case(
+            "merge_into_with_another_namespace",
+            &[cert, "--merge-into", "sealed.yaml", "-n", "dev"],
+            SECRET_YAML,
+        ),
+        case(
+            "kubeseal_merge_into_another_scope",
+            &[cert, "--kubeseal-compat", "--merge-into", "sealed.yaml"],
+            &SECRET_YAML.replace(
+                "    team: payments\n",
+                "    team: payments\n    sealedsecrets.bitnami.com/cluster-wide: \"true\"\n",
+            ),
+        ),
+        case(
+            "from_file_missing",
+            &[cert, "--raw", "--name", "db", "--from-file", "nope.txt"],
+            "",
+        ),
+        case(
+            "from_file_a_directory",
+            &[cert, "--raw", "--name", "db", "--from-file", "keys"],
+            "",
+        ),
+        case(
+            "from_file_two_files",
+            &[
+                cert,
+                "--raw",
+                "--name",
+                "db",
+                "--from-file",
+                "value.txt,value.txt",
+            ],
+            "",
+        ),
+        case(
+            "merge_into_an_empty_file",
+            &[cert, "--merge-into", "empty.yaml"],
+            SECRET_YAML,
+        ),
+        case(
+            "duplicate_yaml_key",
+            &[cert],
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\nstringData:\n  password: s3cr3t-Passw0rd\n  password: hunter2-token\n",
+        ),
+        case(
+            "duplicate_json_key",
+            &[cert],
+            "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"db\", \"namespace\": \"prod\"},\n \"stringData\": {\"token\": \"s3cr3t-Passw0rd\", \"token\": \"hunter2-token\"}}",
+        ),
+        case("stray_argument", &[cert, "secret.yaml"], ""),
+        case(
+            "stray_boolean_value",
+            &[cert, "--allow-empty-data", "false"],
+            "",
+        ),
+        case("unsupported_format", &[cert, "-o", "toml"], SECRET_YAML),
+        bad_env_bool,
+    ]
 }
 
 const EMPTY_LIST: &str = "apiVersion: v1\nkind: List\nitems: []\n";
@@ -327,7 +450,7 @@ fn cases() -> Vec<Case> {
 fn every_error_says_what_and_what_to_do_and_leaks_nothing() {
     let fx = Fixture::new();
     prepare(&fx);
-    for case in cases() {
+    for case in cases().into_iter().chain(issue_10_cases()) {
         let mut cmd = fx.seal();
         cmd.args(&case.args).args(["-w", "out.yaml"]);
         if case.args.iter().any(|a| a == "--merge-into")
@@ -348,7 +471,14 @@ fn every_error_says_what_and_what_to_do_and_leaks_nothing() {
             "{}: exit code {code:?} (101 would be a panic)\n{stderr}",
             case.name
         );
-        assert!(stderr.starts_with("error: "), "{}: {stderr}", case.name);
+        // Notes about flags with no effect (the harness adds -w to every case) come first.
+        let report = stderr.trim_start_matches(|_| false);
+        let report = report
+            .lines()
+            .skip_while(|l| l.starts_with("note: "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(report.starts_with("error: "), "{}: {stderr}", case.name);
         assert!(stderr.contains("\nhint: "), "{}: {stderr}", case.name);
         assert_no_plaintext(&out.stderr);
         assert_no_plaintext(&out.stdout);
@@ -455,4 +585,54 @@ fn a_stdout_that_cannot_be_written_gets_a_stdout_hint() {
         "{stderr}"
     );
     assert!(!stderr.contains("output directory"), "{stderr}");
+}
+
+/// Issue 10, item 4: a server that accepts the connection and never answers. The error names
+/// the URL and how long `seal` waited, and the hint names the knob.
+#[test]
+fn a_timeout_names_the_url_and_the_wait() {
+    let fx = Fixture::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for (args, url) in [
+        (
+            vec![
+                "--cert".to_owned(),
+                format!("http://127.0.0.1:{port}/cert.pem"),
+            ],
+            "/cert.pem",
+        ),
+        (
+            vec![
+                "--validate".to_owned(),
+                "--controller-url".to_owned(),
+                format!("http://127.0.0.1:{port}"),
+                "-f".to_owned(),
+                "sealed.yaml".to_owned(),
+            ],
+            "/v1/verify",
+        ),
+    ] {
+        fx.write("sealed.yaml", &fx.seal_ok(SECRET_YAML, &[]));
+        let started = std::time::Instant::now();
+        let out = fx
+            .seal()
+            .args(&args)
+            .args(["--request-timeout", "1s"])
+            .write_stdin(SECRET_YAML)
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(20), "it gave up");
+        let stderr = String::from_utf8_lossy(&out.stderr).replace(&port.to_string(), "PORT");
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "error: no answer from http://127.0.0.1:PORT{url} within 1s\n\
+                 hint: check that the server is up and reachable from here (a proxy in HTTPS_PROXY?); \
+                 raise it with --request-timeout (0 waits forever)\n"
+            )
+        );
+    }
+    drop(listener);
 }

@@ -24,20 +24,15 @@ pub fn run(config: Config) -> Result<(), CliError> {
             output,
             cert,
             options,
-        } => seal::seal(&input, &output, &cert, &options),
+            dialect,
+        } => seal::seal(&input, &output, &cert, &options, dialect),
         Config::Raw {
             input,
             output,
             cert,
             overrides,
         } => seal::raw(&input, output.as_deref(), &cert, &overrides),
-        Config::Merge {
-            input,
-            file,
-            format,
-            cert,
-            options,
-        } => seal::merge(&input, &file, format, &cert, &options),
+        Config::Merge(job) => seal::merge(&job),
         Config::FetchCert { pem, output } => io::write_output(output.as_deref(), pem.as_bytes()),
         Config::RecoveryUnseal {
             input,
@@ -58,6 +53,7 @@ pub fn run(config: Config) -> Result<(), CliError> {
             options,
             force,
         } => keygen::keygen(&dir, &options, force),
+        Config::Version(line) => io::write_output(None, format!("{line}\n").as_bytes()),
     }
 }
 
@@ -76,6 +72,7 @@ fn read_documents(
         source,
     };
     let documents = docs::parse_documents(&text).map_err(parse_error)?;
+    docs::check_json_duplicates(&text).map_err(parse_error)?;
     // No object at all is an error here (CLI policy: doing nothing would look like success and
     // could rewrite an output file as empty); the shared reader leaves that to its callers.
     let nothing = |source| CliError::NoObjects {
@@ -91,4 +88,14 @@ fn read_documents(
         return Err(nothing(NoObjects::EmptyList));
     }
     Ok((objects.into_iter().map(|d| d.value).collect(), format))
+}
+
+/// An object for messages: `Secret "db" (document 2 of stdin)`; `index` is 0-based.
+fn describe_object(kind: &str, name: Option<&str>, index: usize, input: &Input) -> String {
+    let name = name.map(|n| format!(" {n:?}")).unwrap_or_default();
+    format!(
+        "{kind}{name} (document {} of {})",
+        index + 1,
+        input.describe()
+    )
 }

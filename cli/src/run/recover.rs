@@ -10,6 +10,7 @@ use sealsync_core::sealing::{self, Overrides, UnsealError};
 use super::read_documents;
 use crate::config::{Opener, Output, ReEncryptWith};
 use crate::controller;
+use crate::dialect::{Dialect, FormatFlag};
 use crate::error::CliError;
 use crate::io::{self, Input};
 
@@ -68,7 +69,7 @@ pub fn unseal(
 pub fn re_encrypt(
     input: &Input,
     path: Option<&Path>,
-    format: Option<Format>,
+    format: (FormatFlag, Dialect),
     how: &ReEncryptWith,
     api: Option<Api>,
 ) -> Result<(), CliError> {
@@ -78,15 +79,24 @@ pub fn re_encrypt(
         .map(|s| match how {
             ReEncryptWith::Keys(keys, cert) => sealing::re_encrypt(s, keys, cert.public_key(), api)
                 .map_err(|source| CliError::ReEncrypt { source }),
-            ReEncryptWith::Controller(url) => controller::rotate(url, s).map(|mut out| {
-                if let Some(api) = api {
-                    out.api_version = api.api_version().to_owned();
-                }
-                out
-            }),
+            ReEncryptWith::Controller(url, wait) => {
+                controller::rotate(url, *wait, s).map(|mut out| {
+                    if let Some(api) = api {
+                        out.api_version = api.api_version().to_owned();
+                    }
+                    out
+                })
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let text = docs::render_all(&out, format.unwrap_or(input_format))
+    for (i, sealed) in out.iter().enumerate() {
+        crate::validate::sealed(sealed).map_err(|source| CliError::InvalidObject {
+            what: super::describe_object("SealedSecret", sealed.metadata.name(), i, input),
+            source,
+        })?;
+    }
+    let (flag, dialect) = format;
+    let text = docs::render_all(&out, dialect.output_format(flag, path, input_format))
         .map_err(|source| CliError::Render { source })?;
     io::write_output(path, text.as_bytes())
 }
@@ -103,7 +113,7 @@ pub fn validate(input: &Input, with: &Opener, fill: &Overrides) -> Result<(), Cl
                 Err(UnsealError::Decrypt { keys, .. }) => Err(keys.join(", ")),
                 Err(source) => return Err(CliError::Unseal { source }),
             },
-            Opener::Controller(url) => controller::verify(url, s)?,
+            Opener::Controller(url, wait) => controller::verify(url, *wait, s)?,
         };
         match verdict {
             Ok(count) => io::stderr_line(&format!("ok: {name}: {count} values open")),

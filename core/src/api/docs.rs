@@ -43,12 +43,25 @@ impl Format {
 #[non_exhaustive]
 pub enum DocError {
     /// The YAML is not well formed.
-    #[error("malformed YAML{}", position(*.line, *.column))]
+    #[error("{}{}", yaml_problem(.duplicate_key.as_deref()), position(*.line, *.column))]
     Yaml {
         /// 1-based line, if known.
         line: Option<u64>,
         /// 1-based column, if known.
         column: Option<u64>,
+        /// The key, when the problem is a key that appears twice in one mapping. Keys are names,
+        /// never values, so this is safe to show.
+        duplicate_key: Option<String>,
+    },
+    /// A JSON object holds the same key twice (see [`check_json_duplicates`]).
+    #[error("duplicate key {key:?}{}", position(Some(*.line as u64), Some(*.column as u64)))]
+    JsonDuplicateKey {
+        /// The key.
+        key: String,
+        /// 1-based line, where the object that holds it ends or the parser stopped.
+        line: usize,
+        /// 1-based column.
+        column: usize,
     },
     /// The JSON is not well formed.
     #[error("malformed JSON{}", position(Some(*.line as u64), Some(*.column as u64)))]
@@ -78,6 +91,13 @@ pub enum DocError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+fn yaml_problem(duplicate_key: Option<&str>) -> String {
+    match duplicate_key {
+        Some(key) => format!("duplicate key {key:?} in a YAML mapping"),
+        None => "malformed YAML".to_owned(),
+    }
 }
 
 fn position(line: Option<u64>, column: Option<u64>) -> String {
@@ -136,11 +156,100 @@ fn parse_yaml(text: &str) -> Result<Vec<Value>, DocError> {
     };
     serde_saphyr::from_multiple_with_options::<Value>(text, options).map_err(|e| {
         let location = e.location();
+        let duplicate_key = match e.without_snippet() {
+            serde_saphyr::Error::DuplicateMappingKey { key, .. } => key.clone(),
+            _ => None,
+        };
         DocError::Yaml {
             line: location.map(|l| l.line()),
             column: location.map(|l| l.column()),
+            duplicate_key,
         }
     })
+}
+
+/// Fails on the first JSON object that holds a key twice, naming the key. JSON parsers keep the
+/// last value silently (so [`parse_documents`] does too), but kubectl refuses such an object
+/// (strict field validation), so a tool that writes what it read should say so first. Text that
+/// is not JSON passes: YAML duplicates are already errors of [`parse_documents`].
+pub fn check_json_duplicates(text: &str) -> Result<(), DocError> {
+    if Format::sniff(text) != Format::Json {
+        return Ok(());
+    }
+    let found = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    for _ in parse_json(text)? {
+        if let Err(e) = serde::de::DeserializeSeed::deserialize(DuplicateSeed(&found), &mut de) {
+            return Err(match found.take() {
+                Some(key) => DocError::JsonDuplicateKey {
+                    key,
+                    line: e.line(),
+                    column: e.column(),
+                },
+                None => DocError::Json {
+                    line: e.line(),
+                    column: e.column(),
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Walks one JSON value, recording the first key an object repeats.
+#[derive(Clone, Copy)]
+struct DuplicateSeed<'a>(&'a std::cell::RefCell<Option<String>>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for DuplicateSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DuplicateSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                *self.0.borrow_mut() = Some(key);
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
 }
 
 /// Replaces each `kind: List` document by its items, as kubectl reads `kubectl get -o yaml`. A
@@ -230,6 +339,34 @@ mod tests {
             values(docs),
             vec![json!({"a": 420}), json!({"b": "yes", "c": "n", "d": true})]
         );
+    }
+
+    #[test]
+    fn duplicate_keys_are_named_in_yaml_and_json() {
+        let err = parse_documents("kind: Secret\nstringData:\n  password: a\n  password: b\n")
+            .unwrap_err();
+        assert!(
+            matches!(&err, DocError::Yaml { duplicate_key: Some(k), line: Some(4), .. } if k == "password"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().starts_with("duplicate key \"password\""),
+            "{err}"
+        );
+        let json = "{\"a\": 1}\n{\"kind\": \"Secret\", \"stringData\": {\"token\": \"x\", \"token\": \"y\"}}";
+        assert_eq!(
+            parse_documents(json).unwrap().len(),
+            2,
+            "the parser keeps the last"
+        );
+        let err = check_json_duplicates(json).unwrap_err();
+        assert!(
+            matches!(&err, DocError::JsonDuplicateKey { key, line: 2, .. } if key == "token"),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("\"y\""), "never a value: {err}");
+        assert!(check_json_duplicates("{\"a\": {\"b\": 1}, \"b\": [{\"a\": 2}]}").is_ok());
+        assert!(check_json_duplicates("a: 1\n").is_ok());
     }
 
     #[test]

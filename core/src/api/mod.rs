@@ -5,11 +5,13 @@
 //! - [`secret`]: the `v1 Secret`, with plaintext held in wiped-on-drop maps.
 //! - [`sealed`]: the `SealedSecret`, keeping unknown fields so that rewriting a file loses nothing.
 //! - [`docs`]: YAML and JSON document streams in and out.
+//! - [`validation`]: the API server's rules for keys, names and sizes.
 
 pub mod docs;
 pub mod meta;
 pub mod sealed;
 pub mod secret;
+pub mod validation;
 
 pub use docs::{DocError, Format};
 pub use meta::ObjectMeta;

@@ -73,6 +73,14 @@ pub fn read(value: &[u8]) -> Result<Parts<'_>, DecryptionFailed> {
     })
 }
 
+/// The length of the plaintext inside a sealed value, read from its layout without opening it;
+/// `None` if it is not one. What a value weighs in the Secret it becomes.
+pub fn plaintext_len(value: &[u8]) -> Option<usize> {
+    read(value)
+        .ok()
+        .map(|parts| parts.sealed_body.len() - GCM_TAG_LEN)
+}
+
 /// Joins the parts into a sealed value.
 pub fn write(parts: &Parts<'_>) -> Result<Vec<u8>, SealError> {
     let rsa_len = u16::try_from(parts.wrapped_key.len()).map_err(|_| SealError::KeyTooLarge {
@@ -172,6 +180,8 @@ mod tests {
         let parts = read(&value).unwrap();
         assert_eq!(parts.wrapped_key.len(), 256);
         assert_eq!(write(&parts).unwrap(), value);
+        assert_eq!(plaintext_len(&value), Some(3));
+        assert_eq!(plaintext_len(&value[..100]), None);
     }
 
     #[test]

@@ -122,6 +122,7 @@ pub fn read_private_keys(bytes: &[u8]) -> Result<Vec<PrivateKey>, KeyFileError> 
             source: DocError::Yaml {
                 line: None,
                 column: None,
+                duplicate_key: None,
             },
         })?;
         let documents =

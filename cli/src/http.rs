@@ -1,0 +1,134 @@
+//! HTTP clients: rustls on aws-lc-rs, error statuses returned as responses, and one time limit
+//! per request, which `--request-timeout` sets as kubectl's does (30 seconds by default, `0`
+//! waits forever).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ureq::tls::{TlsConfig, TlsProvider};
+
+use crate::error::CliError;
+
+/// How long a request may take when `--request-timeout` is not given.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// How long `seal` waits for an HTTP answer, and what sets that limit (for the hint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    /// The limit; `None` waits forever.
+    pub after: Option<Duration>,
+    /// What to do about it, for the hint.
+    pub limit: &'static str,
+}
+
+impl Default for Wait {
+    fn default() -> Wait {
+        Wait {
+            after: Some(DEFAULT_WAIT),
+            limit: "seal waits 30s by default: raise it with --request-timeout (0 waits forever)",
+        }
+    }
+}
+
+impl Wait {
+    /// `--request-timeout` as client-go reads it (`ParseTimeout`): empty is the default, a bare
+    /// integer is seconds, otherwise a Go duration such as `1m30s` or `500ms`; `0` waits forever.
+    pub fn from_flag(value: Option<&str>) -> Result<Wait, CliError> {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            return Ok(Wait::default());
+        };
+        let after = match value.parse::<u64>() {
+            Ok(seconds) => Duration::from_secs(seconds),
+            Err(_) => go_duration(value).ok_or_else(|| {
+                CliError::usage(
+                    format!("--request-timeout {value:?} is not a duration"),
+                    "give a whole number of seconds, or a number with a unit (e.g. 1s, 2m, 3h); \
+                     0 waits forever",
+                )
+            })?,
+        };
+        Ok(Wait {
+            after: (!after.is_zero()).then_some(after),
+            limit: "raise it with --request-timeout (0 waits forever)",
+        })
+    }
+}
+
+/// A Go `time.ParseDuration` string of non-negative parts: `1h2m3.5s`, `300ms`, `2us`.
+fn go_duration(text: &str) -> Option<Duration> {
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_end].parse().ok()?;
+        rest = &rest[number_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let seconds = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_end..];
+        total += number * seconds;
+    }
+    Duration::try_from_secs_f64(total).ok()
+}
+
+/// The TLS settings of an agent.
+pub fn tls_builder() -> ureq::tls::TlsConfigBuilder {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(provider)
+}
+
+/// An agent with `tls`, waiting at most `wait`, returning error statuses as responses.
+pub fn agent(tls: TlsConfig, wait: Wait, proxy: Option<ureq::Proxy>) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .timeout_global(wait.after)
+        .http_status_as_error(false);
+    if let Some(proxy) = proxy {
+        config = config.proxy(Some(proxy));
+    }
+    config.build().new_agent()
+}
+
+/// An agent that trusts the platform's store (and `SSL_CERT_FILE`), for certificate URLs and
+/// the controller.
+pub fn public_agent(wait: Wait) -> ureq::Agent {
+    let tls = tls_builder()
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .build();
+    agent(tls, wait, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_timeouts_read_as_client_go_reads_them() {
+        let after = |v: &str| Wait::from_flag(Some(v)).map(|w| w.after);
+        assert_eq!(after("").unwrap(), Some(DEFAULT_WAIT));
+        assert_eq!(after("5").unwrap(), Some(Duration::from_secs(5)));
+        assert_eq!(after("0").unwrap(), None);
+        assert_eq!(after("1m30s").unwrap(), Some(Duration::from_secs(90)));
+        assert_eq!(after("500ms").unwrap(), Some(Duration::from_millis(500)));
+        assert_eq!(after("1.5h").unwrap(), Some(Duration::from_secs(5400)));
+        assert!(after("soon").is_err());
+        assert!(after("5 s").is_err());
+        assert!(after("-1s").is_err());
+    }
+}
