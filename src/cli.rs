@@ -26,8 +26,28 @@ pub enum Command {
     /// Show what applying a folder would change in the cluster of the kubeconfig (exit 0: no
     /// change, 1: changes, 2: error). Secret values are redacted.
     Diff(BuildArgs),
+    /// Run the whole loop on this machine: devcluster, the controller, and a GitSync for REPO
+    /// (the bundled demo by default). State and kubeconfig go to `.sealsync/`; Ctrl-C stops.
+    Dev(DevArgs),
     /// Print the version.
     Version,
+}
+
+/// Flags of `sealsync dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// The repository to follow: a local Git folder (each commit is applied at once) or an
+    /// https/ssh/git URL. Default: a copy of the bundled demo in `<state-dir>/demo`.
+    pub repo: Option<String>,
+    /// Where the cluster's state, the kubeconfig, the demo copy and the controller's log go.
+    #[arg(long, env = "SEALSYNC_DEV_STATE_DIR", default_value = ".sealsync")]
+    pub state_dir: std::path::PathBuf,
+    /// The API server's port on 127.0.0.1 (0: a free one; the kubeconfig follows it).
+    #[arg(long, env = "SEALSYNC_DEV_PORT", default_value_t = 0)]
+    pub port: u16,
+    /// Exit once the GitSync is Ready, instead of running until Ctrl-C (for scripts).
+    #[arg(long)]
+    pub once: bool,
 }
 
 /// Flags of `sealsync build`.

@@ -42,6 +42,30 @@ fn main() -> ExitCode {
                 Err(e) => fail_with(&chain(&e), e.hint(), 2),
             }
         }
+        Command::Dev(args) => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    return fail(
+                        &format!("cannot start the async runtime: {e}"),
+                        "check the process limits",
+                    );
+                }
+            };
+            let options = sealsync::dev::Options {
+                repo: args.repo,
+                state: args.state_dir,
+                port: args.port,
+                once: args.once,
+            };
+            match runtime.block_on(sealsync::dev::dev(options)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e.to_string(), e.hint()),
+            }
+        }
         Command::Run(args) => {
             init_logging(args.log_format);
             let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -114,3 +114,63 @@ fn bearer_auth_and_no_basic_credentials_in_clear_text() {
     assert!(text.contains("clear text"), "{text}");
     assert!(!text.contains("s3cret-pw"), "{text}");
 }
+
+/// The cache repository: the first update fetches, an unchanged remote fetches nothing, a push
+/// is fetched on top of what is there (still shallow) and the checkout follows it.
+#[test]
+fn update_fetches_only_when_the_remote_moved() {
+    use sealsync::sync::source::{Update, update};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let served = repository(
+        dir.path(),
+        &[
+            ("a.yaml", "kind: ConfigMap\n"),
+            ("b.yaml", "kind: Secret\n"),
+        ],
+    );
+    let work = dir.path().join("work");
+    let daemon = daemon(&served);
+    let url = format!("git://127.0.0.1:{}/config.git", daemon.1);
+    let (repo, tree) = (dir.path().join("repo"), dir.path().join("tree"));
+    let auth = Auth::default();
+    let first = match update(&url, "refs/heads/main", &repo, &tree, None, &auth).expect("update") {
+        Update::Fetched(c) => c,
+        other => panic!("expected a fetch, got {other:?}"),
+    };
+    assert!(first.shallow);
+    assert_eq!(first.revision, git(&work, &["rev-parse", "main"]));
+    let again = update(
+        &url,
+        "refs/heads/main",
+        &repo,
+        &tree,
+        Some(&first.revision),
+        &auth,
+    );
+    assert_eq!(
+        again.expect("update"),
+        Update::Unchanged(first.revision.clone())
+    );
+
+    std::fs::remove_file(work.join("b.yaml")).expect("rm");
+    std::fs::write(work.join("a.yaml"), "kind: ConfigMap # v2\n").expect("write");
+    commit_and_push(dir.path(), "second");
+    let second = update(
+        &url,
+        "refs/heads/main",
+        &repo,
+        &tree,
+        Some(&first.revision),
+        &auth,
+    );
+    let Update::Fetched(second) = second.expect("update") else {
+        panic!("the push is fetched");
+    };
+    assert_eq!(second.revision, git(&work, &["rev-parse", "main"]));
+    assert!(second.shallow);
+    assert_eq!(
+        std::fs::read_to_string(tree.join("a.yaml")).expect("read"),
+        "kind: ConfigMap # v2\n"
+    );
+    assert!(!tree.join("b.yaml").exists(), "a removed file is gone");
+}

@@ -12,7 +12,7 @@ use kube::Api;
 use kube::Resource;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::Context;
 use super::applier::Applier;
@@ -168,7 +168,14 @@ async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
         return (outcome, attempted, None);
     }
     let path = gs.spec.path.clone().unwrap_or_default();
-    let objects = match render::render(&tree, &path) {
+    let rendering = Instant::now();
+    let rendered = render::render(&tree, &path);
+    debug!(
+        fetch_ms = rendering.duration_since(fetching).as_millis() as u64,
+        render_ms = rendering.elapsed().as_millis() as u64,
+        "fetched and rendered"
+    );
+    let objects = match rendered {
         Ok(objects) => objects,
         Err(e @ RenderError::Unsupported { .. }) => {
             return (
@@ -236,7 +243,10 @@ async fn apply_and_prune(
         force: gs.spec.force,
         timeout,
     };
-    let done = match applier.run(objects).await {
+    let applying = Instant::now();
+    let applied = applier.run(objects).await;
+    debug!(apply_ms = applying.elapsed().as_millis() as u64, "applied");
+    let done = match applied {
         Ok(done) => done,
         Err(message) => {
             ctx.drift.forget(&owner);
@@ -407,25 +417,32 @@ fn reference(gs: &GitSync) -> Result<(String, String), Outcome> {
     }
 }
 
-/// ls-remote, and a fetch only when the revision differs from the one checked out in `dir`.
+/// One connection: the remote's revision, and a fetch only when it differs from the one checked
+/// out in `dir` (the cache repository keeps what earlier fetches brought).
 fn checkout(
     url: &str,
     reference: &str,
     dir: &Path,
     auth: &source::Auth,
 ) -> Result<(String, PathBuf), source::SourceError> {
-    let revision = source::remote_revision(url, reference, auth)?;
     let tree = dir.join("tree");
     let marker = dir.join("revision");
     let have = std::fs::read_to_string(&marker).ok();
-    if have.as_deref() == Some(revision.as_str()) && tree.is_dir() {
-        return Ok((revision, tree));
-    }
     std::fs::create_dir_all(dir).map_err(|e| source::SourceError::Write {
         path: dir.to_owned(),
         source: e,
     })?;
-    let checkout = source::fetch(url, reference, &tree, auth)?;
+    let checkout = match source::update(
+        url,
+        reference,
+        &dir.join("repo"),
+        &tree,
+        have.as_deref(),
+        auth,
+    )? {
+        source::Update::Unchanged(revision) => return Ok((revision, tree)),
+        source::Update::Fetched(checkout) => checkout,
+    };
     if !checkout.shallow {
         info!(
             url,

@@ -179,6 +179,120 @@ pub fn fetch(
     })
 }
 
+/// What [`update`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// The remote still points at the revision already checked out: nothing was fetched.
+    Unchanged(Revision),
+    /// A new revision was fetched and its tree written.
+    Fetched(Checkout),
+}
+
+/// Packs the cache repository may gather before it is started afresh.
+const MAX_PACKS: usize = 64;
+
+/// One connection for both steps: lists `reference`; if it moved from `have`, fetches it (depth 1)
+/// into the bare cache repository `repo_dir` (created on first use; later fetches bring only
+/// what is new) and writes its tree to `dest`, replacing what was there.
+pub fn update(
+    url: &str,
+    reference: &str,
+    repo_dir: &Path,
+    dest: &Path,
+    have: Option<&str>,
+    auth: &Auth,
+) -> Result<Update, SourceError> {
+    let fail = git_error("fetching", url, reference);
+    if packs(repo_dir) > MAX_PACKS {
+        let _ = std::fs::remove_dir_all(repo_dir);
+    }
+    if !repo_dir.join("HEAD").exists() {
+        std::fs::create_dir_all(repo_dir).map_err(|e| fail(&e))?;
+        gix::init_bare(repo_dir).map_err(|e| fail(&e))?;
+    }
+    let options = gix::open::Options::isolated().config_overrides(auth.config_overrides());
+    let repo = gix::open_opts(repo_dir, options).map_err(|e| fail(&e))?;
+    let spec = format!("+{reference}:refs/remotes/origin/wanted");
+    let remote = repo
+        .remote_at(url)
+        .map_err(|e| fail(&e))?
+        .with_refspecs([spec.as_str()], Direction::Fetch)
+        .map_err(|e| fail(&e))?;
+    let prepare = remote
+        .connect(Direction::Fetch)
+        .map_err(|e| fail(&e))?
+        .with_credentials(auth.helper())
+        .prepare_fetch(gix::progress::Discard, Default::default())
+        .map_err(|e| fail(&e))?;
+    let revision = prepare
+        .ref_map()
+        .remote_refs
+        .iter()
+        .find_map(|r| {
+            let (name, target, peeled) = r.unpack();
+            (name == reference).then(|| peeled.or(target).map(|id| id.to_string()))
+        })
+        .flatten()
+        .ok_or_else(|| SourceError::NoSuchRef {
+            url: url.to_owned(),
+            reference: reference.to_owned(),
+        })?;
+    if have == Some(revision.as_str()) && dest.is_dir() {
+        return Ok(Update::Unchanged(revision));
+    }
+    let depth = NonZeroU32::new(1)
+        .map(gix::remote::fetch::Shallow::DepthAtRemote)
+        .unwrap_or_default();
+    prepare
+        .with_shallow(depth)
+        .receive(gix::progress::Discard, &AtomicBool::new(false))
+        .map_err(|e| fail(&e))?;
+    let shallow = repo.is_shallow().unwrap_or(false);
+    let id = gix::ObjectId::from_hex(revision.as_bytes()).map_err(|e| fail(&e))?;
+    let commit = repo.find_commit(id).map_err(|e| fail(&e))?;
+    let tree = commit.tree().map_err(|e| fail(&e))?;
+    replace_dir(&repo, &tree, dest).map_err(|e| match e {
+        Replace::Tree(e) => fail(e.as_ref()),
+        Replace::Io(source) => SourceError::Write {
+            path: dest.to_owned(),
+            source,
+        },
+    })?;
+    Ok(Update::Fetched(Checkout {
+        revision,
+        dir: dest.to_owned(),
+        shallow,
+    }))
+}
+
+fn packs(repo_dir: &Path) -> usize {
+    std::fs::read_dir(repo_dir.join("objects/pack"))
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pack"))
+            })
+            .count()
+        })
+        .unwrap_or(0)
+}
+
+enum Replace {
+    Tree(Box<dyn std::error::Error + Send + Sync>),
+    Io(std::io::Error),
+}
+
+/// Writes the tree to a staging folder beside `dest`, then swaps it in.
+fn replace_dir(repo: &gix::Repository, tree: &gix::Tree<'_>, dest: &Path) -> Result<(), Replace> {
+    let staging = dest.with_extension("incoming");
+    let _ = std::fs::remove_dir_all(&staging);
+    write_tree(repo, tree, &staging).map_err(Replace::Tree)?;
+    if dest.exists() {
+        std::fs::remove_dir_all(dest).map_err(Replace::Io)?;
+    }
+    std::fs::rename(&staging, dest).map_err(Replace::Io)
+}
+
 /// Writes every blob of `tree` below `dir` (symlinks and submodules are skipped).
 fn write_tree(
     repo: &gix::Repository,
