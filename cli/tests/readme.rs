@@ -44,7 +44,7 @@ fn sh_blocks(readme: &str, heading: &str) -> Vec<String> {
 #[test]
 fn the_quickstart_runs_as_written() {
     let readme = std::fs::read_to_string(workspace().join("README.md")).expect("README.md");
-    let blocks = sh_blocks(&readme, "## Quickstart");
+    let blocks = sh_blocks(&readme, "## Sealing offline: a `seal` quickstart");
     assert!(blocks.len() >= 5, "the quickstart has its commands");
     let script = blocks.concat();
     assert!(script.contains("seal keygen --out-dir keys\n"));

@@ -394,7 +394,10 @@ async fn credentials(gs: &GitSync, ctx: &Context) -> Result<source::Auth, Outcom
         .map(|(k, v)| (k, v.0))
         .collect();
     source::Auth::from_secret(&data).map_err(|e| Outcome::Stalled {
-        reason: "InvalidCredentials",
+        reason: match e {
+            source::AuthError::Unsupported { .. } => "UnsupportedCredentials",
+            _ => "InvalidCredentials",
+        },
         message: format!("Secret {ns}/{}: {e}", reference.name),
     })
 }
