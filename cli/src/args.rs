@@ -303,10 +303,10 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true", value_parser = parse_go_bool)]
     pub insecure_skip_tls_verify: Option<bool>,
-    /// Server name to check the API server's certificate against [not supported: says so].
+    /// Server name to check the API server's certificate against, if not the server's host.
     #[arg(long, value_name = "NAME")]
     pub tls_server_name: Option<String>,
-    /// A proxy for the API server (http://, https:// or socks5://).
+    /// A proxy for the API server (http:// or https://).
     #[arg(long, value_name = "URL")]
     pub proxy_url: Option<String>,
     /// Opt out of response compression (seal never asks for it: no effect).

@@ -86,7 +86,7 @@ fn http_get(url: &str, wait: Wait) -> Result<Vec<u8>, CliError> {
             source,
         })
     };
-    let mut response = http::public_agent(wait)
+    let mut response = http::public_agent(wait)?
         .get(url)
         .call()
         .map_err(fetch_error)?;

@@ -3,16 +3,16 @@
 //! controller publishes in its namespace, which needs only `get configmaps`; then, as kubeseal
 //! does, the controller Service's `/v1/cert.pem` through the API server's proxy.
 
-use std::sync::Arc;
-
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
-use ureq::tls::{ClientCert, PemItem, RootCerts, parse_pem};
 
 use crate::args::ClusterArgs;
 use crate::config::Env;
 use crate::error::CliError;
 use crate::http::{self, Wait};
 use crate::kubeconfig::{self, Connection};
+use crate::tls::{Roots, TlsSettings};
 
 /// The ConfigMap the controller publishes its newest certificate in, and its key.
 const CONFIGMAP: (&str, &str) = ("sealsync-cert", "cert.pem");
@@ -104,46 +104,55 @@ fn get(
 }
 
 fn agent(conn: &Connection, wait: Wait) -> Result<ureq::Agent, CliError> {
-    let mut tls = http::tls_builder().disable_verification(conn.insecure);
     let bad = |what: &'static str| CliError::ClusterTls { what };
-    if let Some(ca) = &conn.ca_pem {
-        let certs: Vec<_> = parse_pem(ca)
-            .filter_map(|item| match item {
-                Ok(PemItem::Certificate(c)) => Some(c),
-                _ => None,
-            })
-            .collect();
-        if certs.is_empty() {
-            return Err(bad("the certificate authority holds no PEM certificate"));
+    let roots = match &conn.ca_pem {
+        Some(ca) => {
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(ca)
+                .filter_map(Result::ok)
+                .collect();
+            if certs.is_empty() {
+                return Err(bad("the certificate authority holds no PEM certificate"));
+            }
+            Roots::Specific(certs)
         }
-        tls = tls.root_certs(RootCerts::Specific(Arc::new(certs)));
-    } else {
-        tls = tls.root_certs(RootCerts::PlatformVerifier);
-    }
-    if let Some((cert, key)) = &conn.client {
-        let chain: Vec<_> = parse_pem(cert)
-            .filter_map(|item| match item {
-                Ok(PemItem::Certificate(c)) => Some(c),
-                _ => None,
-            })
-            .collect();
-        let key = parse_pem(key)
-            .find_map(|item| match item {
-                Ok(PemItem::PrivateKey(k)) => Some(k),
-                _ => None,
-            })
-            .ok_or(bad("the client key holds no PEM private key"))?;
-        tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
-    }
-    let proxy = match &conn.proxy {
-        Some(url) => Some(ureq::Proxy::new(url).map_err(|_| {
-            CliError::usage(
-                format!("the proxy URL {url:?} is not usable"),
-                "give --proxy-url (or the kubeconfig's proxy-url) as http://HOST:PORT, \
-                 https://HOST:PORT or socks5://HOST:PORT",
-            )
-        })?),
+        None => Roots::Platform,
+    };
+    let client = match &conn.client {
+        Some((cert, key)) => {
+            let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert)
+                .filter_map(Result::ok)
+                .collect();
+            let key = PrivateKeyDer::from_pem_slice(key)
+                .map_err(|_| bad("the client key holds no PEM private key"))?;
+            Some((chain, key))
+        }
         None => None,
     };
-    Ok(http::agent(tls.build(), wait, proxy))
+    let settings = TlsSettings {
+        roots,
+        insecure: conn.insecure,
+        server_name: conn.tls_server_name.clone(),
+        client,
+    };
+    let proxy = match &conn.proxy {
+        Some(url) => Some(proxy(url)?),
+        None => None,
+    };
+    http::agent(settings, wait, proxy).map_err(|source| CliError::Tls { source })
+}
+
+/// `--proxy-url` (or the kubeconfig's `proxy-url`): an HTTP CONNECT proxy.
+fn proxy(url: &str) -> Result<ureq::Proxy, CliError> {
+    let unusable = || {
+        CliError::usage(
+            format!("the proxy URL {url:?} is not usable"),
+            "give --proxy-url (or the kubeconfig's proxy-url) as http://HOST:PORT or \
+             https://HOST:PORT; SOCKS proxies are not supported",
+        )
+    };
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return Err(unusable());
+    }
+    ureq::Proxy::new(url).map_err(|_| unusable())
 }

@@ -64,7 +64,7 @@ fn post(
             source,
         })
     };
-    let mut response = http::public_agent(wait)
+    let mut response = http::public_agent(wait)?
         .post(&url)
         .header("Content-Type", "application/json")
         .send(body.as_bytes())

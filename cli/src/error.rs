@@ -328,6 +328,13 @@ pub enum CliError {
         /// The proxy's status.
         status: u16,
     },
+    /// TLS could not be set up.
+    #[error("cannot set up TLS")]
+    Tls {
+        /// Why.
+        #[source]
+        source: crate::tls::TlsError,
+    },
     /// The kubeconfig's TLS material is unusable.
     #[error("cannot use the kubeconfig's TLS settings: {what}")]
     ClusterTls {
@@ -544,6 +551,12 @@ impl CliError {
                 "check --controller-namespace and --controller-name (the controller's namespace and Service), \
                  or pass --cert FILE|URL or --controller-url URL"
                     .into()
+            }
+            CliError::Tls { source: crate::tls::TlsError::ServerName { .. } } => {
+                "give --tls-server-name (or the kubeconfig's tls-server-name) as a DNS name or an IP address".into()
+            }
+            CliError::Tls { .. } => {
+                "check SSL_CERT_FILE / SSL_CERT_DIR and the kubeconfig's certificate-authority, client-certificate and client-key".into()
             }
             CliError::ClusterTls { .. } => "fix the kubeconfig's certificate-authority / client-certificate / client-key".into(),
             CliError::ReadKeyFile { .. } => "check the paths given to --recovery-private-key".into(),

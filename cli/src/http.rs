@@ -1,13 +1,14 @@
-//! HTTP clients: rustls on aws-lc-rs, error statuses returned as responses, and one time limit
-//! per request, which `--request-timeout` sets as kubectl's does (30 seconds by default, `0`
-//! waits forever).
+//! HTTP clients: rustls on aws-lc-rs with Go's certificate rules ([`crate::tls`]), the usual
+//! proxy variables, error statuses returned as responses, and one time limit per request, which
+//! `--request-timeout` sets as kubectl's does (30 seconds by default, `0` waits forever).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::tls::{TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use crate::error::CliError;
+use crate::tls::{self, Roots, TlsConnector, TlsSettings};
 
 /// How long a request may take when `--request-timeout` is not given.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
@@ -85,33 +86,44 @@ fn go_duration(text: &str) -> Option<Duration> {
     Duration::try_from_secs_f64(total).ok()
 }
 
-/// The TLS settings of an agent.
-pub fn tls_builder() -> ureq::tls::TlsConfigBuilder {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    TlsConfig::builder()
-        .provider(TlsProvider::Rustls)
-        .unversioned_rustls_crypto_provider(provider)
-}
-
-/// An agent with `tls`, waiting at most `wait`, returning error statuses as responses.
-pub fn agent(tls: TlsConfig, wait: Wait, proxy: Option<ureq::Proxy>) -> ureq::Agent {
+/// An agent with `tls`, waiting at most `wait`, returning error statuses as responses. Without
+/// `proxy`, the usual proxy variables apply.
+pub fn agent(
+    tls: TlsSettings,
+    wait: Wait,
+    proxy: Option<ureq::Proxy>,
+) -> Result<ureq::Agent, tls::TlsError> {
+    let rustls_config = tls::client_config(tls)?;
     let mut config = ureq::Agent::config_builder()
-        .tls_config(tls)
         .timeout_global(wait.after)
         .http_status_as_error(false);
     if let Some(proxy) = proxy {
         config = config.proxy(Some(proxy));
     }
-    config.build().new_agent()
+    // ureq's own chain (CONNECT proxy, TCP, TLS) with our TLS step.
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(TlsConnector {
+                config: rustls_config,
+            });
+    Ok(ureq::Agent::with_parts(
+        config.build(),
+        connector,
+        DefaultResolver::default(),
+    ))
 }
 
 /// An agent that trusts the platform's store (and `SSL_CERT_FILE`), for certificate URLs and
 /// the controller.
-pub fn public_agent(wait: Wait) -> ureq::Agent {
-    let tls = tls_builder()
-        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-        .build();
-    agent(tls, wait, None)
+pub fn public_agent(wait: Wait) -> Result<ureq::Agent, CliError> {
+    let settings = TlsSettings {
+        roots: Roots::Platform,
+        insecure: false,
+        server_name: None,
+        client: None,
+    };
+    agent(settings, wait, None).map_err(|source| CliError::Tls { source })
 }
 
 #[cfg(test)]

@@ -87,6 +87,8 @@ pub struct Connection {
     pub impersonate: Impersonate,
     /// A proxy for the API server.
     pub proxy: Option<String>,
+    /// The name to check the API server's certificate against, if not its host.
+    pub tls_server_name: Option<String>,
 }
 
 /// Impersonation (`--as`, `--as-group`, `--as-uid`, or the kubeconfig user's `as` fields).
@@ -258,11 +260,13 @@ pub fn connection(args: &ClusterArgs, env: Env<'_>) -> Result<Connection, Kubeco
         client: None,
         impersonate: Impersonate::default(),
         proxy: None,
+        tls_server_name: None,
     };
     if let Some((c, dir)) = cluster {
         let c = &c["cluster"];
         conn.insecure = c["insecure-skip-tls-verify"].as_bool().unwrap_or(false);
         conn.proxy = c["proxy-url"].as_str().map(str::to_owned);
+        conn.tls_server_name = c["tls-server-name"].as_str().map(str::to_owned);
         conn.ca_pem = data_or_file(
             c,
             "certificate-authority-data",
@@ -347,6 +351,9 @@ fn overrides(conn: &mut Connection, args: &ClusterArgs) -> Result<(), Kubeconfig
     }
     if let Some(proxy) = set(&args.proxy_url) {
         conn.proxy = Some(proxy);
+    }
+    if let Some(name) = set(&args.tls_server_name) {
+        conn.tls_server_name = Some(name);
     }
     if let Some(insecure) = args.insecure_skip_tls_verify {
         conn.insecure = insecure;

@@ -22,6 +22,7 @@ mod io;
 mod kubeconfig;
 mod redact;
 mod run;
+mod tls;
 mod validate;
 
 use std::process::ExitCode;

@@ -21,10 +21,35 @@ struct TlsServer {
     handle: Option<JoinHandle<()>>,
 }
 
+/// A self-signed server certificate for `names`; `ca` sets `CA:TRUE`, as certificates made with
+/// `openssl req -x509` often do; `expired` makes it a day old and expired.
+fn server_certificate(
+    names: &[&str],
+    ca: bool,
+    expired: bool,
+) -> rcgen::CertifiedKey<rcgen::KeyPair> {
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .expect("names");
+    if ca {
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    }
+    if expired {
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::days(2);
+        params.not_after = now - time::Duration::days(1);
+    }
+    let signing_key = rcgen::KeyPair::generate().expect("key");
+    let cert = params.self_signed(&signing_key).expect("certificate");
+    rcgen::CertifiedKey { cert, signing_key }
+}
+
 impl TlsServer {
     fn start(body: String) -> TlsServer {
-        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
-            .expect("server certificate");
+        TlsServer::start_with(body, server_certificate(&["127.0.0.1"], false, false))
+    }
+
+    fn start_with(body: String, certified: rcgen::CertifiedKey<rcgen::KeyPair>) -> TlsServer {
         let ca_pem = certified.cert.pem();
         let cert_der = CertificateDer::from(certified.cert.der().to_vec());
         let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
@@ -149,4 +174,97 @@ fn certificates_are_fetched_over_https_from_a_trusted_server_only() {
         stderr.to_lowercase().contains("certificate"),
         "a TLS verification error: {stderr}"
     );
+}
+
+/// Issue 10, item 5: a self-signed server certificate with `CA:TRUE`, trusted through
+/// `SSL_CERT_FILE`, works as it does for kubeseal (Go accepts a server certificate that is one
+/// of its trusted roots). Its name and dates are still checked, and an untrusted one still fails.
+#[test]
+fn a_self_signed_ca_certificate_trusted_through_ssl_cert_file_works_as_with_go() {
+    let fx = Fixture::new();
+    let pem = fx.read("keys/tls.crt");
+    let fetch = |server: &TlsServer, trusted: &str| {
+        fx.write("trusted.pem", trusted);
+        fx.seal()
+            .env("SSL_CERT_FILE", fx.path("trusted.pem"))
+            .env_remove("SSL_CERT_DIR")
+            .args(["--fetch-cert", "--controller-url"])
+            .arg(format!("https://127.0.0.1:{}", server.port))
+            .output()
+            .unwrap()
+    };
+
+    let server =
+        TlsServer::start_with(pem.clone(), server_certificate(&["127.0.0.1"], true, false));
+    let out = fetch(&server, &server.ca_pem);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), pem.trim());
+
+    let other = server_certificate(&["127.0.0.1"], true, false).cert.pem();
+    let out = fetch(&server, &other);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "another CA:TRUE certificate is not this one"
+    );
+
+    let misnamed = TlsServer::start_with(
+        pem.clone(),
+        server_certificate(&["other.example"], true, false),
+    );
+    let out = fetch(&misnamed, &misnamed.ca_pem);
+    assert_eq!(out.status.code(), Some(1), "the name is checked");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("certificate"), "{stderr}");
+
+    let expired = TlsServer::start_with(pem, server_certificate(&["127.0.0.1"], true, true));
+    let out = fetch(&expired, &expired.ca_pem);
+    assert_eq!(out.status.code(), Some(1), "the dates are checked");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("xpired"));
+}
+
+/// The kubeconfig's certificate authority and `--tls-server-name`, as kubectl reads them: the
+/// API server's certificate names `api.internal`, and the connection goes to 127.0.0.1.
+#[test]
+fn the_api_server_certificate_is_checked_against_tls_server_name() {
+    let fx = Fixture::new();
+    let pem = fx.read("keys/tls.crt");
+    let configmap = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "sealsync-cert", "namespace": "sealsync-system"},
+        "data": {"cert.pem": pem}
+    });
+    let server = TlsServer::start_with(
+        configmap.to_string(),
+        server_certificate(&["api.internal"], false, false),
+    );
+    fx.write("api-ca.pem", &server.ca_pem);
+    let fetch = |extra: &[&str]| {
+        fx.seal()
+            .args([
+                "--fetch-cert",
+                "--token",
+                "t0k3n",
+                "--certificate-authority",
+                "api-ca.pem",
+            ])
+            .arg(format!("--server=https://127.0.0.1:{}", server.port))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = fetch(&["--tls-server-name", "api.internal"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), pem.trim());
+    let out = fetch(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("certificate"));
 }
