@@ -5,9 +5,17 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The version and the git revision it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SEALSYNC_GIT_REVISION"),
+    ")"
+);
+
 /// GitOps with sealed secrets: the in-cluster controller.
 #[derive(Debug, Parser)]
-#[command(name = "sealsync", version, about, propagate_version = true)]
+#[command(name = "sealsync", version = VERSION, about, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -29,7 +37,18 @@ pub enum Command {
     /// Run the whole loop on this machine: devcluster, the controller, and a GitSync for REPO
     /// (the bundled demo by default). State and kubeconfig go to `.sealsync/`; Ctrl-C stops.
     Dev(DevArgs),
-    /// Print the version.
+    /// Print a shell completion script: `sealsync completions bash > /etc/bash_completion.d/sealsync`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (sealsync.1 and one per subcommand) into a folder.
+    Man {
+        /// The folder (created if missing).
+        #[arg(long, default_value = "man")]
+        out_dir: std::path::PathBuf,
+    },
+    /// Print the version and the git revision it was built from.
     Version,
 }
 
@@ -191,6 +210,27 @@ pub fn parse_time(text: &str) -> Result<SystemTime, String> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map(SystemTime::from)
         .map_err(|_| format!("{text:?} is not an RFC 3339 time; write e.g. 2026-12-31T00:00:00Z"))
+}
+
+/// Writes `sealsync.1` and `sealsync-<subcommand>.1` into `dir`, each atomically; how many.
+pub fn write_man_pages(dir: &std::path::Path) -> std::io::Result<usize> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(dir)?;
+    let root = Cli::command();
+    let mut pages = vec![("sealsync".to_owned(), root.clone())];
+    for sub in root.get_subcommands() {
+        let name = format!("sealsync-{}", sub.get_name());
+        pages.push((name.clone(), sub.clone().name(name)));
+    }
+    for (name, command) in &pages {
+        let mut text = Vec::new();
+        clap_mangen::Man::new(command.clone()).render(&mut text)?;
+        let path = dir.join(format!("{name}.1"));
+        let staging = dir.join(format!(".{name}.1.tmp"));
+        std::fs::write(&staging, &text)?;
+        std::fs::rename(&staging, &path)?;
+    }
+    Ok(pages.len())
 }
 
 #[cfg(test)]

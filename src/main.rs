@@ -3,14 +3,29 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use sealsync::cli::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Version => print(&format!("sealsync {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::Version => print(&format!("sealsync {}\n", sealsync::cli::VERSION)),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sealsync", &mut out);
+            print(&String::from_utf8_lossy(&out))
+        }
+        Command::Man { out_dir } => match sealsync::cli::write_man_pages(&out_dir) {
+            Ok(written) => print(&format!(
+                "wrote {written} man pages to {}\n",
+                out_dir.display()
+            )),
+            Err(e) => fail(
+                &format!("cannot write the man pages to {}: {e}", out_dir.display()),
+                "check that the folder is writable",
+            ),
+        },
         Command::Crds => match sealsync::api::crds_yaml() {
             Ok(yaml) => print(&yaml),
             Err(e) => fail(&e.to_string(), "report this as a bug"),
