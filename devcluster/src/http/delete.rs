@@ -17,9 +17,15 @@ fn delete_options(req: &Req<'_>, body: &[u8]) -> Result<(DeleteOptions, bool), A
     let mut opts = DeleteOptions::default();
     let mut dry_run = req.params.dry_run()?;
     if !body.is_empty() {
-        let v: Value = serde_json::from_slice(body).map_err(|e| {
-            ApiError::bad_request(format!("the DeleteOptions body is not valid JSON: {e}"))
-        })?;
+        let v: Value = if body.starts_with(b"k8s\0") {
+            crate::protobuf::delete_options(body).map_err(|e| {
+                ApiError::bad_request(format!("the protobuf DeleteOptions body: {e}"))
+            })?
+        } else {
+            serde_json::from_slice(body).map_err(|e| {
+                ApiError::bad_request(format!("the DeleteOptions body is not valid JSON: {e}"))
+            })?
+        };
         if let Some(p) = v.get("propagationPolicy").and_then(Value::as_str) {
             opts.propagation = Some(Propagation::parse(p)?);
         } else if let Some(orphan) = v.get("orphanDependents").and_then(Value::as_bool) {

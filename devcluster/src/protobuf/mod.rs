@@ -98,6 +98,42 @@ pub fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
     Ok(Value::Object(typed))
 }
 
+/// A protobuf `meta/v1 DeleteOptions` body (what helm and other client-go programs send with
+/// DELETE) as the JSON kube-apiserver reads: the same magic and envelope, then the message.
+pub fn delete_options(body: &[u8]) -> Result<Value, ProtobufError> {
+    use k8s_pb::apimachinery::pkg::apis::meta::v1::DeleteOptions;
+    let envelope = body
+        .strip_prefix(MAGIC)
+        .ok_or(ProtobufError::MissingMagic)?;
+    let unknown = Unknown::decode(envelope).map_err(ProtobufError::DecodeEnvelope)?;
+    let raw = unknown.raw.unwrap_or_default();
+    let options = DeleteOptions::decode(raw.as_slice()).map_err(ProtobufError::DecodeEnvelope)?;
+    let mut out = Map::new();
+    if let Some(grace) = options.grace_period_seconds {
+        out.insert("gracePeriodSeconds".into(), grace.into());
+    }
+    if let Some(pre) = options.preconditions {
+        let mut p = Map::new();
+        if let Some(uid) = pre.uid {
+            p.insert("uid".into(), uid.into());
+        }
+        if let Some(rv) = pre.resource_version {
+            p.insert("resourceVersion".into(), rv.into());
+        }
+        out.insert("preconditions".into(), Value::Object(p));
+    }
+    if let Some(orphan) = options.orphan_dependents {
+        out.insert("orphanDependents".into(), orphan.into());
+    }
+    if let Some(policy) = options.propagation_policy {
+        out.insert("propagationPolicy".into(), policy.into());
+    }
+    if !options.dry_run.is_empty() {
+        out.insert("dryRun".into(), options.dry_run.into());
+    }
+    Ok(Value::Object(out))
+}
+
 /// A JSON object carried in the envelope (`contentType: application/json`). It is parsed as
 /// any JSON value first, so that no error message quotes the body.
 fn json_object(

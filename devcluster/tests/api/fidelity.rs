@@ -601,3 +601,65 @@ async fn emptied_metadata_is_left_out_and_idle_managers_dropped() {
         managers(&cleared)
     );
 }
+
+/// helm (client-go) sends DeleteOptions as protobuf: the `k8s\0` magic, a runtime.Unknown
+/// envelope, the message. kube-apiserver reads it as it reads JSON: a dry run keeps the object, a
+/// failed precondition is 409, and a plain one deletes.
+#[tokio::test]
+async fn a_protobuf_delete_options_body_is_read_like_json() {
+    use k8s_pb::apimachinery::pkg::apis::meta::v1::{DeleteOptions, Preconditions};
+    use k8s_pb::apimachinery::pkg::runtime::{TypeMeta, Unknown};
+    use prost::Message;
+    let (_cluster, client) = start().await;
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    api.create(&PostParams::default(), &cm("pb", json!({"a": "b"})))
+        .await
+        .expect("created");
+    let request = |options: DeleteOptions| {
+        let envelope = Unknown {
+            type_meta: Some(TypeMeta {
+                api_version: Some("v1".into()),
+                kind: Some("DeleteOptions".into()),
+            }),
+            raw: Some(options.encode_to_vec()),
+            content_encoding: Some(String::new()),
+            content_type: Some(String::new()),
+        };
+        let mut body = b"k8s\0".to_vec();
+        body.extend(envelope.encode_to_vec());
+        http::Request::delete("/api/v1/namespaces/default/configmaps/pb")
+            .header("content-type", "application/vnd.kubernetes.protobuf")
+            .body(body)
+            .expect("request")
+    };
+    client
+        .request_text(request(DeleteOptions {
+            dry_run: vec!["All".into()],
+            ..Default::default()
+        }))
+        .await
+        .expect("a dry run is accepted");
+    assert!(
+        api.get_opt("pb").await.expect("get").is_some(),
+        "dry run: kept"
+    );
+    let err = client
+        .request_text(request(DeleteOptions {
+            preconditions: Some(Preconditions {
+                uid: Some("not-its-uid".into()),
+                resource_version: None,
+            }),
+            ..Default::default()
+        }))
+        .await
+        .expect_err("a uid precondition that does not hold");
+    assert_eq!(code(&err).0, 409);
+    client
+        .request_text(request(DeleteOptions {
+            propagation_policy: Some("Background".into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("deleted");
+    assert!(api.get_opt("pb").await.expect("get").is_none());
+}
