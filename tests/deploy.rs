@@ -330,11 +330,10 @@ async fn helm_template_output_passes_the_same_dry_run_then_installs() {
     }
 }
 
-/// The chart as Helm itself installs it (Helm 4 applies server-side): install, then an
-/// upgrade to the Bitnami values. `helm uninstall` is not run: devcluster answers its
-/// protobuf-encoded DeleteOptions (the release Secret's purge) with a 400.
+/// The chart as Helm itself installs it (Helm 4 applies server-side): install, an upgrade to
+/// the Bitnami values, then `helm uninstall` (protobuf DeleteOptions), which keeps the CRDs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn helm_installs_and_upgrades() {
+async fn helm_installs_upgrades_and_uninstalls() {
     let Some(kubectl) = kubectl() else { return };
     let cluster = Cluster::start(kubectl).await;
     let chart = root().join("deploy/helm/sealsync");
@@ -370,6 +369,12 @@ async fn helm_installs_and_upgrades() {
         None,
     );
     assert!(args.contains("--bitnami"), "{args}");
+    helm(&["uninstall", "sealsync", "--namespace", NS]);
+    assert!(!cluster.exists("deployments", NS, "sealsync"), "uninstalled");
+    assert!(
+        cluster.exists("customresourcedefinitions", "", "sealedsecrets.sealsync.io"),
+        "helm keeps the CRDs of crds/ (and with them every SealedSecret)"
+    );
 }
 
 #[test]
