@@ -1,7 +1,11 @@
-//! The certificate through the cluster of the kubeconfig, when neither `--cert` nor
-//! `--controller-url` is given: first the ConfigMap `sealsync-cert` (key `cert.pem`) that the
-//! controller publishes in its namespace, which needs only `get configmaps`; then, as kubeseal
-//! does, the controller Service's `/v1/cert.pem` through the API server's proxy.
+//! The cluster of the kubeconfig, as kubeseal reaches it.
+//!
+//! - The certificate, when neither `--cert` nor `--controller-url` is given: first the ConfigMap
+//!   `sealsync-cert` (key `cert.pem`) that the controller publishes in its namespace, which
+//!   needs only `get configmaps`; then, as kubeseal does, the controller Service's
+//!   `/v1/cert.pem` through the API server's proxy.
+//! - `--validate` and `--re-encrypt` without keys or `--controller-url`: the controller's
+//!   `/v1/verify` and `/v1/rotate` through the same proxy, as kubeseal does.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -17,6 +21,89 @@ use crate::tls::{Roots, TlsSettings};
 /// The ConfigMap the controller publishes its newest certificate in, and its key.
 const CONFIGMAP: (&str, &str) = ("sealsync-cert", "cert.pem");
 
+/// The largest answer accepted from the API server.
+const MAX_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A client for the API server of the kubeconfig. No `Debug`: it holds credentials.
+pub struct Cluster {
+    agent: ureq::Agent,
+    conn: Connection,
+    wait: Wait,
+}
+
+impl Cluster {
+    /// Connects as the kubeconfig and the connection flags say.
+    pub fn connect(args: &ClusterArgs, env: Env<'_>) -> Result<Cluster, CliError> {
+        let conn =
+            kubeconfig::connection(args, env).map_err(|source| CliError::Kubeconfig { source })?;
+        let wait = Wait::from_flag(args.request_timeout.as_deref())?;
+        let agent = agent(&conn, wait)?;
+        Ok(Cluster { agent, conn, wait })
+    }
+
+    /// `path` on the API server, as a URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.conn.server.trim_end_matches('/'))
+    }
+
+    /// The API server's proxy path to the controller Service `name` in `namespace`.
+    pub fn service_path(namespace: &str, name: &str, path: &str) -> String {
+        format!("/api/v1/namespaces/{namespace}/services/http:{name}:/proxy{path}")
+    }
+
+    fn fail<'a>(&self, url: &'a str) -> impl Fn(ureq::Error) -> CliError + 'a {
+        let wait = self.wait;
+        move |error| {
+            CliError::http(url, error, wait, |source| CliError::FetchCert {
+                url: url.to_owned(),
+                source,
+            })
+        }
+    }
+
+    /// GETs `path`: (status, body).
+    pub fn get(&self, path: &str) -> Result<(u16, Vec<u8>), CliError> {
+        let url = self.url(path);
+        let request = self.agent.get(&url).header("Accept", "application/json");
+        let mut response = authorize(request, &self.conn)
+            .call()
+            .map_err(self.fail(&url))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()
+            .map_err(self.fail(&url))?;
+        Ok((status, body))
+    }
+
+    /// POSTs a JSON `body` to `path`: (URL, status, body).
+    pub fn post(&self, path: &str, body: &[u8]) -> Result<(String, u16, String), CliError> {
+        let url = self.url(path);
+        let request = self
+            .agent
+            .post(&url)
+            .header("Content-Type", "application/json");
+        let wait = self.wait;
+        let fail = |error| {
+            CliError::http(&url, error, wait, |source| CliError::Controller {
+                url: url.clone(),
+                source,
+            })
+        };
+        let mut response = authorize(request, &self.conn).send(body).map_err(fail)?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_string()
+            .map_err(fail)?;
+        Ok((url, status, text))
+    }
+}
+
 /// Fetches the certificate of the controller `name` in `namespace`: (where it came from, PEM).
 pub fn fetch_cert(
     args: &ClusterArgs,
@@ -24,16 +111,9 @@ pub fn fetch_cert(
     namespace: &str,
     name: &str,
 ) -> Result<(String, Vec<u8>), CliError> {
-    let conn =
-        kubeconfig::connection(args, env).map_err(|source| CliError::Kubeconfig { source })?;
-    let wait = Wait::from_flag(args.request_timeout.as_deref())?;
-    let agent = agent(&conn, wait)?;
-    let base = conn.server.trim_end_matches('/');
-    let configmap = format!(
-        "{base}/api/v1/namespaces/{namespace}/configmaps/{}",
-        CONFIGMAP.0
-    );
-    let (status, body) = get(&agent, &conn, wait, &configmap)?;
+    let cluster = Cluster::connect(args, env)?;
+    let configmap = format!("/api/v1/namespaces/{namespace}/configmaps/{}", CONFIGMAP.0);
+    let (status, body) = cluster.get(&configmap)?;
     if status == 200 {
         let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if let Some(pem) = value["data"][CONFIGMAP.1].as_str() {
@@ -45,13 +125,11 @@ pub fn fetch_cert(
     }
     if status != 200 && status != 404 && status != 403 {
         return Err(CliError::ClusterStatus {
-            url: configmap,
+            url: cluster.url(&configmap),
             status,
         });
     }
-    let proxy =
-        format!("{base}/api/v1/namespaces/{namespace}/services/http:{name}:/proxy/v1/cert.pem");
-    match get(&agent, &conn, wait, &proxy)? {
+    match cluster.get(&Cluster::service_path(namespace, name, "/v1/cert.pem"))? {
         (200, body) => Ok((format!("service {namespace}/{name}"), body)),
         (status, _) => Err(CliError::ClusterCertNotFound {
             namespace: namespace.to_owned(),
@@ -61,19 +139,11 @@ pub fn fetch_cert(
     }
 }
 
-fn get(
-    agent: &ureq::Agent,
+/// The kubeconfig's credentials and impersonation, as client-go sends them.
+fn authorize<B>(
+    mut request: ureq::RequestBuilder<B>,
     conn: &Connection,
-    wait: Wait,
-    url: &str,
-) -> Result<(u16, Vec<u8>), CliError> {
-    let fail = |error| {
-        CliError::http(url, error, wait, |source| CliError::FetchCert {
-            url: url.to_owned(),
-            source,
-        })
-    };
-    let mut request = agent.get(url).header("Accept", "application/json");
+) -> ureq::RequestBuilder<B> {
     if let Some(token) = &conn.token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     } else if let Some((user, password)) = &conn.basic {
@@ -82,7 +152,6 @@ fn get(
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         request = request.header("Authorization", &format!("Basic {encoded}"));
     }
-    // Impersonation, as client-go sends it.
     if let Some(user) = &conn.impersonate.user {
         request = request.header("Impersonate-User", user);
     }
@@ -92,15 +161,7 @@ fn get(
     if let Some(uid) = &conn.impersonate.uid {
         request = request.header("Impersonate-Uid", uid);
     }
-    let mut response = request.call().map_err(fail)?;
-    let status = response.status().as_u16();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(1024 * 1024)
-        .read_to_vec()
-        .map_err(fail)?;
-    Ok((status, body))
+    request
 }
 
 fn agent(conn: &Connection, wait: Wait) -> Result<ureq::Agent, CliError> {

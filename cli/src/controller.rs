@@ -1,23 +1,63 @@
 //! The controller's endpoints for the modes that need private keys, when `seal` has none:
-//! `--validate` posts each SealedSecret to `URL/v1/verify`, `--re-encrypt` to `URL/v1/rotate`.
-//! The keys never leave the cluster, and no plaintext crosses the wire.
+//! `--validate` posts each SealedSecret to `/v1/verify`, `--re-encrypt` to `/v1/rotate`, either
+//! at `--controller-url` or, as kubeseal does, through the API server's proxy to the
+//! controller's Service. The keys never leave the cluster, and no plaintext crosses the wire.
 
 use sealsync_core::api::SealedSecret;
 use serde_json::Value;
 
+use crate::cluster::Cluster;
 use crate::error::CliError;
 use crate::http::{self, Wait};
 
 /// The largest answer accepted from the controller.
 const MAX_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Where the controller is.
+pub enum Controller {
+    /// `--controller-url`.
+    Url {
+        /// The base URL.
+        base: String,
+        /// How long a request may take.
+        wait: Wait,
+    },
+    /// The Service `name` in `namespace`, through the API server of the kubeconfig.
+    Cluster {
+        /// The API server.
+        cluster: Box<Cluster>,
+        /// The controller's namespace.
+        namespace: String,
+        /// The controller's Service.
+        name: String,
+    },
+}
+
+impl Controller {
+    /// POSTs `sealed` to `path`: (URL, status, body).
+    fn post(&self, path: &str, sealed: &SealedSecret) -> Result<(String, u16, String), CliError> {
+        let body = serde_json::to_vec(sealed).map_err(|e| CliError::ControllerStatus {
+            url: path.to_owned(),
+            status: 0,
+            message: e.to_string(),
+        })?;
+        match self {
+            Controller::Url { base, wait } => post_url(base, *wait, path, &body),
+            Controller::Cluster {
+                cluster,
+                namespace,
+                name,
+            } => cluster.post(&Cluster::service_path(namespace, name, path), &body),
+        }
+    }
+}
+
 /// `Ok(Ok(values))` if every value opens, `Ok(Err(detail))` if the controller says some do not.
 pub fn verify(
-    base: &str,
-    wait: Wait,
+    controller: &Controller,
     sealed: &SealedSecret,
 ) -> Result<Result<usize, String>, CliError> {
-    let (url, status, body) = post(base, wait, "/v1/verify", sealed)?;
+    let (url, status, body) = controller.post("/v1/verify", sealed)?;
     let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     match status {
         200 => Ok(Ok(answer["values"].as_u64().unwrap_or(0) as usize)),
@@ -30,8 +70,8 @@ pub fn verify(
 }
 
 /// The SealedSecret re-sealed by the controller to its newest key.
-pub fn rotate(base: &str, wait: Wait, sealed: &SealedSecret) -> Result<SealedSecret, CliError> {
-    let (url, status, body) = post(base, wait, "/v1/rotate", sealed)?;
+pub fn rotate(controller: &Controller, sealed: &SealedSecret) -> Result<SealedSecret, CliError> {
+    let (url, status, body) = controller.post("/v1/rotate", sealed)?;
     if status != 200 {
         let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         return Err(status_error(url, status, &answer, &body));
@@ -46,18 +86,13 @@ pub fn rotate(base: &str, wait: Wait, sealed: &SealedSecret) -> Result<SealedSec
         })
 }
 
-fn post(
+fn post_url(
     base: &str,
     wait: Wait,
     path: &str,
-    sealed: &SealedSecret,
+    body: &[u8],
 ) -> Result<(String, u16, String), CliError> {
     let url = format!("{}{path}", base.trim_end_matches('/'));
-    let body = serde_json::to_string(sealed).map_err(|e| CliError::ControllerStatus {
-        url: url.clone(),
-        status: 0,
-        message: e.to_string(),
-    })?;
     let request_error = |error| {
         CliError::http(&url, error, wait, |source| CliError::Controller {
             url: url.clone(),
@@ -67,7 +102,7 @@ fn post(
     let mut response = http::public_agent(wait)?
         .post(&url)
         .header("Content-Type", "application/json")
-        .send(body.as_bytes())
+        .send(body)
         .map_err(request_error)?;
     let status = response.status().as_u16();
     let text = response

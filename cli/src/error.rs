@@ -308,6 +308,14 @@ pub enum CliError {
         #[source]
         source: crate::kubeconfig::KubeconfigError,
     },
+    /// `--validate` or `--re-encrypt` has no keys, no `--controller-url`, and no usable
+    /// kubeconfig to reach the controller through.
+    #[error("cannot reach the controller through the kubeconfig")]
+    NoOpener {
+        /// Why.
+        #[source]
+        source: crate::kubeconfig::KubeconfigError,
+    },
     /// The API server answered an error status.
     #[error("the API server answered HTTP {status} for {url}")]
     ClusterStatus {
@@ -533,6 +541,11 @@ impl CliError {
             CliError::CertExpired { .. } => {
                 "fetch the controller's current certificate (`seal --fetch-cert --controller-url URL > cert.pem`) \
                  or generate a new key"
+                    .into()
+            }
+            CliError::NoOpener { .. } => {
+                "pass --recovery-private-key FILE[,FILE…] to work offline, or --controller-url URL, or point \
+                 KUBECONFIG (or --kubeconfig) at the cluster"
                     .into()
             }
             CliError::Kubeconfig { source: crate::kubeconfig::KubeconfigError::Unsupported { .. } } => {

@@ -190,6 +190,11 @@ fn issue_10_cases() -> Vec<Case> {
             "",
         ),
         case("unsupported_format", &[cert, "-o", "toml"], SECRET_YAML),
+        case(
+            "validate_without_keys_or_cluster",
+            &["--validate", "-f", "sealed.yaml"],
+            "",
+        ),
         bad_env_bool,
     ]
 }

@@ -491,3 +491,58 @@ fn kubeseal_compat_flag_is_the_same_as_the_name() {
         "{plain}"
     );
 }
+
+/// A kubeconfig whose API server is `server`, with the context namespace `team-a`.
+fn kubeconfig_for(server: &str) -> String {
+    KUBECONFIG.replace("https://127.0.0.1:1", server)
+}
+
+#[test]
+fn readme_validate_and_re_encrypt_go_through_the_api_servers_proxy() {
+    let Some(k) = Kubeseal::new() else { return };
+    k.ok("kubectl create secret generic mysecret --dry-run=client --from-literal=foo=bar -o json | kubeseal > my_sealed_secret.json");
+    let mut rotated: Value = serde_json::from_str(&k.read("my_sealed_secret.json")).unwrap();
+    rotated["metadata"]["creationTimestamp"] = json!("2026-01-01T00:00:00Z");
+    rotated["metadata"]["generation"] = json!(3);
+    let proxy = "/api/v1/namespaces/sealsync-system/services/http:sealsync:/proxy";
+    let verify = format!("{proxy}/v1/verify");
+    let rotate = format!("{proxy}/v1/rotate");
+    let routes = vec![
+        (leak(verify), 200, json!({"values": 1}).to_string()),
+        (leak(rotate), 200, rotated.to_string()),
+    ];
+    let server = HttpServer::start(routes);
+    k.fx.write("kubeconfig", &kubeconfig_for(&server.base));
+    let out = k.run("cat my_sealed_secret.json | kubeseal --validate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    k.ok("kubeseal --re-encrypt <my_sealed_secret.json >tmp.json \\
+  && mv tmp.json my_sealed_secret.json");
+    let text = k.read("my_sealed_secret.json");
+    assert!(text.starts_with('{'), "{text}");
+    assert!(
+        !text.contains("creationTimestamp") && !text.contains("generation"),
+        "{text}"
+    );
+    assert_eq!(open_all(&sealed_docs(&text)[0], &k.fx.key)["foo"], b"bar");
+
+    // The controller says a value does not open: exit 1, naming it.
+    let refusing = HttpServer::start(vec![(
+        "/api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:/proxy/v1/verify",
+        409,
+        json!({"error": "foo does not open"}).to_string(),
+    )]);
+    k.fx.write("kubeconfig", &kubeconfig_for(&refusing.base));
+    let out = k.run(
+        "kubeseal --validate --controller-namespace kube-system --controller-name sealed-secrets-controller < my_sealed_secret.json",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("foo does not open"));
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}

@@ -27,8 +27,11 @@ pub fn build(context: &Context<'_>) -> Result<(Config, Vec<String>), CliError> {
     if args.rotate && context.on_command_line.contains("rotate") {
         crate::io::stderr_line(mode::ROTATE_DEPRECATED);
     }
-    let (_, via) = values::cert_source(context);
-    let notes = mode::notes(&mode, via, context.on_command_line.iter());
+    let notes = mode::notes(
+        &mode,
+        values::via(context, &mode),
+        context.on_command_line.iter(),
+    );
     let config = match mode {
         Mode::FetchCert => Ok(Config::FetchCert {
             pem: values::fetched_cert(context)?,
@@ -68,8 +71,8 @@ fn fill(context: &Context<'_>) -> Result<Overrides, CliError> {
 
 fn validate(context: &Context<'_>) -> Result<Config, CliError> {
     refuse_scope(context)?;
-    let with = match values::controller_for_keys(context) {
-        Some(url) => Opener::Controller(url, values::wait(context)?),
+    let with = match values::controller_for_keys(context)? {
+        Some(controller) => Opener::Controller(controller),
         None => Opener::Keys(values::recovery_keys(context)?),
     };
     Ok(Config::Validate {
@@ -97,8 +100,8 @@ fn recovery_unseal(context: &Context<'_>) -> Result<Config, CliError> {
 
 fn re_encrypt(context: &Context<'_>) -> Result<Config, CliError> {
     refuse_scope(context)?;
-    let how = match values::controller_for_keys(context) {
-        Some(url) => ReEncryptWith::Controller(url, values::wait(context)?),
+    let how = match values::controller_for_keys(context)? {
+        Some(controller) => ReEncryptWith::Controller(controller),
         None => ReEncryptWith::Keys(
             values::recovery_keys(context)?,
             values::sealing_cert(context)?,

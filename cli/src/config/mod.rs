@@ -139,16 +139,16 @@ pub struct MergeJob {
 pub enum Opener {
     /// Private keys given with `--recovery-private-key`: offline.
     Keys(Vec<PrivateKey>),
-    /// No keys: the controller at this URL (`POST URL/v1/verify`).
-    Controller(String, crate::http::Wait),
+    /// No keys: the controller (`POST …/v1/verify`).
+    Controller(crate::controller::Controller),
 }
 
 /// How `--re-encrypt` works.
 pub enum ReEncryptWith {
     /// Offline: open with these keys, seal to this certificate.
     Keys(Vec<PrivateKey>, Certificate),
-    /// No keys: the controller at this URL re-seals to its newest key (`POST URL/v1/rotate`).
-    Controller(String, crate::http::Wait),
+    /// No keys: the controller re-seals to its newest key (`POST …/v1/rotate`).
+    Controller(crate::controller::Controller),
 }
 
 /// Everything the builders read: the flags, where each came from, and the dialect.

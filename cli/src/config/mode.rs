@@ -153,12 +153,9 @@ impl Mode {
         }
     }
 
-    /// Whether the mode loads a sealing certificate (so the connection flags can matter).
-    fn needs_cert(&self) -> bool {
-        matches!(
-            self,
-            Mode::Seal | Mode::Raw | Mode::MergeInto(_) | Mode::FetchCert
-        )
+    /// Whether the mode can reach the cluster (so the connection flags can matter).
+    fn can_use_cluster(&self) -> bool {
+        !matches!(self, Mode::RecoveryUnseal)
     }
 }
 
@@ -220,27 +217,37 @@ pub const KLOG: [&str; 15] = [
     "log_backtrace_at",
 ];
 
-/// Where the sealing certificate comes from, for the notes.
+/// What a run reaches instead of (or through) the cluster, for the notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CertVia {
-    /// `--cert`.
+pub enum Via {
+    /// The certificate of `--cert`.
     Cert,
-    /// `--controller-url`.
+    /// The controller at `--controller-url`.
     ControllerUrl,
+    /// The private keys of `--recovery-private-key` (`--validate` offline).
+    Keys,
     /// The cluster of the kubeconfig.
     Cluster,
 }
 
+impl Via {
+    /// Why the connection flags do nothing, unless the run goes through the cluster.
+    fn why_not_cluster(self) -> Option<&'static str> {
+        match self {
+            Via::Cert => Some("the certificate comes from --cert, not the cluster"),
+            Via::ControllerUrl => Some("--controller-url is used, not the cluster"),
+            Via::Keys => Some("the values are opened with --recovery-private-key"),
+            Via::Cluster => None,
+        }
+    }
+}
+
 /// One note per flag given on the command line that does nothing in `mode`.
-pub fn notes<'a>(
-    mode: &Mode,
-    via: CertVia,
-    given: impl Iterator<Item = &'a String>,
-) -> Vec<String> {
+pub fn notes<'a>(mode: &Mode, via: Via, given: impl Iterator<Item = &'a String>) -> Vec<String> {
     given.filter_map(|long| note(mode, via, long)).collect()
 }
 
-fn note(mode: &Mode, via: CertVia, long: &str) -> Option<String> {
+fn note(mode: &Mode, via: Via, long: &str) -> Option<String> {
     if ALWAYS.contains(&long) || mode.reads().contains(&long) {
         return None;
     }
@@ -255,17 +262,10 @@ fn note(mode: &Mode, via: CertVia, long: &str) -> Option<String> {
                 .to_owned(),
         );
     }
-    if CONNECTION.contains(&long) && mode.needs_cert() {
-        return match via {
-            CertVia::Cluster => None,
-            CertVia::Cert => Some(format!(
-                "note: --{long} has no effect: the certificate comes from --cert, not the cluster"
-            )),
-            CertVia::ControllerUrl => Some(format!(
-                "note: --{long} has no effect: the certificate comes from --controller-url, not \
-                 the cluster"
-            )),
-        };
+    if CONNECTION.contains(&long) && mode.can_use_cluster() {
+        return via
+            .why_not_cluster()
+            .map(|why| format!("note: --{long} has no effect: {why}"));
     }
     Some(format!("note: --{long} has no effect {}", mode.describe()))
 }
@@ -366,7 +366,7 @@ mod tests {
     #[test]
     fn notes_name_the_flag_and_why() {
         let given = ["allow-empty-data", "v", "server", "cert"].map(String::from);
-        let notes = notes(&Mode::Raw, CertVia::Cert, given.iter());
+        let notes = notes(&Mode::Raw, Via::Cert, given.iter());
         assert_eq!(
             notes,
             [
@@ -376,7 +376,7 @@ mod tests {
             ]
         );
         let cluster = ["server".to_owned()];
-        assert!(super::notes(&Mode::Seal, CertVia::Cluster, cluster.iter()).is_empty());
+        assert!(super::notes(&Mode::Seal, Via::Cluster, cluster.iter()).is_empty());
     }
 
     #[test]

@@ -11,8 +11,10 @@ use sealsync_core::api::{Api, Format};
 use sealsync_core::crypto::{Certificate, PrivateKey, Scope};
 
 use super::Context;
-use super::mode::CertVia;
+use super::mode::{Mode, Via};
 use crate::cert::{self, CertSource};
+use crate::cluster::Cluster;
+use crate::controller::Controller;
 use crate::dialect::FormatFlag;
 use crate::error::CliError;
 use crate::kubeconfig;
@@ -137,25 +139,24 @@ pub fn name_flag(context: &Context<'_>) -> Result<Option<String>, CliError> {
 }
 
 /// Where the sealing certificate comes from: `--cert`, `--controller-url`, else the cluster.
-pub fn cert_source(context: &Context<'_>) -> (CertSource, CertVia) {
+pub fn cert_source(context: &Context<'_>) -> (CertSource, Via) {
     let args = context.args;
     if let Some(location) = non_empty(args.cert.as_ref()) {
-        return (CertSource::Location(location.to_owned()), CertVia::Cert);
+        return (CertSource::Location(location.to_owned()), Via::Cert);
     }
     if let Some(url) = non_empty(args.controller_url.as_ref()) {
-        return (
-            CertSource::Controller(url.to_owned()),
-            CertVia::ControllerUrl,
-        );
+        return (CertSource::Controller(url.to_owned()), Via::ControllerUrl);
     }
-    let cluster = &args.cluster;
+    let (namespace, name) = controller_service(context);
+    (CertSource::Cluster { namespace, name }, Via::Cluster)
+}
+
+/// The controller's Service in the cluster: `--controller-namespace`, `--controller-name`.
+fn controller_service(context: &Context<'_>) -> (String, String) {
+    let cluster = &context.args.cluster;
     let namespace = non_empty(cluster.controller_namespace.as_ref()).unwrap_or("sealsync-system");
     let name = non_empty(cluster.controller_name.as_ref()).unwrap_or("sealsync");
-    let source = CertSource::Cluster {
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-    };
-    (source, CertVia::Cluster)
+    (namespace.to_owned(), name.to_owned())
 }
 
 /// The certificate to print with `--fetch-cert`; an expired one is printed with a warning.
@@ -203,13 +204,42 @@ pub fn context_namespace(context: &Context<'_>) -> String {
     }
 }
 
-/// The controller URL that opens values when no private key is given.
-pub fn controller_for_keys(context: &Context<'_>) -> Option<String> {
+/// What `mode` reaches, for the notes: the controller or the keys for `--validate` and
+/// `--re-encrypt`, else where the certificate comes from.
+pub fn via(context: &Context<'_>, mode: &Mode) -> Via {
+    let keys = !context.args.recovery_private_key.is_empty();
+    let controller_url = context.args.controller_url.is_some();
+    match (mode, keys, controller_url) {
+        (Mode::Validate, true, _) => Via::Keys,
+        (Mode::Validate | Mode::ReEncrypt, false, true) => Via::ControllerUrl,
+        (Mode::Validate | Mode::ReEncrypt, false, false) => Via::Cluster,
+        _ => cert_source(context).1,
+    }
+}
+
+/// The controller that opens values when no private key is given: at `--controller-url`, else,
+/// as kubeseal does, the controller's Service through the kubeconfig's API server.
+pub fn controller_for_keys(context: &Context<'_>) -> Result<Option<Controller>, CliError> {
     let args = context.args;
     if !args.recovery_private_key.is_empty() {
-        return None;
+        return Ok(None);
     }
-    non_empty(args.controller_url.as_ref()).map(str::to_owned)
+    if let Some(base) = non_empty(args.controller_url.as_ref()) {
+        return Ok(Some(Controller::Url {
+            base: base.to_owned(),
+            wait: wait(context)?,
+        }));
+    }
+    let cluster = Cluster::connect(&args.cluster, context.env).map_err(|e| match e {
+        CliError::Kubeconfig { source } => CliError::NoOpener { source },
+        other => other,
+    })?;
+    let (namespace, name) = controller_service(context);
+    Ok(Some(Controller::Cluster {
+        cluster: Box::new(cluster),
+        namespace,
+        name,
+    }))
 }
 
 /// How long one HTTP request may take (`--request-timeout`).

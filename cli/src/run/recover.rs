@@ -79,14 +79,16 @@ pub fn re_encrypt(
         .map(|s| match how {
             ReEncryptWith::Keys(keys, cert) => sealing::re_encrypt(s, keys, cert.public_key(), api)
                 .map_err(|source| CliError::ReEncrypt { source }),
-            ReEncryptWith::Controller(url, wait) => {
-                controller::rotate(url, *wait, s).map(|mut out| {
-                    if let Some(api) = api {
-                        out.api_version = api.api_version().to_owned();
-                    }
-                    out
-                })
-            }
+            ReEncryptWith::Controller(at) => controller::rotate(at, s).map(|mut out| {
+                // As kubeseal: the answer is a manifest again.
+                for field in ["creationTimestamp", "deletionTimestamp", "generation"] {
+                    out.metadata.other.remove(field);
+                }
+                if let Some(api) = api {
+                    out.api_version = api.api_version().to_owned();
+                }
+                out
+            }),
         })
         .collect::<Result<Vec<_>, _>>()?;
     for (i, sealed) in out.iter().enumerate() {
@@ -113,7 +115,7 @@ pub fn validate(input: &Input, with: &Opener, fill: &Overrides) -> Result<(), Cl
                 Err(UnsealError::Decrypt { keys, .. }) => Err(keys.join(", ")),
                 Err(source) => return Err(CliError::Unseal { source }),
             },
-            Opener::Controller(url, wait) => controller::verify(url, *wait, s)?,
+            Opener::Controller(at) => controller::verify(at, s)?,
         };
         match verdict {
             Ok(count) => io::stderr_line(&format!("ok: {name}: {count} values open")),

@@ -255,14 +255,24 @@ fn serve(mut stream: TcpStream, routes: &[(&'static str, u16, String)]) {
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
+    let mut length = 0usize;
     loop {
         let mut header = String::new();
         match reader.read_line(&mut header) {
             Ok(0) | Err(_) => break,
             Ok(_) if header == "\r\n" || header == "\n" => break,
-            Ok(_) => {}
+            Ok(_) => {
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
         }
     }
+    // Read the body too, so that closing the connection never resets it under the client.
+    let mut body = vec![0; length];
+    let _ = std::io::Read::read_exact(&mut reader, &mut body);
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
     let (status, body) = routes
         .iter()
