@@ -370,7 +370,10 @@ async fn helm_installs_upgrades_and_uninstalls() {
     );
     assert!(args.contains("--bitnami"), "{args}");
     helm(&["uninstall", "sealsync", "--namespace", NS]);
-    assert!(!cluster.exists("deployments", NS, "sealsync"), "uninstalled");
+    assert!(
+        !cluster.exists("deployments", NS, "sealsync"),
+        "uninstalled"
+    );
     assert!(
         cluster.exists("customresourcedefinitions", "", "sealedsecrets.sealsync.io"),
         "helm keeps the CRDs of crds/ (and with them every SealedSecret)"

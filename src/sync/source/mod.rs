@@ -189,7 +189,7 @@ pub enum Update {
 }
 
 /// Packs the cache repository may gather before it is started afresh.
-const MAX_PACKS: usize = 64;
+const MAX_PACKS: usize = 32;
 
 /// One connection for both steps: lists `reference`; if it moved from `have`, fetches it (depth 1)
 /// into the bare cache repository `repo_dir` (created on first use; later fetches bring only
@@ -251,7 +251,18 @@ pub fn update(
     let id = gix::ObjectId::from_hex(revision.as_bytes()).map_err(|e| fail(&e))?;
     let commit = repo.find_commit(id).map_err(|e| fail(&e))?;
     let tree = commit.tree().map_err(|e| fail(&e))?;
-    replace_dir(&repo, &tree, dest).map_err(|e| match e {
+    // The previous checkout's tree, when the cache still has it: then only what changed is
+    // written (reading every blob again costs more than the fetch).
+    let previous = have
+        .filter(|_| dest.is_dir())
+        .and_then(|h| gix::ObjectId::from_hex(h.as_bytes()).ok())
+        .and_then(|id| repo.find_commit(id).ok())
+        .and_then(|c| c.tree().ok());
+    let written = match previous {
+        Some(previous) => update_dir(&repo, &previous, &tree, dest),
+        None => replace_dir(&repo, &tree, dest),
+    };
+    written.map_err(|e| match e {
         Replace::Tree(e) => fail(e.as_ref()),
         Replace::Io(source) => SourceError::Write {
             path: dest.to_owned(),
@@ -293,6 +304,72 @@ fn replace_dir(repo: &gix::Repository, tree: &gix::Tree<'_>, dest: &Path) -> Res
     std::fs::rename(&staging, dest).map_err(Replace::Io)
 }
 
+/// Brings `dest`, a checkout of `previous`, to `tree`: writes the blobs that changed or are new,
+/// removes the files that left. A crash half-way leaves the revision marker at `previous`, so the
+/// next update redoes the same difference.
+fn update_dir(
+    repo: &gix::Repository,
+    previous: &gix::Tree<'_>,
+    tree: &gix::Tree<'_>,
+    dest: &Path,
+) -> Result<(), Replace> {
+    let entries = |t: &gix::Tree<'_>| -> Result<Vec<(PathBuf, gix::ObjectId, bool)>, Replace> {
+        let mut recorder = gix::traverse::tree::Recorder::default();
+        t.traverse()
+            .breadthfirst(&mut recorder)
+            .map_err(|e| Replace::Tree(Box::new(e)))?;
+        recorder
+            .records
+            .into_iter()
+            .filter(|e| e.mode.is_blob())
+            .map(|e| {
+                let path = safe_path(e.filepath.as_ref()).map_err(Replace::Tree)?;
+                Ok((path, e.oid, e.mode.is_executable()))
+            })
+            .collect()
+    };
+    let old: std::collections::HashMap<PathBuf, gix::ObjectId> = entries(previous)?
+        .into_iter()
+        .map(|(p, id, _)| (p, id))
+        .collect();
+    let new = entries(tree)?;
+    let keep: std::collections::HashSet<&PathBuf> = new.iter().map(|(p, _, _)| p).collect();
+    for path in old.keys().filter(|p| !keep.contains(p)) {
+        match std::fs::remove_file(dest.join(path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Replace::Io(e)),
+            _ => {}
+        }
+    }
+    for (path, id, _) in &new {
+        let target = dest.join(path);
+        if old.get(path) == Some(id) && target.is_file() {
+            continue;
+        }
+        let object = repo
+            .find_object(*id)
+            .map_err(|e| Replace::Tree(Box::new(e)))?;
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(Replace::Io)?;
+        }
+        let staging = target.with_extension("incoming");
+        std::fs::write(&staging, &object.data).map_err(Replace::Io)?;
+        std::fs::rename(&staging, &target).map_err(Replace::Io)?;
+    }
+    Ok(())
+}
+
+/// A tree entry's path, refused if it could leave the checkout.
+fn safe_path(path: &gix::bstr::BStr) -> Result<PathBuf, Box<dyn std::error::Error + Send + Sync>> {
+    let relative = gix::path::from_bstr(path)?.into_owned();
+    if relative
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(format!("the tree holds an unsafe path {}", relative.display()).into());
+    }
+    Ok(relative)
+}
+
 /// Writes every blob of `tree` below `dir` (symlinks and submodules are skipped).
 fn write_tree(
     repo: &gix::Repository,
@@ -303,15 +380,8 @@ fn write_tree(
     tree.traverse().breadthfirst(&mut recorder)?;
     std::fs::create_dir_all(dir)?;
     for entry in recorder.records {
-        let relative = gix::path::from_bstr(&entry.filepath)?;
         // A tree entry never leaves the checkout, whatever the repository holds.
-        if relative
-            .components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
-            return Err(format!("the tree holds an unsafe path {}", relative.display()).into());
-        }
-        let path = dir.join(relative);
+        let path = dir.join(safe_path(entry.filepath.as_ref())?);
         if entry.mode.is_tree() {
             std::fs::create_dir_all(&path)?;
         } else if entry.mode.is_blob() {
