@@ -158,12 +158,22 @@ pub struct SealArgs {
           default_missing_value = "true", default_value = "false", value_parser = parse_go_bool,
           hide = true)]
     pub rotate: bool,
+    /// Threads that open values with --recovery-private-key (--recovery-unseal, --validate,
+    /// --re-encrypt) [default: every core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<std::num::NonZeroUsize>,
     /// Check that every value opens with --recovery-private-key (or the controller at
     /// --controller-url); exit non-zero naming the keys that do not.
     #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true,
           default_missing_value = "true", default_value = "false", value_parser = parse_go_bool,
           hide_default_value = true, value_name = "BOOL")]
     pub validate: bool,
+    /// Describe each sealed value without opening it: its format, scope and label; with --cert,
+    /// whether it can have been sealed to that certificate.
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", default_value = "false", value_parser = parse_go_bool,
+          hide_default_value = true, value_name = "BOOL")]
+    pub inspect: bool,
     /// API group of the output: sealsync or bitnami [default: sealsync; kubeseal mode:
     /// bitnami].
     #[arg(long, value_name = "API")]

@@ -321,3 +321,63 @@ fn a_list_of_sealed_secrets_and_the_key_from_the_environment() {
         .collect();
     assert_eq!(names, ["db", "web"]);
 }
+
+/// Issue 10, item 6: the values are opened on several threads; the result does not depend on
+/// how many, and a failing value is named whatever thread met it.
+#[test]
+fn every_thread_count_gives_the_same_result() {
+    let fx = Fixture::new();
+    let mut docs = String::new();
+    for i in 0..6 {
+        let mut secret = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s{i}\n  namespace: prod\nstringData:\n"
+        );
+        for k in 0..5 {
+            secret.push_str(&format!("  k{k}: value-{i}-{k}\n"));
+        }
+        docs.push_str(&fx.seal_ok(&secret, &[]));
+    }
+    fx.write("many.yaml", &docs);
+    let run = |mode: &str, threads: &str| {
+        fx.seal()
+            .args([
+                mode,
+                "--recovery-private-key",
+                "keys/tls.key",
+                "-f",
+                "many.yaml",
+            ])
+            .args(["--threads", threads])
+            .output()
+            .unwrap()
+    };
+    let one = run("--recovery-unseal", "1");
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    for threads in ["2", "7", "64"] {
+        let many = run("--recovery-unseal", threads);
+        assert_eq!(one.stdout, many.stdout, "--threads {threads}");
+        assert!(run("--validate", threads).status.success());
+    }
+    let secrets = secret_docs(&String::from_utf8(one.stdout).unwrap());
+    assert_eq!(secrets.len(), 6);
+    assert_eq!(&secrets[5].values().unwrap()["k4"][..], b"value-5-4");
+
+    let mut broken = sealed_docs(&docs);
+    tamper(broken[3].spec.encrypted_data.get_mut("k2").unwrap());
+    let text =
+        sealsync_core::api::docs::render_all(&broken, sealsync_core::api::Format::Yaml).unwrap();
+    fx.write("many.yaml", &text);
+    for threads in ["1", "3"] {
+        let out = run("--validate", threads);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("validation failed: prod/s3: k2"),
+            "{stderr}"
+        );
+    }
+}

@@ -43,6 +43,7 @@ pub fn build(context: &Context<'_>) -> Result<(Config, Vec<String>), CliError> {
         Mode::Raw => raw(context),
         Mode::MergeInto(file) => merge(context, file),
         Mode::Seal => seal(context),
+        Mode::Inspect => inspect(context),
     }?;
     Ok((config, notes))
 }
@@ -73,7 +74,7 @@ fn validate(context: &Context<'_>) -> Result<Config, CliError> {
     refuse_scope(context)?;
     let with = match values::controller_for_keys(context)? {
         Some(controller) => Opener::Controller(controller),
-        None => Opener::Keys(values::recovery_keys(context)?),
+        None => Opener::Keys(values::keyring(context)?),
     };
     Ok(Config::Validate {
         input: Input::new(context.args.file.clone()),
@@ -84,7 +85,7 @@ fn validate(context: &Context<'_>) -> Result<Config, CliError> {
 
 fn recovery_unseal(context: &Context<'_>) -> Result<Config, CliError> {
     refuse_scope(context)?;
-    let keys = values::recovery_keys(context)?;
+    let keys = values::keyring(context)?;
     let path = context.args.write.clone();
     let format =
         context
@@ -102,10 +103,7 @@ fn re_encrypt(context: &Context<'_>) -> Result<Config, CliError> {
     refuse_scope(context)?;
     let how = match values::controller_for_keys(context)? {
         Some(controller) => ReEncryptWith::Controller(controller),
-        None => ReEncryptWith::Keys(
-            values::recovery_keys(context)?,
-            values::sealing_cert(context)?,
-        ),
+        None => ReEncryptWith::Keys(values::keyring(context)?, values::sealing_cert(context)?),
     };
     let input = Input::new(context.args.file.clone());
     // kubeseal (#405): with only -f, the input file is rewritten in place.
@@ -188,5 +186,18 @@ fn seal(context: &Context<'_>) -> Result<Config, CliError> {
             allow_empty_data: context.args.allow_empty_data,
         },
         dialect: context.dialect,
+    })
+}
+
+fn inspect(context: &Context<'_>) -> Result<Config, CliError> {
+    let args = context.args;
+    let cert = match (&args.cert, &args.controller_url) {
+        (None, None) => None,
+        _ => Some(values::inspected_cert(context)?),
+    };
+    Ok(Config::Inspect {
+        input: Input::new(args.file.clone()),
+        output: args.write.clone(),
+        cert,
     })
 }

@@ -78,7 +78,7 @@ pub enum Config {
         /// Where to write.
         output: Output,
         /// Keys to try.
-        keys: Vec<PrivateKey>,
+        keys: Keyring,
         /// Name and namespace for SealedSecrets that lack them.
         fill: Overrides,
     },
@@ -113,6 +113,15 @@ pub enum Config {
         /// Overwrite existing files.
         force: bool,
     },
+    /// Describe sealed values without opening them.
+    Inspect {
+        /// SealedSecrets to read.
+        input: Input,
+        /// The file; `None` is stdout.
+        output: Option<PathBuf>,
+        /// The certificate to compare with, and where it came from.
+        cert: Option<(Certificate, String)>,
+    },
     /// Print the version line.
     Version(String),
 }
@@ -138,7 +147,7 @@ pub struct MergeJob {
 /// Who opens the values for `--validate`.
 pub enum Opener {
     /// Private keys given with `--recovery-private-key`: offline.
-    Keys(Vec<PrivateKey>),
+    Keys(Keyring),
     /// No keys: the controller (`POST …/v1/verify`).
     Controller(crate::controller::Controller),
 }
@@ -146,9 +155,34 @@ pub enum Opener {
 /// How `--re-encrypt` works.
 pub enum ReEncryptWith {
     /// Offline: open with these keys, seal to this certificate.
-    Keys(Vec<PrivateKey>, Certificate),
+    Keys(Keyring, Certificate),
     /// No keys: the controller re-seals to its newest key (`POST …/v1/rotate`).
     Controller(crate::controller::Controller),
+}
+
+/// The private keys of `--recovery-private-key`, and how many threads open values with them.
+pub struct Keyring {
+    /// The keys.
+    pub keys: Vec<PrivateKey>,
+    /// `--threads`, else every core.
+    pub threads: std::num::NonZeroUsize,
+}
+
+impl Keyring {
+    /// Opens every value of every SealedSecret, on every thread: for each, what
+    /// `SealedView::open_all` gives.
+    pub fn open(
+        &self,
+        sealed: &[sealsync_core::api::SealedSecret],
+    ) -> Vec<
+        Result<
+            BTreeMap<String, sealsync_core::crypto::Opened>,
+            sealsync_core::sealing::UnsealError,
+        >,
+    > {
+        let views: Vec<_> = sealed.iter().map(|s| s.view()).collect();
+        sealsync_core::sealing::parallel::open_views(&views, &self.keys, self.threads)
+    }
 }
 
 /// Everything the builders read: the flags, where each came from, and the dialect.

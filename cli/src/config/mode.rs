@@ -26,6 +26,8 @@ pub enum Mode {
     ReEncrypt,
     /// `--validate`.
     Validate,
+    /// `--inspect`.
+    Inspect,
 }
 
 /// pflag's deprecation line for `--rotate` (`MarkDeprecated("rotate", …)` in kubeseal's
@@ -60,6 +62,7 @@ impl Mode {
                 Mode::ReEncrypt,
             ),
             (args.validate, "--validate", Mode::Validate),
+            (args.inspect, "--inspect", Mode::Inspect),
         ]
         .into_iter()
         .filter(|(on, _, _)| *on)
@@ -85,6 +88,7 @@ impl Mode {
             Mode::RecoveryUnseal => "with --recovery-unseal",
             Mode::ReEncrypt => "with --re-encrypt",
             Mode::Validate => "with --validate",
+            Mode::Inspect => "with --inspect",
         }
     }
 
@@ -127,6 +131,7 @@ impl Mode {
             ],
             Mode::FetchCert => &["sealed-secret-file", "cert", "controller-url"],
             Mode::RecoveryUnseal => &[
+                "threads",
                 "secret-file",
                 "sealed-secret-file",
                 "format",
@@ -135,6 +140,7 @@ impl Mode {
                 "namespace",
             ],
             Mode::ReEncrypt => &[
+                "threads",
                 "secret-file",
                 "sealed-secret-file",
                 "format",
@@ -143,7 +149,14 @@ impl Mode {
                 "controller-url",
                 "api",
             ],
+            Mode::Inspect => &[
+                "secret-file",
+                "sealed-secret-file",
+                "cert",
+                "controller-url",
+            ],
             Mode::Validate => &[
+                "threads",
                 "secret-file",
                 "recovery-private-key",
                 "controller-url",
@@ -155,13 +168,13 @@ impl Mode {
 
     /// Whether the mode can reach the cluster (so the connection flags can matter).
     fn can_use_cluster(&self) -> bool {
-        !matches!(self, Mode::RecoveryUnseal)
+        !matches!(self, Mode::RecoveryUnseal | Mode::Inspect)
     }
 }
 
 /// Flags that are always read: the mode flags, the dialect, and the time limit of every HTTP
 /// request `seal` makes.
-const ALWAYS: [&str; 11] = [
+const ALWAYS: [&str; 12] = [
     "kubeseal-compat",
     "request-timeout",
     "help",
@@ -173,6 +186,7 @@ const ALWAYS: [&str; 11] = [
     "re-encrypt",
     "rotate",
     "validate",
+    "inspect",
 ];
 
 /// kubectl's connection flags: read when the certificate comes through the cluster.
@@ -348,6 +362,7 @@ mod tests {
             Mode::RecoveryUnseal,
             Mode::ReEncrypt,
             Mode::Validate,
+            Mode::Inspect,
         ];
         for arg in command.get_arguments() {
             let Some(long) = arg.get_long() else { continue };

@@ -172,6 +172,13 @@ pub fn fetched_cert(context: &Context<'_>) -> Result<String, CliError> {
     Ok(pem)
 }
 
+/// The certificate `--inspect` compares with (expired or not), and where it came from.
+pub fn inspected_cert(context: &Context<'_>) -> Result<(Certificate, String), CliError> {
+    let (source, _) = cert_source(context);
+    let (_, cert, location) = cert::fetch(&source, &context.args.cluster, context.env)?;
+    Ok((cert, location))
+}
+
 /// The certificate to seal with: loaded, parsed and not expired.
 pub fn sealing_cert(context: &Context<'_>) -> Result<Certificate, CliError> {
     let (source, _) = cert_source(context);
@@ -247,8 +254,19 @@ pub fn wait(context: &Context<'_>) -> Result<crate::http::Wait, CliError> {
     crate::http::Wait::from_flag(context.args.cluster.request_timeout.as_deref())
 }
 
+/// The private keys of `--recovery-private-key`, read, with `--threads`.
+pub fn keyring(context: &Context<'_>) -> Result<super::Keyring, CliError> {
+    Ok(super::Keyring {
+        keys: recovery_keys(context)?,
+        threads: context
+            .args
+            .threads
+            .unwrap_or_else(sealsync_core::sealing::parallel::all_cores),
+    })
+}
+
 /// The private keys of `--recovery-private-key`, read.
-pub fn recovery_keys(context: &Context<'_>) -> Result<Vec<PrivateKey>, CliError> {
+fn recovery_keys(context: &Context<'_>) -> Result<Vec<PrivateKey>, CliError> {
     let paths: Vec<&PathBuf> = context
         .args
         .recovery_private_key

@@ -4,6 +4,7 @@
 //! - [`recover`]: the offline modes that need private keys: unseal, re-encrypt, validate.
 //! - [`keygen`]: key generation.
 
+mod inspect;
 mod keygen;
 mod recover;
 mod seal;
@@ -53,6 +54,11 @@ pub fn run(config: Config) -> Result<(), CliError> {
             options,
             force,
         } => keygen::keygen(&dir, &options, force),
+        Config::Inspect {
+            input,
+            output,
+            cert,
+        } => inspect::inspect(&input, output.as_deref(), cert.as_ref()),
         Config::Version(line) => io::write_output(None, format!("{line}\n").as_bytes()),
     }
 }

@@ -4,11 +4,10 @@
 use std::path::Path;
 
 use sealsync_core::api::{Api, Format, SealedSecret, docs};
-use sealsync_core::crypto::PrivateKey;
-use sealsync_core::sealing::{self, Overrides, UnsealError};
+use sealsync_core::sealing::{self, Overrides, ReEncryptError, UnsealError};
 
 use super::read_documents;
-use crate::config::{Opener, Output, ReEncryptWith};
+use crate::config::{Keyring, Opener, Output, ReEncryptWith};
 use crate::controller;
 use crate::dialect::{Dialect, FormatFlag};
 use crate::error::CliError;
@@ -16,7 +15,10 @@ use crate::io::{self, Input};
 
 /// Reads every SealedSecret of the input, filling in a missing name or namespace from the
 /// command line; also returns the input's format.
-fn read_sealed(input: &Input, fill: &Overrides) -> Result<(Vec<SealedSecret>, Format), CliError> {
+pub(super) fn read_sealed(
+    input: &Input,
+    fill: &Overrides,
+) -> Result<(Vec<SealedSecret>, Format), CliError> {
     let (documents, format) = read_documents(input, "SealedSecret")?;
     let sealed = documents
         .into_iter()
@@ -45,15 +47,25 @@ fn read_sealed(input: &Input, fill: &Overrides) -> Result<(Vec<SealedSecret>, Fo
 pub fn unseal(
     input: &Input,
     output: &Output,
-    keys: &[PrivateKey],
+    keys: &Keyring,
     fill: &Overrides,
 ) -> Result<(), CliError> {
     let (sealed, _) = read_sealed(input, fill)?;
+    let unseal_error = |source| CliError::Unseal { source };
+    // A template this code cannot render fails before any value is opened.
+    for s in &sealed {
+        s.view().check_template().map_err(unseal_error)?;
+    }
     let secrets = sealed
         .iter()
-        .map(|s| sealing::unseal(s, keys).map(|u| u.secret))
+        .zip(keys.open(&sealed))
+        .map(|(s, opened)| {
+            opened
+                .and_then(|o| s.view().unseal_opened(o))
+                .map(|u| u.secret)
+        })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|source| CliError::Unseal { source })?;
+        .map_err(unseal_error)?;
     let text = zeroize::Zeroizing::new(
         docs::render_all(&secrets, output.format).map_err(|source| CliError::Render { source })?,
     );
@@ -74,23 +86,22 @@ pub fn re_encrypt(
     api: Option<Api>,
 ) -> Result<(), CliError> {
     let (sealed, input_format) = read_sealed(input, &Overrides::default())?;
-    let out = sealed
-        .iter()
-        .map(|s| match how {
-            ReEncryptWith::Keys(keys, cert) => sealing::re_encrypt(s, keys, cert.public_key(), api)
-                .map_err(|source| CliError::ReEncrypt { source }),
-            ReEncryptWith::Controller(at) => controller::rotate(at, s).map(|mut out| {
-                // As kubeseal: the answer is a manifest again.
-                for field in ["creationTimestamp", "deletionTimestamp", "generation"] {
-                    out.metadata.other.remove(field);
-                }
-                if let Some(api) = api {
-                    out.api_version = api.api_version().to_owned();
-                }
-                out
-            }),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let out = match how {
+        ReEncryptWith::Keys(keys, cert) => sealed
+            .iter()
+            .zip(keys.open(&sealed))
+            .map(|(s, opened)| {
+                let opened = opened.map_err(|source| ReEncryptError::Open { source })?;
+                let plaintexts = opened.into_iter().map(|(k, o)| (k, o.plaintext)).collect();
+                sealing::re_encrypt_opened(s, &plaintexts, cert.public_key(), api)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| CliError::ReEncrypt { source })?,
+        ReEncryptWith::Controller(at) => sealed
+            .iter()
+            .map(|s| controller::rotate(at, s).map(|out| as_manifest(out, api)))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     for (i, sealed) in out.iter().enumerate() {
         crate::validate::sealed(sealed).map_err(|source| CliError::InvalidObject {
             what: super::describe_object("SealedSecret", sealed.metadata.name(), i, input),
@@ -103,20 +114,42 @@ pub fn re_encrypt(
     io::write_output(path, text.as_bytes())
 }
 
+/// The controller's answer as a manifest again, as kubeseal makes it; moved to `api` if asked.
+fn as_manifest(mut out: SealedSecret, api: Option<Api>) -> SealedSecret {
+    for field in ["creationTimestamp", "deletionTimestamp", "generation"] {
+        out.metadata.other.remove(field);
+    }
+    if let Some(api) = api {
+        out.api_version = api.api_version().to_owned();
+    }
+    out
+}
+
+/// Each SealedSecret's verdict: how many values open, or the keys that do not.
+fn verdicts(
+    with: &Opener,
+    sealed: &[SealedSecret],
+) -> Result<Vec<Result<usize, String>>, CliError> {
+    match with {
+        Opener::Keys(keys) => keys
+            .open(sealed)
+            .into_iter()
+            .map(|opened| match opened {
+                Ok(values) => Ok(Ok(values.len())),
+                Err(UnsealError::Decrypt { keys, .. }) => Ok(Err(keys.join(", "))),
+                Err(source) => Err(CliError::Unseal { source }),
+            })
+            .collect(),
+        Opener::Controller(at) => sealed.iter().map(|s| controller::verify(at, s)).collect(),
+    }
+}
+
 /// Checks every value of every SealedSecret, offline or through the controller.
 pub fn validate(input: &Input, with: &Opener, fill: &Overrides) -> Result<(), CliError> {
     let (sealed, _) = read_sealed(input, fill)?;
     let mut failures = Vec::new();
-    for s in &sealed {
+    for (s, verdict) in sealed.iter().zip(verdicts(with, &sealed)?) {
         let name = sealing::unseal::display_name(&s.metadata);
-        let verdict = match with {
-            Opener::Keys(keys) => match sealing::verify(s, keys) {
-                Ok(count) => Ok(count),
-                Err(UnsealError::Decrypt { keys, .. }) => Err(keys.join(", ")),
-                Err(source) => return Err(CliError::Unseal { source }),
-            },
-            Opener::Controller(at) => controller::verify(at, s)?,
-        };
         match verdict {
             Ok(count) => io::stderr_line(&format!("ok: {name}: {count} values open")),
             Err(detail) => failures.push(format!("{name}: {detail}")),

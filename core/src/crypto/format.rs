@@ -81,6 +81,37 @@ pub fn plaintext_len(value: &[u8]) -> Option<usize> {
         .map(|parts| parts.sealed_body.len() - GCM_TAG_LEN)
 }
 
+/// What a sealed value's bytes say about it without opening it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Layout {
+    /// Bitnami's hybrid format. It names no key: which key sealed it is only knowable by
+    /// opening it.
+    Bitnami {
+        /// Length of the RSA-OAEP block: the sealing key's modulus in bytes.
+        rsa_len: usize,
+        /// Length of the plaintext.
+        plaintext_len: usize,
+    },
+    // Extension point (issue 10, item 7): an opt-in multi-recipient format gets its own
+    // variant here, carrying its recipients' key fingerprints. It must start with bytes no
+    // Bitnami value starts with (a Bitnami value starts with the big-endian length of an RSA
+    // block, 0x0100 to 0x0400), and [`layout`] must check for it before the Bitnami shape.
+}
+
+/// Smallest and largest RSA blocks a Bitnami value holds: 1024- to 8192-bit keys.
+const RSA_BLOCK_BYTES: std::ops::RangeInclusive<usize> = 128..=1024;
+
+/// The layout of a sealed value, or `None` when it is no known format.
+pub fn layout(value: &[u8]) -> Option<Layout> {
+    let parts = read(value).ok()?;
+    let rsa_len = parts.wrapped_key.len();
+    RSA_BLOCK_BYTES.contains(&rsa_len).then(|| Layout::Bitnami {
+        rsa_len,
+        plaintext_len: parts.sealed_body.len() - GCM_TAG_LEN,
+    })
+}
+
 /// Joins the parts into a sealed value.
 pub fn write(parts: &Parts<'_>) -> Result<Vec<u8>, SealError> {
     let rsa_len = u16::try_from(parts.wrapped_key.len()).map_err(|_| SealError::KeyTooLarge {
@@ -182,6 +213,20 @@ mod tests {
         assert_eq!(write(&parts).unwrap(), value);
         assert_eq!(plaintext_len(&value), Some(3));
         assert_eq!(plaintext_len(&value[..100]), None);
+        assert_eq!(
+            layout(&value),
+            Some(Layout::Bitnami {
+                rsa_len: 256,
+                plaintext_len: 3
+            })
+        );
+        assert_eq!(layout(&value[..100]), None);
+        assert_eq!(
+            layout(&[
+                0x00, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            ]),
+            None
+        );
     }
 
     #[test]

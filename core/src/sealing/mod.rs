@@ -7,9 +7,11 @@
 //! - [`reencrypt`]: re-seal every value of a SealedSecret to a new certificate.
 //! - [`merge`]: add or replace values in an existing SealedSecret.
 //! - [`keyfile`]: private keys from PEM, key Secrets and Bitnami key backups (`List`).
+//! - [`parallel`]: opening the values of many SealedSecrets on every core.
 
 pub mod keyfile;
 pub mod merge;
+pub mod parallel;
 pub mod reencrypt;
 pub mod seal;
 pub mod target;

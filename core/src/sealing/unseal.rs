@@ -148,14 +148,30 @@ impl SealedView<'_> {
     /// Opens the SealedSecret into the Secret it describes: the template's metadata, type and
     /// immutability, with name and namespace forced to the SealedSecret's own.
     pub fn unseal(&self, keys: &[PrivateKey]) -> Result<Unsealed, UnsealError> {
-        let template = self.template.cloned().unwrap_or_default();
-        if let Some(data) = template.data.as_ref().filter(|d| !d.is_empty()) {
-            return Err(UnsealError::TemplateData {
+        self.check_template()?;
+        self.unseal_opened(self.open_all(keys)?)
+    }
+
+    /// Refuses a template this code cannot render (Go-template `data`).
+    pub fn check_template(&self) -> Result<(), UnsealError> {
+        match self
+            .template
+            .and_then(|t| t.data.as_ref())
+            .filter(|d| !d.is_empty())
+        {
+            Some(data) => Err(UnsealError::TemplateData {
                 name: self.display_name(),
                 keys: data.keys().cloned().collect(),
-            });
+            }),
+            None => Ok(()),
         }
-        let opened = self.open_all(keys)?;
+    }
+
+    /// The Secret of [`SealedView::unseal`] from values already opened (e.g. on every core by
+    /// [`super::parallel::open_views`]).
+    pub fn unseal_opened(&self, opened: BTreeMap<String, Opened>) -> Result<Unsealed, UnsealError> {
+        self.check_template()?;
+        let template = self.template.cloned().unwrap_or_default();
         let mut metadata = template.metadata;
         metadata.name = self.name.map(str::to_owned);
         metadata.namespace = self.namespace.map(str::to_owned);
