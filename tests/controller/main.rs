@@ -10,6 +10,7 @@ mod tools;
 
 pub(crate) use tools::kubectl;
 mod gitsync;
+mod gitsync_faults;
 mod gitsync_safety;
 mod ha;
 mod keys;
