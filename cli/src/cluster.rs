@@ -21,9 +21,6 @@ use crate::tls::{Roots, TlsSettings};
 /// The ConfigMap the controller publishes its newest certificate in, and its key.
 const CONFIGMAP: (&str, &str) = ("sealsync-cert", "cert.pem");
 
-/// The largest answer accepted from the API server.
-const MAX_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
-
 /// A client for the API server of the kubeconfig. No `Debug`: it holds credentials.
 pub struct Cluster {
     agent: ureq::Agent,
@@ -72,7 +69,7 @@ impl Cluster {
         let body = response
             .body_mut()
             .with_config()
-            .limit(MAX_ANSWER_BYTES)
+            .limit(http::MAX_ANSWER_BYTES)
             .read_to_vec()
             .map_err(self.fail(&url))?;
         Ok((status, body))
@@ -81,25 +78,8 @@ impl Cluster {
     /// POSTs a JSON `body` to `path`: (URL, status, body).
     pub fn post(&self, path: &str, body: &[u8]) -> Result<(String, u16, String), CliError> {
         let url = self.url(path);
-        let request = self
-            .agent
-            .post(&url)
-            .header("Content-Type", "application/json");
-        let wait = self.wait;
-        let fail = |error| {
-            CliError::http(&url, error, wait, |source| CliError::Controller {
-                url: url.clone(),
-                source,
-            })
-        };
-        let mut response = authorize(request, &self.conn).send(body).map_err(fail)?;
-        let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER_BYTES)
-            .read_to_string()
-            .map_err(fail)?;
+        let request = authorize(self.agent.post(&url), &self.conn);
+        let (status, text) = http::post_json(request, &url, body, self.wait)?;
         Ok((url, status, text))
     }
 }

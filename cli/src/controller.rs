@@ -10,9 +10,6 @@ use crate::cluster::Cluster;
 use crate::error::CliError;
 use crate::http::{self, Wait};
 
-/// The largest answer accepted from the controller.
-const MAX_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
-
 /// Where the controller is.
 pub enum Controller {
     /// `--controller-url`.
@@ -93,24 +90,8 @@ fn post_url(
     body: &[u8],
 ) -> Result<(String, u16, String), CliError> {
     let url = format!("{}{path}", base.trim_end_matches('/'));
-    let request_error = |error| {
-        CliError::http(&url, error, wait, |source| CliError::Controller {
-            url: url.clone(),
-            source,
-        })
-    };
-    let mut response = http::public_agent(wait)?
-        .post(&url)
-        .header("Content-Type", "application/json")
-        .send(body)
-        .map_err(request_error)?;
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_ANSWER_BYTES)
-        .read_to_string()
-        .map_err(request_error)?;
+    let request = http::public_agent(wait)?.post(&url);
+    let (status, text) = http::post_json(request, &url, body, wait)?;
     Ok((url, status, text))
 }
 

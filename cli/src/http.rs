@@ -114,6 +114,37 @@ pub fn agent(
     ))
 }
 
+/// The largest answer accepted from a controller or an API server.
+pub const MAX_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
+
+/// POSTs `body` as JSON with `request` (to `url`) and reads the answer: (status, text). A
+/// failure is the controller's: the POSTs `seal` makes go to the controller's endpoints.
+pub fn post_json(
+    request: ureq::RequestBuilder<ureq::typestate::WithBody>,
+    url: &str,
+    body: &[u8],
+    wait: Wait,
+) -> Result<(u16, String), CliError> {
+    let fail = |error| {
+        CliError::http(url, error, wait, |source| CliError::Controller {
+            url: url.to_owned(),
+            source,
+        })
+    };
+    let mut response = request
+        .header("Content-Type", "application/json")
+        .send(body)
+        .map_err(fail)?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_ANSWER_BYTES)
+        .read_to_string()
+        .map_err(fail)?;
+    Ok((status, text))
+}
+
 /// An agent that trusts the platform's store (and `SSL_CERT_FILE`), for certificate URLs and
 /// the controller.
 pub fn public_agent(wait: Wait) -> Result<ureq::Agent, CliError> {
