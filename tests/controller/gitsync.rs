@@ -101,6 +101,26 @@ async fn a_gitsync_follows_pushes_prunes_and_holds_when_git_is_down() {
             <= web.metadata.creation_timestamp.as_ref().map(|t| t.0),
         "the Secret exists before the Deployment that uses it"
     );
+    // The same, to the request: the API server's log has the Secret written before the
+    // Deployment is (dry runs aside).
+    let requests = env.cluster.requests();
+    let first_write = |resource: &str, name: &str| {
+        requests.iter().position(|r| {
+            r.resource.as_deref() == Some(resource)
+                && r.name.as_deref() == Some(name)
+                && matches!(r.verb.as_deref(), Some("create" | "patch" | "update"))
+                && !r.query.contains("dryRun")
+                && r.status < 300
+        })
+    };
+    let (secret_at, deployment_at) = (
+        first_write("secrets", "db"),
+        first_write("deployments", "web"),
+    );
+    assert!(
+        secret_at.is_some() && deployment_at.is_some() && secret_at < deployment_at,
+        "the Secret is written before the Deployment: {secret_at:?} < {deployment_at:?}"
+    );
     assert_eq!(
         values(&db).get("password").map(String::as_str),
         Some("from-git")
