@@ -180,6 +180,27 @@ impl Drift {
             && state.live.get(key) == Some(recorded_version)
     }
 
+    /// Whether the object surely does not exist with our label: its kind's watch has listed and
+    /// holds no such object. (An object without the label may exist; applying it is an upsert
+    /// either way, so the read before the write can be skipped.)
+    pub fn known_absent(&self, key: &LiveKey) -> bool {
+        let state = self.state();
+        state.watched.get(&(key.0.clone(), key.1.clone())) == Some(&true)
+            && !state.live.contains_key(key)
+    }
+
+    /// Waits, at most `limit`, until the kind's watch has listed once.
+    pub async fn wait_listed(&self, ar: &ApiResource, limit: std::time::Duration) {
+        let kind = (ar.group.clone(), ar.kind.clone());
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.state().watched.get(&kind) != Some(&true) {
+            if tokio::time::Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// The resourceVersion recorded for an object.
     pub fn recorded(&self, owner: &str, key: &LiveKey) -> Option<String> {
         let state = self.state();

@@ -4,9 +4,9 @@
 //! workloads this run touched to be healthy.
 //!
 //! Within a stage, the objects of one kind are handled concurrently, at most [`CONCURRENCY`] at a
-//! time. An object whose record in [`Drift`] still matches is skipped without a request; others
-//! are read, planned with a server-side dry run (skipped for an object that does not exist yet:
-//! the apply itself is then the check) and written only if they differ.
+//! time. An object whose record in [`Drift`] still matches is skipped without a request; one the
+//! kind's drift watch shows absent is applied at once (the apply is the check); others are read,
+//! planned with a server-side dry run and written only if they differ.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,6 +64,14 @@ impl Applier<'_> {
         for (stage, list) in stages::plan(objects) {
             let mut touched = Vec::new();
             for batch in by_kind(list) {
+                // The kind's drift watch lists first, so objects that surely do not exist yet
+                // are applied without a read.
+                if let Some(first) = batch.first()
+                    && let Ok((ar, _)) = self.engine.resource_of(first).await
+                {
+                    self.drift.watch(&ar);
+                    self.drift.wait_listed(&ar, Duration::from_secs(2)).await;
+                }
                 let pending: Vec<_> = batch.iter().map(|object| self.one(object)).collect();
                 let results: Vec<Result<Done, String>> =
                     stream::iter(pending).buffered(CONCURRENCY).collect().await;
@@ -135,7 +143,11 @@ impl Applier<'_> {
                 value: None,
             });
         }
-        let (changed, value) = self.apply_one(object).await.map_err(hint)?;
+        let (changed, value) = if self.drift.known_absent(&live) {
+            self.create(object).await.map_err(hint)?
+        } else {
+            self.apply_one(object).await.map_err(hint)?
+        };
         let version = value["metadata"]["resourceVersion"]
             .as_str()
             .unwrap_or_default()
@@ -169,6 +181,16 @@ impl Applier<'_> {
             }
             Err(e) => Err(e),
             Ok(v) => Ok((true, v)),
+        }
+    }
+
+    /// Applies an object that does not exist yet: the apply is the check.
+    async fn create(&self, object: &Rendered) -> Result<(bool, Value), ApplyError> {
+        match self.engine.apply(object).await {
+            Err(ApplyError::Refused { .. }) if self.force => {
+                self.recreate(object).await.map(|v| (true, v))
+            }
+            other => other.map(|v| (true, v)),
         }
     }
 
