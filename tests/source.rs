@@ -174,3 +174,36 @@ fn update_fetches_only_when_the_remote_moved() {
     );
     assert!(!tree.join("b.yaml").exists(), "a removed file is gone");
 }
+
+/// A semver range picks the highest matching tag (a leading `v` allowed; tags that are not
+/// versions ignored); a range nothing matches is an error naming it.
+#[test]
+fn latest_tag_picks_the_highest_match() {
+    use sealsync::sync::source::latest_tag;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let served = repository(dir.path(), &[("a.yaml", "kind: ConfigMap\n")]);
+    let work = dir.path().join("work");
+    for tag in ["v1.0.0", "v1.2.0", "1.10.1", "v2.0.0", "latest"] {
+        git(&work, &["tag", "-a", tag, "-m", tag]);
+    }
+    git(
+        &work,
+        &[
+            "push",
+            "-q",
+            "--tags",
+            served.join("config.git").to_str().expect("utf8"),
+        ],
+    );
+    let daemon = daemon(&served);
+    let url = format!("git://127.0.0.1:{}/config.git", daemon.1);
+    let auth = Auth::default();
+    assert_eq!(
+        latest_tag(&url, ">=1.0.0, <2.0.0", &auth).expect("a match"),
+        ("1.10.1".to_owned(), "refs/tags/1.10.1".to_owned())
+    );
+    assert_eq!(latest_tag(&url, "^2", &auth).expect("a match").0, "v2.0.0");
+    let err = latest_tag(&url, ">=3.0.0", &auth).expect_err("no match");
+    assert!(err.to_string().contains(">=3.0.0"), "{err}");
+    assert!(latest_tag(&url, "not a range", &auth).is_err());
+}

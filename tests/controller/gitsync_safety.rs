@@ -517,3 +517,56 @@ async fn https_with_basic_auth_from_the_secret_ref() {
         "no password in logs"
     );
 }
+
+/// `ref.semver`: the highest matching tag is applied, a new matching tag is followed, a tag
+/// outside the range is not; the revision names the tag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_semver_range_follows_the_highest_matching_tag() {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let root = env.dir.path();
+    let served = repository(
+        root,
+        &[("app/config.yaml", &configmap("settings", None, "1.0"))],
+    );
+    let work = root.join("work");
+    let bare = served.join("config.git");
+    let tag = |name: &str, mode: &str| {
+        std::fs::write(
+            work.join("app/config.yaml"),
+            configmap("settings", None, mode),
+        )
+        .expect("w");
+        commit_and_push(root, name);
+        git(&work, &["tag", name]);
+        git(&work, &["push", "-q", bare.to_str().expect("utf8"), name]);
+    };
+    tag("v1.0.0", "one");
+    tag("v1.1.0", "one-one");
+    tag("v2.0.0", "two");
+    let daemon = daemon(&served);
+    let gs: GitSync = serde_json::from_value(json!({
+        "apiVersion": "sealsync.io/v1alpha1", "kind": "GitSync",
+        "metadata": {"name": "sync", "namespace": "app"},
+        "spec": {"url": format!("git://127.0.0.1:{}/config.git", daemon.1), "path": "app",
+                 "interval": "1h", "ref": {"semver": ">=1.0.0, <2.0.0"}},
+    }))
+    .expect("gitsync");
+    Api::<GitSync>::namespaced(env.client.clone(), "app")
+        .create(&PostParams::default(), &gs)
+        .await
+        .expect("created");
+    eventually_for(Duration::from_secs(20), "v1.1.0 applied", || async {
+        mode(&env.client, "app", "settings").await.as_deref() == Some("one-one")
+    })
+    .await;
+    let (_, _, _, revision) = ready(&env.client).await.expect("status");
+    assert!(revision.is_some_and(|r| r.starts_with("v1.1.0@sha1:")));
+    tag("v1.2.0", "one-two");
+    reconcile_now(&env.client, "new tag").await;
+    eventually_for(Duration::from_secs(20), "v1.2.0 applied", || async {
+        mode(&env.client, "app", "settings").await.as_deref() == Some("one-two")
+    })
+    .await;
+}

@@ -121,7 +121,7 @@ async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
             None,
         );
     }
-    let (branch, reference) = match reference(gs) {
+    let wanted = match reference(gs) {
         Ok(r) => r,
         Err(outcome) => return (outcome, None, None),
     };
@@ -135,12 +135,11 @@ async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
     };
     let url = gs.spec.url.clone();
     let fetching = Instant::now();
-    let fetched =
-        tokio::task::spawn_blocking(move || checkout(&url, &reference, &dir, &auth)).await;
+    let fetched = tokio::task::spawn_blocking(move || checkout(&url, wanted, &dir, &auth)).await;
     ctx.metrics
         .fetch_duration
         .observe(fetching.elapsed().as_secs_f64());
-    let (hex, tree) = match fetched {
+    let (branch, hex, tree) = match fetched {
         Ok(Ok(found)) => found,
         Ok(Err(e)) => {
             return (
@@ -402,32 +401,55 @@ async fn credentials(gs: &GitSync, ctx: &Context) -> Result<source::Auth, Outcom
     })
 }
 
-/// The branch or tag to follow, and its full ref name; what is not built yet is Stalled.
-fn reference(gs: &GitSync) -> Result<(String, String), Outcome> {
+/// What a GitSync follows.
+enum Wanted {
+    /// A branch or a tag: the name shown in revisions, and the full ref.
+    Ref(String, String),
+    /// The highest tag matching a semver range.
+    Semver(String),
+}
+
+/// What to follow; `ref.commit` is not built yet and is Stalled.
+fn reference(gs: &GitSync) -> Result<Wanted, Outcome> {
     let r = gs.spec.r#ref.clone().unwrap_or_default();
-    let unsupported = |what: &str| Outcome::Stalled {
-        reason: "UnsupportedRef",
-        message: format!("spec.ref.{what} is not supported yet; follow a branch or a tag"),
-    };
     match (r.branch, r.tag, r.semver, r.commit) {
-        (_, _, Some(_), _) => Err(unsupported("semver")),
-        (_, _, _, Some(_)) => Err(unsupported("commit")),
-        (_, Some(tag), None, None) => Ok((tag.clone(), format!("refs/tags/{tag}"))),
+        (_, _, _, Some(_)) => Err(Outcome::Stalled {
+            reason: "UnsupportedRef",
+            message:
+                "spec.ref.commit is not supported yet; follow a branch, a tag or a semver range"
+                    .into(),
+        }),
+        (_, _, Some(range), None) => match semver::VersionReq::parse(&range) {
+            Ok(_) => Ok(Wanted::Semver(range)),
+            Err(e) => Err(Outcome::Stalled {
+                reason: "InvalidRef",
+                message: format!(
+                    "spec.ref.semver {range:?} is not a semver range ({e}); write e.g. \">=1.2.0, <2.0.0\""
+                ),
+            }),
+        },
+        (_, Some(tag), None, None) => Ok(Wanted::Ref(tag.clone(), format!("refs/tags/{tag}"))),
         (branch, None, None, None) => {
             let branch = branch.unwrap_or_else(|| "main".into());
-            Ok((branch.clone(), format!("refs/heads/{branch}")))
+            Ok(Wanted::Ref(branch.clone(), format!("refs/heads/{branch}")))
         }
     }
 }
 
 /// One connection: the remote's revision, and a fetch only when it differs from the one checked
-/// out in `dir` (the cache repository keeps what earlier fetches brought).
+/// out in `dir` (the cache repository keeps what earlier fetches brought). A semver range is
+/// resolved to its highest matching tag first. Returns the name shown in revisions (branch or
+/// tag), the commit and the checkout.
 fn checkout(
     url: &str,
-    reference: &str,
+    wanted: Wanted,
     dir: &Path,
     auth: &source::Auth,
-) -> Result<(String, PathBuf), source::SourceError> {
+) -> Result<(String, String, PathBuf), source::SourceError> {
+    let (label, reference) = match wanted {
+        Wanted::Ref(label, reference) => (label, reference),
+        Wanted::Semver(range) => source::latest_tag(url, &range, auth)?,
+    };
     let tree = dir.join("tree");
     let marker = dir.join("revision");
     let have = std::fs::read_to_string(&marker).ok();
@@ -435,15 +457,16 @@ fn checkout(
         path: dir.to_owned(),
         source: e,
     })?;
-    let checkout = match source::update(
+    let update = source::update(
         url,
-        reference,
+        &reference,
         &dir.join("repo"),
         &tree,
         have.as_deref(),
         auth,
-    )? {
-        source::Update::Unchanged(revision) => return Ok((revision, tree)),
+    )?;
+    let checkout = match update {
+        source::Update::Unchanged(revision) => return Ok((label, revision, tree)),
         source::Update::Fetched(checkout) => checkout,
     };
     if !checkout.shallow {
@@ -456,7 +479,7 @@ fn checkout(
         path: marker.clone(),
         source: e,
     })?;
-    Ok((checkout.revision, tree))
+    Ok((label, checkout.revision, tree))
 }
 
 fn failed(reason: &'static str, message: String) -> Outcome {

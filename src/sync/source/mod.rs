@@ -43,6 +43,14 @@ pub enum SourceError {
         /// The ref.
         reference: String,
     },
+    /// `ref.semver` is not a semver range.
+    #[error("{range:?} is not a semver range ({detail}); write e.g. \">=1.2.0, <2.0.0\"")]
+    BadRange {
+        /// The range.
+        range: String,
+        /// The parser's message.
+        detail: String,
+    },
     /// Writing the checkout failed.
     #[error("cannot write the checkout to {path}")]
     Write {
@@ -177,6 +185,46 @@ pub fn fetch(
         dir: dest.to_owned(),
         shallow,
     })
+}
+
+/// The highest tag of the remote matching a semver range (`>=1.2.0, <2.0.0`; a leading `v` in
+/// tag names is allowed), as `(tag name, full ref)`.
+pub fn latest_tag(url: &str, range: &str, auth: &Auth) -> Result<(String, String), SourceError> {
+    let fail = git_error("listing tags of", url, range);
+    let wanted = semver::VersionReq::parse(range).map_err(|e| SourceError::BadRange {
+        range: range.to_owned(),
+        detail: e.to_string(),
+    })?;
+    let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
+    gix::init_bare(scratch.path()).map_err(|e| fail(&e))?;
+    let options = gix::open::Options::isolated().config_overrides(auth.config_overrides());
+    let repo = gix::open_opts(scratch.path(), options).map_err(|e| fail(&e))?;
+    let remote = repo
+        .remote_at(url)
+        .map_err(|e| fail(&e))?
+        .with_refspecs(["+refs/tags/*:refs/tags/*"], Direction::Fetch)
+        .map_err(|e| fail(&e))?;
+    let (ref_map, _) = remote
+        .connect(Direction::Fetch)
+        .map_err(|e| fail(&e))?
+        .with_credentials(auth.helper())
+        .ref_map(gix::progress::Discard, Default::default())
+        .map_err(|e| fail(&e))?;
+    ref_map
+        .remote_refs
+        .iter()
+        .filter_map(|r| {
+            let name = r.unpack().0.to_string();
+            let tag = name.strip_prefix("refs/tags/")?.to_owned();
+            let version = semver::Version::parse(tag.trim_start_matches('v')).ok()?;
+            wanted.matches(&version).then_some((version, tag, name))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, tag, name)| (tag, name))
+        .ok_or_else(|| SourceError::NoSuchRef {
+            url: url.to_owned(),
+            reference: format!("tag matching {range}"),
+        })
 }
 
 /// What [`update`] found.
