@@ -7,7 +7,8 @@
 //! 1. baseline: `kubectl apply --server-side -R -f` of the same folder on a fresh devcluster;
 //! 2. first sync: a GitSync created on another fresh devcluster, until Ready at the revision;
 //! 3. resync with no change (`sealsync.io/reconcile-at`), five times: the run's own duration
-//!    (the controller's histogram) and the writes in devcluster's request log;
+//!    (the controller's histogram) and the writes in devcluster's request log; beside it, git's
+//!    own `git ls-remote` against the same server, the floor of a run that must ask the server;
 //! 4. commit → applied through the webhook, 40 commits: p50 and p99;
 //! 5. peak RSS (VmHWM) of the controller once 1000 SealedSecrets are Ready as well.
 
@@ -86,6 +87,8 @@ async fn bench() {
     eprintln!("resync with no change…");
     let (resync, writes, managed_writes) = resyncs(&client, &cluster, &controller).await;
 
+    let floor = git_ls_remote(&url);
+
     eprintln!("webhook: {WEBHOOK_RUNS} commits…");
     let latencies = webhook_runs(&client, root.path(), &controller).await;
 
@@ -98,6 +101,7 @@ async fn bench() {
         kubectl,
         first,
         resync,
+        floor,
         writes,
         managed_writes,
         latencies,
@@ -297,6 +301,24 @@ async fn resyncs(
     (durations[2], writes.len(), managed)
 }
 
+/// The floor of a resync: git's own `git ls-remote` of the branch against the same server,
+/// median of five.
+fn git_ls_remote(url: &str) -> Duration {
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            let out = Command::new("git")
+                .args(["ls-remote", url, "refs/heads/main"])
+                .output()
+                .expect("git runs");
+            assert!(out.status.success(), "git ls-remote works");
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[2]
+}
+
 /// Commit → push → webhook → Ready at the new revision, `WEBHOOK_RUNS` times.
 async fn webhook_runs(client: &Client, root: &Path, controller: &Controller) -> Vec<Duration> {
     let work = root.join("work");
@@ -401,6 +423,7 @@ struct Report {
     kubectl: Duration,
     first: Duration,
     resync: Duration,
+    floor: Duration,
     writes: usize,
     managed_writes: usize,
     latencies: Vec<Duration>,
@@ -426,6 +449,11 @@ fn report(r: Report) {
         ms(r.resync),
         ms(r.first),
         ms(r.resync) / ms(r.first)
+    );
+    println!(
+        "| `git ls-remote` (git's own CLI, same server), median of 5 | {:.1} ms | the resync's floor: one ls-remote | resync / ls-remote {:.2}× |",
+        ms(r.floor),
+        ms(r.resync) / ms(r.floor)
     );
     println!(
         "| writes during the 5 resyncs | {} to managed objects ({} in all, GitSync status included) | target 0 | |",
