@@ -155,6 +155,10 @@ pub struct RunArgs {
     /// Where GitSync checkouts are kept (default: a `sealsync` folder in the system's temp dir).
     #[arg(long, env = "SEALSYNC_CACHE_DIR")]
     pub cache_dir: Option<std::path::PathBuf>,
+    /// A GitSync inventory whose JSON passes this many bytes is kept in a ConfigMap
+    /// (`<name>-inventory`) instead of the status.
+    #[arg(long, env = "SEALSYNC_INVENTORY_SPILL_BYTES", default_value_t = 500 * 1024)]
+    pub inventory_spill_bytes: usize,
     /// SealedSecrets reconciled at once.
     #[arg(long, env = "SEALSYNC_WORKERS", default_value_t = 32)]
     pub workers: u16,

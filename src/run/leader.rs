@@ -83,6 +83,7 @@ pub fn start_reconciling(parts: &Parts) -> Duty {
     let gitsync = Arc::new(crate::sync::gitsync::Context {
         drift,
         metrics: parts.metrics.clone(),
+        spill_bytes: args.inventory_spill_bytes,
         client: parts.client.clone(),
         cache_dir: args
             .cache_dir

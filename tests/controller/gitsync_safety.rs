@@ -570,3 +570,75 @@ async fn a_semver_range_follows_the_highest_matching_tag() {
     })
     .await;
 }
+
+/// An inventory past `--inventory-spill-bytes` goes to the ConfigMap `<name>-inventory`, owned
+/// by the GitSync; the next revision prunes from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_inventory_spills_to_a_configmap_and_still_prunes() {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let cache = cache.to_str().expect("utf8");
+    let (_controller, _) = running(
+        &env,
+        &["--cache-dir", cache, "--inventory-spill-bytes", "200"],
+    )
+    .await;
+    let root = env.dir.path();
+    let files: Vec<(String, String)> = (0..10)
+        .map(|i| {
+            (
+                format!("app/cm-{i}.yaml"),
+                configmap(&format!("cm-{i}"), None, "x"),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let served = repository(root, &borrowed);
+    let work = root.join("work");
+    let daemon = daemon(&served);
+    create_gitsync(&env.client, daemon.1, "app", "1h").await;
+    applied_at(&env.client, &work).await;
+    let gs = Api::<GitSync>::namespaced(env.client.clone(), "app")
+        .get("sync")
+        .await
+        .expect("get");
+    let status = gs.status.expect("status");
+    assert!(status.inventory.is_empty(), "{:?}", status.inventory);
+    assert_eq!(
+        status.inventory_config_map.as_deref(),
+        Some("sync-inventory")
+    );
+    let spilled = Api::<ConfigMap>::namespaced(env.client.clone(), "app")
+        .get("sync-inventory")
+        .await
+        .expect("the inventory ConfigMap");
+    let text = spilled
+        .data
+        .and_then(|d| d.get("inventory.json").cloned())
+        .expect("inventory.json");
+    assert!(text.contains("app_cm-9_ConfigMap"), "{text}");
+    assert!(
+        spilled
+            .metadata
+            .owner_references
+            .is_some_and(|o| o.iter().any(|r| r.kind == "GitSync" && r.name == "sync"))
+    );
+
+    for i in [3, 7] {
+        std::fs::remove_file(work.join(format!("app/cm-{i}.yaml"))).expect("rm");
+    }
+    commit_and_push(root, "two fewer");
+    reconcile_now(&env.client, "fewer").await;
+    applied_at(&env.client, &work).await;
+    for i in [3, 7] {
+        assert_eq!(
+            mode(&env.client, "app", &format!("cm-{i}")).await,
+            None,
+            "cm-{i} pruned"
+        );
+    }
+    assert_eq!(mode(&env.client, "app", "cm-0").await.as_deref(), Some("x"));
+}

@@ -3,6 +3,7 @@
 //! - [`reconcile`]: one run for one GitSync: fetch, render, apply, prune, status.
 //! - [`applier`]: the staged apply, with its waits and `force`.
 //! - [`pruner`]: deleting what left Git, under the safety rules.
+//! - [`spill`]: the inventory in the status, or in a ConfigMap once it is large.
 //! - [`status`]: the kstatus conditions and revisions it writes.
 //!
 //! What is not built yet is refused with a Stalled status rather than guessed: `ref.semver` and
@@ -11,6 +12,7 @@
 pub mod applier;
 pub mod pruner;
 pub mod reconcile;
+pub mod spill;
 pub mod status;
 
 use std::path::PathBuf;
@@ -41,6 +43,8 @@ pub struct Context {
     pub drift: Arc<Drift>,
     /// Run and fetch durations, object counts.
     pub metrics: Arc<Metrics>,
+    /// Inventories whose JSON passes this many bytes go to a ConfigMap.
+    pub spill_bytes: usize,
 }
 
 /// Runs the GitSync controller until `stop` turns true; with a selector, only the GitSyncs it

@@ -16,8 +16,8 @@ use tracing::{debug, info, warn};
 
 use super::Context;
 use super::applier::Applier;
-use super::pruner;
 use super::status::{self, Outcome};
+use super::{pruner, spill};
 use crate::api::gitsync::{GitSync, check_url};
 use crate::metrics::{ReasonLabel, ResultLabel};
 use crate::sync::apply::Engine;
@@ -104,11 +104,7 @@ pub fn error_policy(_gs: Arc<GitSync>, error: &SyncError, _ctx: Arc<Context>) ->
     Action::requeue(Duration::from_secs(5))
 }
 
-type Run3 = (
-    Outcome,
-    Option<String>,
-    Option<std::collections::BTreeMap<String, Vec<String>>>,
-);
+type Run3 = (Outcome, Option<String>, Option<spill::Stored>);
 
 async fn run_once(gs: &GitSync, ctx: &Context) -> Run3 {
     if let Err(e) = check_url(&gs.spec.url) {
@@ -260,11 +256,7 @@ async fn apply_and_prune(
     count_objects(ctx, "applied", changed);
     count_objects(ctx, "unchanged", done.len() - changed);
     let current = Inventory::new(done.iter().map(|d| d.entry.clone()));
-    let previous = gs
-        .status
-        .as_ref()
-        .map(|s| Inventory::from_status(&s.inventory).0)
-        .unwrap_or_default();
+    let previous = spill::load(ctx, gs).await;
     let run = Run {
         fetched: true,
         rendered: true,
@@ -272,9 +264,15 @@ async fn apply_and_prune(
         allow_empty: gs.spec.allow_empty,
         prune: gs.spec.prune,
     };
-    let (pruned, kept) = match prune::may_prune(run) {
-        Ok(()) => pruner::prune_stale(&engine, previous.stale(&current), &owner).await,
-        Err(_) => (0, previous.stale(&current)),
+    let (pruned, kept, unreadable) = match (&previous, prune::may_prune(run)) {
+        (Ok(previous), Ok(())) => {
+            let (pruned, kept) =
+                pruner::prune_stale(&engine, previous.stale(&current), &owner).await;
+            (pruned, kept, None)
+        }
+        (Ok(previous), Err(_)) => (0, previous.stale(&current), None),
+        // Without the previous inventory nothing is known to have left Git: prune nothing.
+        (Err(e), _) => (0, Vec::new(), Some(e.to_string())),
     };
     count_objects(ctx, "pruned", pruned);
     ctx.drift.record(
@@ -302,10 +300,22 @@ async fn apply_and_prune(
             names.join(", ")
         ));
     }
+    if let Some(why) = unreadable {
+        message.push_str(&format!(
+            "; nothing was pruned: the previous inventory could not be read ({why})"
+        ));
+    }
+    let stored = match spill::store(ctx, gs, &inventory, ctx.spill_bytes).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            warn!(error = %e, "keeping the inventory in the status");
+            (inventory.to_status(), None)
+        }
+    };
     (
         Outcome::Applied { revision, message },
         attempted,
-        Some(inventory.to_status()),
+        Some(stored),
     )
 }
 

@@ -1,8 +1,6 @@
 //! A GitSync's status: kstatus conditions (`Ready`, `Reconciling`, `Stalled`), the revisions, the
 //! inventory. Written only when it changes.
 
-use std::collections::BTreeMap;
-
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 use serde_json::json;
@@ -42,7 +40,7 @@ pub fn desired(
     gs: &GitSync,
     outcome: &Outcome,
     attempted: Option<String>,
-    inventory: Option<BTreeMap<String, Vec<String>>>,
+    inventory: Option<super::spill::Stored>,
     now: &str,
 ) -> GitSyncStatus {
     let mut status = gs.status.clone().unwrap_or_default();
@@ -50,8 +48,9 @@ pub fn desired(
     if attempted.is_some() {
         status.last_attempted_revision = attempted;
     }
-    if let Some(inventory) = inventory {
+    if let Some((inventory, config_map)) = inventory {
         status.inventory = inventory;
+        status.inventory_config_map = config_map;
     }
     let (ready, reason, message, stalled) = match outcome {
         Outcome::Applied { revision, message } => {
