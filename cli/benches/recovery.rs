@@ -1,6 +1,6 @@
 //! `--recovery-unseal` of 1000 values: one thread against every core, in the same run.
 //!
-//! Two measurements, each the median of `RUNS` runs:
+//! Two measurements, each the median of `RUNS` runs, one-thread and all-core runs alternating:
 //! - `open_views`, the library call the three recovery modes share (the RSA work alone);
 //! - the `seal` binary end to end (`seal --recovery-unseal --threads N -f FILE`), reading,
 //!   parsing and printing included.
@@ -19,7 +19,7 @@ use sealsync_core::sealing::parallel::{all_cores, open_views};
 use sealsync_core::sealing::{SealOptions, seal_secret};
 
 const VALUES: usize = 1000;
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 
 fn key() -> PrivateKey {
     let path =
@@ -31,31 +31,37 @@ fn key() -> PrivateKey {
 /// This process's CPU time (user and system), from /proc (Linux); zero elsewhere.
 fn cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which ends with ')'): utime and stime are the 12th and
-    // 13th, in clock ticks (100 per second on Linux).
-    let fields: Vec<u64> = stat
+    // After the command name (which ends with ')'), the state is field 3; utime and stime are
+    // fields 14 and 15, in clock ticks (100 per second on Linux).
+    let fields: Vec<&str> = stat
         .rsplit_once(')')
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .filter_map(|f| f.parse().ok())
-                .collect()
-        })
+        .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
-    Duration::from_millis(ticks * 10)
+    let field = |n: usize| -> u64 { fields.get(n - 3).and_then(|f| f.parse().ok()).unwrap_or(0) };
+    Duration::from_millis((field(14) + field(15)) * 10)
 }
 
-/// The median wall time of `runs` runs, and the CPU time of that run.
-fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    let mut times: Vec<(Duration, Duration)> = (0..runs)
-        .map(|_| {
-            let (start, cpu) = (Instant::now(), cpu_time());
-            f();
-            (start.elapsed(), cpu_time().saturating_sub(cpu))
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
+/// One run's wall time and this process's CPU time.
+fn measure(f: &mut impl FnMut()) -> (Duration, Duration) {
+    let (start, cpu) = (Instant::now(), cpu_time());
+    f();
+    (start.elapsed(), cpu_time().saturating_sub(cpu))
+}
+
+/// `RUNS` runs of `one` and `all`, alternating so that a change in the machine's load hits both
+/// alike, after one warm-up run of each; the median (by wall time) of each.
+fn compare(
+    mut one: impl FnMut(),
+    mut all: impl FnMut(),
+) -> ((Duration, Duration), (Duration, Duration)) {
+    one();
+    all();
+    let (mut a, mut b): (Vec<_>, Vec<_>) = (0..RUNS)
+        .map(|_| (measure(&mut one), measure(&mut all)))
+        .unzip();
+    a.sort();
+    b.sort();
+    (a[RUNS / 2], b[RUNS / 2])
 }
 
 fn row(what: &str, threads: usize, (took, cpu): (Duration, Duration), baseline: Duration) {
@@ -107,14 +113,9 @@ fn main() {
         let opened = open_views(&views, keys, threads);
         assert!(opened.iter().all(Result::is_ok), "every value opens");
     };
-    let base = time(RUNS, || open(one));
+    let (base, all) = compare(|| open(one), || open(cores));
     row("open_views", 1, base, base.0);
-    row(
-        "open_views",
-        cores.get(),
-        time(RUNS, || open(cores)),
-        base.0,
-    );
+    row("open_views", cores.get(), all, base.0);
 
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("bench.yaml");
@@ -137,9 +138,8 @@ fn main() {
         );
     };
     // The work happens in a child process, whose CPU time is not this one's ("-").
-    let base = time(RUNS, || cli(1)).0;
+    let ((base, _), (all, _)) = compare(|| cli(1), || cli(cores.get()));
     row("seal --recovery-unseal", 1, (base, Duration::ZERO), base);
-    let all = time(RUNS, || cli(cores.get())).0;
     row(
         "seal --recovery-unseal",
         cores.get(),
