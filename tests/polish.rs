@@ -1,10 +1,24 @@
-//! `sealsync --version` names the git revision; `sealsync completions SHELL` prints a script the
-//! shell accepts; `sealsync man` writes a page per command.
+//! Both binaries, `sealsync` and `seal`: `--version` names the git revision; `completions SHELL`
+//! prints a script the shell accepts; `man` writes a page per command.
 
 use std::process::Command;
 
 fn sealsync(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sealsync"))
+    run(env!("CARGO_BIN_EXE_sealsync"), args)
+}
+
+/// `seal`, built beside `sealsync` by the workspace.
+fn seal(args: &[&str]) -> (bool, String) {
+    let path = std::path::Path::new(env!("CARGO_BIN_EXE_sealsync")).with_file_name("seal");
+    assert!(
+        path.exists(),
+        "build the workspace first: cargo build --workspace"
+    );
+    run(path.to_str().expect("utf8"), args)
+}
+
+fn run(binary: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(binary)
         .args(args)
         .output()
         .expect("sealsync runs");
@@ -95,4 +109,47 @@ fn man_pages_are_written_for_every_command() {
         run.contains("SEALSYNC_NAMESPACE"),
         "flags and their variables are listed"
     );
+}
+
+#[test]
+fn seal_names_its_revision_and_has_completions_and_man_pages() {
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("git");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    let expected = if head.is_empty() {
+        "unknown"
+    } else {
+        head.as_str()
+    };
+    let (ok, out) = seal(&["--version"]);
+    assert!(
+        ok && out.starts_with("seal ") && out.contains(&format!("({expected}")),
+        "{out}"
+    );
+
+    let (ok, script) = seal(&["completions", "bash"]);
+    assert!(
+        ok && script.contains("--recovery-unseal") && script.contains("keygen"),
+        "{script}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("seal.bash");
+    std::fs::write(&file, &script).expect("write");
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .status()
+        .expect("bash");
+    assert!(check.success(), "bash -n accepts the script");
+
+    let out_dir = dir.path().join("man");
+    let (ok, out) = seal(&["man", "--out-dir", out_dir.to_str().expect("utf8")]);
+    assert!(ok, "{out}");
+    for page in ["seal", "seal-keygen"] {
+        let text = std::fs::read_to_string(out_dir.join(format!("{page}.1"))).expect(page);
+        assert!(text.contains(".TH"), "{page} is a man page");
+    }
 }

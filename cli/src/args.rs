@@ -53,6 +53,17 @@ pub struct Cli {
 pub enum Command {
     /// Generate a sealing key: tls.key (PKCS#1, mode 0600) and a self-signed tls.crt.
     Keygen(KeygenArgs),
+    /// Print a shell completion script: `seal completions bash > /etc/bash_completion.d/seal`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (seal.1, seal-keygen.1, …) into a folder.
+    Man {
+        /// The folder (created if missing).
+        #[arg(long, value_name = "DIR", default_value = "man")]
+        out_dir: PathBuf,
+    },
 }
 
 /// Flags of `seal keygen`.

@@ -114,9 +114,10 @@ impl Dialect {
     /// The `--version` line.
     pub fn version_line(self) -> String {
         let version = env!("CARGO_PKG_VERSION");
+        let revision = env!("SEAL_GIT_REVISION");
         match self {
-            Dialect::Seal => format!("seal {version}"),
-            Dialect::Kubeseal => format!("kubeseal version: {version} (sealsync seal)"),
+            Dialect::Seal => format!("seal {version} ({revision})"),
+            Dialect::Kubeseal => format!("kubeseal version: {version} (sealsync seal {revision})"),
         }
     }
 }

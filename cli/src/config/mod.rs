@@ -124,6 +124,10 @@ pub enum Config {
     },
     /// Print the version line.
     Version(String),
+    /// Print a completion script.
+    Completions(clap_complete::Shell),
+    /// Write the man pages into a folder.
+    Man(PathBuf),
 }
 
 /// `--merge-into`.
@@ -212,8 +216,13 @@ impl Config {
             on_command_line,
             from_env,
         } = parsed;
-        if let Some(Command::Keygen(args)) = cli.command {
-            return Ok((keygen(args)?, Vec::new()));
+        match cli.command {
+            Some(Command::Keygen(args)) => return Ok((keygen(args)?, Vec::new())),
+            Some(Command::Completions { shell }) => {
+                return Ok((Config::Completions(shell), Vec::new()));
+            }
+            Some(Command::Man { out_dir }) => return Ok((Config::Man(out_dir), Vec::new())),
+            None => {}
         }
         let args = &cli.seal;
         let dialect = Dialect::detect(argv0, args.kubeseal_compat);

@@ -6,6 +6,7 @@
 
 mod inspect;
 mod keygen;
+mod manual;
 mod recover;
 mod seal;
 
@@ -60,6 +61,8 @@ pub fn run(config: Config) -> Result<(), CliError> {
             cert,
         } => inspect::inspect(&input, output.as_deref(), cert.as_ref()),
         Config::Version(line) => io::write_output(None, format!("{line}\n").as_bytes()),
+        Config::Completions(shell) => manual::completions(shell),
+        Config::Man(dir) => manual::man_pages(&dir),
     }
 }
 
