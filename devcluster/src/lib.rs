@@ -13,6 +13,7 @@ mod decode_check;
 mod discovery;
 mod events_view;
 mod faults;
+mod field;
 mod http;
 mod kinds;
 mod kubeconfig;

@@ -25,6 +25,8 @@ pub enum CauseType {
     FieldValueForbidden,
     FieldValueTooLong,
     FieldValueNotSupported,
+    FieldValueNotFound,
+    FieldValueDuplicate,
 }
 
 impl CauseType {
@@ -36,6 +38,8 @@ impl CauseType {
             CauseType::FieldValueForbidden => "FieldValueForbidden",
             CauseType::FieldValueTooLong => "FieldValueTooLong",
             CauseType::FieldValueNotSupported => "FieldValueNotSupported",
+            CauseType::FieldValueNotFound => "FieldValueNotFound",
+            CauseType::FieldValueDuplicate => "FieldValueDuplicate",
         }
     }
 }

@@ -5,7 +5,8 @@
 //! `ListOptions.meta.k8s.io ""`.
 
 use super::request::Params;
-use crate::status::{ApiError, Cause, CauseType};
+use crate::field::{forbidden, not_supported};
+use crate::status::{ApiError, Cause};
 use crate::store::{ContinueToken, ListFrom};
 use crate::watch::WatchStart;
 
@@ -28,26 +29,6 @@ pub struct ListOptions {
 /// true; absent or empty is unset.
 fn optional_bool(value: Option<&str>) -> Option<bool> {
     value.map(|v| !matches!(v.to_ascii_lowercase().as_str(), "0" | "f" | "false"))
-}
-
-fn forbidden(field: &str, detail: &str) -> Cause {
-    Cause {
-        reason: CauseType::FieldValueForbidden,
-        message: format!("Forbidden: {detail}"),
-        field: field.into(),
-    }
-}
-
-fn not_supported(field: &str, value: &str, supported: &[&str]) -> Cause {
-    let quoted: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
-    Cause {
-        reason: CauseType::FieldValueNotSupported,
-        message: format!(
-            "Unsupported value: {value:?}: supported values: {}",
-            quoted.join(", ")
-        ),
-        field: field.into(),
-    }
 }
 
 const RV_MATCH: &str = "resourceVersionMatch";

@@ -1,7 +1,7 @@
 //! `apps/v1`: Deployment, ReplicaSet, StatefulSet, DaemonSet.
 
 use super::pod_template::{object_at, selector_matches_template, set_missing, template_defaults};
-use super::{Immutable, Strategy, round_trip, workload_status};
+use super::{Immutable, Strategy, pod_spec, round_trip, workload_status};
 use crate::status::Cause;
 use crate::table::builtin as columns;
 use k8s_openapi::api::apps::v1 as api;
@@ -88,7 +88,9 @@ fn deployment_defaults(obj: &mut Value, _old: Option<&Value>) {
 }
 
 fn deployment_validate(obj: &Value) -> Vec<Cause> {
-    selector_matches_template(obj, "deployment")
+    let mut causes = selector_matches_template(obj, "deployment");
+    causes.extend(pod_spec::validate_template(obj));
+    causes
 }
 
 fn replica_set_defaults(obj: &mut Value, _old: Option<&Value>) {
@@ -100,7 +102,9 @@ fn replica_set_defaults(obj: &mut Value, _old: Option<&Value>) {
 }
 
 fn replica_set_validate(obj: &Value) -> Vec<Cause> {
-    selector_matches_template(obj, "replicaset")
+    let mut causes = selector_matches_template(obj, "replicaset");
+    causes.extend(pod_spec::validate_template(obj));
+    causes
 }
 
 fn stateful_set_defaults(obj: &mut Value, _old: Option<&Value>) {
@@ -144,6 +148,7 @@ fn stateful_set_defaults(obj: &mut Value, _old: Option<&Value>) {
     template_defaults(spec);
 }
 
+/// The selector only: upstream leaves a StatefulSet's pod spec unchecked (see `pod_spec`).
 fn stateful_set_validate(obj: &Value) -> Vec<Cause> {
     selector_matches_template(obj, "statefulset")
 }
@@ -185,7 +190,9 @@ fn daemon_set_defaults(obj: &mut Value, _old: Option<&Value>) {
 }
 
 fn daemon_set_validate(obj: &Value) -> Vec<Cause> {
-    selector_matches_template(obj, "daemonset")
+    let mut causes = selector_matches_template(obj, "daemonset");
+    causes.extend(pod_spec::validate_template(obj));
+    causes
 }
 
 #[cfg(test)]

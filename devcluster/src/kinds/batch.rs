@@ -1,7 +1,8 @@
 //! `batch/v1`: Job and CronJob.
 
-use super::pod_template::{invalid, object_at, set_missing, template_defaults};
-use super::{Immutable, Strategy, round_trip, workload_status};
+use super::pod_template::{object_at, set_missing, template_defaults};
+use super::{Immutable, Strategy, pod_spec, round_trip, workload_status};
+use crate::field::{invalid, not_supported};
 use crate::status::Cause;
 use crate::table::builtin as columns;
 use k8s_openapi::api::batch::v1 as api;
@@ -42,6 +43,7 @@ static CRON_JOB: Strategy = Strategy {
     categories: &["all"],
     status: true,
     defaults: cron_job_defaults,
+    validate: cron_job_validate,
     ssa: &crate::ssa::schema::CRON_JOB,
     smp: &crate::patch::schema::CRON_JOB,
     columns: columns::cronjobs,
@@ -175,26 +177,33 @@ fn job_spec_defaults(spec: &mut Map<String, Value>) {
 }
 
 /// `ValidateJob`: the template's restart policy is `OnFailure` or `Never` (an unset one was
-/// defaulted to `Always` with the pod spec, so it is refused as that).
+/// defaulted to `Always` with the pod spec, so it is refused as that), and its pod spec is valid.
 fn job_validate(obj: &Value) -> Vec<Cause> {
-    match obj
+    const POLICIES: &[&str] = &["OnFailure", "Never"];
+    let field = "spec.template.spec.restartPolicy";
+    let mut causes = match obj
         .pointer("/spec/template/spec/restartPolicy")
         .and_then(Value::as_str)
     {
-        Some("OnFailure" | "Never") => Vec::new(),
-        Some(other) => vec![Cause {
-            reason: crate::status::CauseType::FieldValueNotSupported,
-            message: format!(
-                "Unsupported value: {other:?}: supported values: \"OnFailure\", \"Never\""
-            ),
-            field: "spec.template.spec.restartPolicy".into(),
-        }],
+        Some(policy) if POLICIES.contains(&policy) => Vec::new(),
+        Some(other) => vec![not_supported(field, other, POLICIES)],
         None => vec![invalid(
-            "spec.template.spec.restartPolicy",
+            field,
             "\"\"".into(),
             "valid values: \"OnFailure\", \"Never\"",
         )],
-    }
+    };
+    causes.extend(pod_spec::validate_template(obj));
+    causes
+}
+
+/// `ValidateCronJob`: the pod spec of its Job template.
+fn cron_job_validate(obj: &Value) -> Vec<Cause> {
+    pod_spec::validate_at(
+        obj,
+        "/spec/jobTemplate/spec/template/spec",
+        "spec.jobTemplate.spec.template.spec",
+    )
 }
 
 /// `ValidateJobSpecUpdate` beyond the plain immutable fields: the pod template may not change,

@@ -27,6 +27,7 @@ pub(super) static KINDS: &[&Strategy] = &[
 static POD_DISRUPTION_BUDGET: Strategy = Strategy {
     short_names: &["pdb"],
     status: true,
+    validate: pdb_validate,
     columns: columns::poddisruptionbudgets,
     protobuf: Some(crate::protobuf::message_json::<k8s_pb::api::policy::v1::PodDisruptionBudget>),
     ..Strategy::plain(
@@ -37,6 +38,45 @@ static POD_DISRUPTION_BUDGET: Strategy = Strategy {
         round_trip::<policy::v1::PodDisruptionBudget>,
     )
 };
+
+/// `ValidatePodDisruptionBudgetSpec`: at most one of `minAvailable` and `maxUnavailable`. The
+/// spec is printed as Go's `%#v` prints it, pointers as a placeholder address.
+fn pdb_validate(obj: &Value) -> Vec<Cause> {
+    let set = |k: &str| {
+        obj.pointer(&format!("/spec/{k}"))
+            .is_some_and(|v| !v.is_null())
+    };
+    if !(set("minAvailable") && set("maxUnavailable")) {
+        return Vec::new();
+    }
+    let ptr = |k: &str, ty: &str| {
+        let address = if set(k) { "0xc000000000" } else { "nil" };
+        format!("{k_up}:(*{ty})({address})", k_up = go_field(k))
+    };
+    let spec = format!(
+        "policy.PodDisruptionBudgetSpec{{{}, {}, {}, {}}}",
+        ptr("minAvailable", "intstr.IntOrString"),
+        ptr("selector", "v1.LabelSelector"),
+        ptr("maxUnavailable", "intstr.IntOrString"),
+        ptr(
+            "unhealthyPodEvictionPolicy",
+            "policy.UnhealthyPodEvictionPolicyType"
+        ),
+    );
+    vec![crate::field::invalid(
+        "spec",
+        spec,
+        "minAvailable and maxUnavailable cannot be both set",
+    )]
+}
+
+/// A JSON field name as its Go field (`minAvailable` → `MinAvailable`).
+fn go_field(json_name: &str) -> String {
+    let mut chars = json_name.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_ascii_uppercase().to_string() + chars.as_str()
+    })
+}
 
 static HORIZONTAL_POD_AUTOSCALER: Strategy = Strategy {
     short_names: &["hpa"],
@@ -305,4 +345,22 @@ pub(crate) fn crd_status(obj: &mut Value, now: &str) {
         established,
         now,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pdb_sets_min_available_or_max_unavailable() {
+        let one = json!({"spec": {"minAvailable": 1, "selector": {}}});
+        assert!(pdb_validate(&one).is_empty());
+        let both = json!({"spec": {"minAvailable": 1, "maxUnavailable": "50%"}});
+        let causes = pdb_validate(&both);
+        assert_eq!(causes.len(), 1);
+        assert_eq!(
+            causes[0].message,
+            "Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(0xc000000000), Selector:(*v1.LabelSelector)(nil), MaxUnavailable:(*intstr.IntOrString)(0xc000000000), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(nil)}: minAvailable and maxUnavailable cannot be both set"
+        );
+    }
 }

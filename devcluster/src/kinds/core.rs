@@ -1,6 +1,8 @@
 //! The core (`v1`) kinds.
 
-use super::{FieldSelectors, Generation, Strategy, config, pod_template, round_trip, service};
+use super::{
+    FieldSelectors, Generation, Strategy, config, pod_spec, pod_template, round_trip, service,
+};
 use crate::meta::NameRule;
 use crate::status::Cause;
 use crate::table::builtin as columns;
@@ -101,6 +103,7 @@ static SERVICE: Strategy = Strategy {
     returns_deleted_object: true,
     defaults: service::defaults,
     prepare: service::allocate,
+    validate: service::validate,
     validate_update: service::validate_update,
     ssa: &crate::ssa::schema::SERVICE,
     smp: &crate::patch::schema::SERVICE,
@@ -124,6 +127,7 @@ static POD: Strategy = Strategy {
     status: true,
     generation: Generation::None,
     defaults: pod_defaults,
+    validate: pod_validate,
     validate_update: pod_validate_update,
     ssa: &crate::ssa::schema::POD,
     smp: &crate::patch::schema::POD,
@@ -283,6 +287,11 @@ fn pod_defaults(obj: &mut Value, _old: Option<&Value>) {
     if let Some(spec) = wrapper.get("template").and_then(|t| t.get("spec")) {
         obj["spec"] = spec.clone();
     }
+}
+
+/// `ValidatePodCreate` / `ValidatePod`: its pod spec.
+fn pod_validate(obj: &Value) -> Vec<Cause> {
+    pod_spec::validate_at(obj, "/spec", "spec")
 }
 
 /// A Pod's spec is immutable except container images, `activeDeadlineSeconds`, tolerations and

@@ -2,6 +2,8 @@
 
 use super::pod_template::set_missing;
 use super::{Immutable, Strategy, round_trip};
+use crate::field::{invalid, not_supported};
+use crate::status::Cause;
 use crate::table::builtin as columns;
 use k8s_openapi::api::networking::v1 as api;
 use k8s_pb::api::networking::v1 as pb;
@@ -14,6 +16,7 @@ const GROUP: &str = "networking.k8s.io";
 static NETWORK_POLICY: Strategy = Strategy {
     short_names: &["netpol"],
     defaults: network_policy_defaults,
+    validate: network_policy_validate,
     columns: columns::networkpolicies,
     protobuf: Some(crate::protobuf::message_json::<pb::NetworkPolicy>),
     ..Strategy::plain(
@@ -86,6 +89,32 @@ fn network_policy_defaults(obj: &mut Value, _old: Option<&Value>) {
     }
 }
 
+/// `ValidateNetworkPolicySpec`'s policy types: at most two, each `Ingress` or `Egress`.
+fn network_policy_validate(obj: &Value) -> Vec<Cause> {
+    const TYPES: &[&str] = &["Ingress", "Egress"];
+    let types: Vec<&str> = obj
+        .pointer("/spec/policyTypes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|t| t.as_str().unwrap_or_default())
+        .collect();
+    if types.len() > TYPES.len() {
+        let quoted: Vec<String> = types.iter().map(|t| format!("{t:?}")).collect();
+        return vec![invalid(
+            "spec.policyTypes",
+            format!("&[]networking.PolicyType{{{}}}", quoted.join(", ")),
+            "may not specify more than two policyTypes",
+        )];
+    }
+    types
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !TYPES.contains(t))
+        .map(|(i, t)| not_supported(&format!("spec.policyTypes[{i}]"), t, TYPES))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +128,21 @@ mod tests {
         let mut deny = json!({"spec": {"podSelector": {}}});
         network_policy_defaults(&mut deny, None);
         assert_eq!(deny["spec"]["policyTypes"], json!(["Ingress"]));
+    }
+
+    #[test]
+    fn policy_types_are_ingress_or_egress() {
+        let ok = json!({"spec": {"policyTypes": ["Ingress", "Egress"]}});
+        assert!(network_policy_validate(&ok).is_empty());
+        let bogus = network_policy_validate(&json!({"spec": {"policyTypes": ["Bogus"]}}));
+        assert_eq!(
+            (bogus[0].field.as_str(), bogus[0].message.as_str()),
+            (
+                "spec.policyTypes[0]",
+                "Unsupported value: \"Bogus\": supported values: \"Ingress\", \"Egress\""
+            )
+        );
+        let three = json!({"spec": {"policyTypes": ["Ingress", "Egress", "Ingress"]}});
+        assert_eq!(network_policy_validate(&three)[0].field, "spec.policyTypes");
     }
 }

@@ -2,6 +2,7 @@
 //! selector is non-empty and selects its template's labels (422 Invalid, with kube-apiserver's
 //! field paths and messages; values are printed as Go's `%#v` would, best effort).
 
+use crate::field::invalid;
 use crate::status::{Cause, CauseType};
 use serde_json::{Map, Value, json};
 
@@ -88,14 +89,6 @@ pub(super) fn template_defaults(spec: &mut Map<String, Value>) {
                 }
             }
         }
-    }
-}
-
-pub(super) fn invalid(field: &str, value: String, why: &str) -> Cause {
-    Cause {
-        reason: CauseType::FieldValueInvalid,
-        message: format!("Invalid value: {value}: {why}"),
-        field: field.into(),
     }
 }
 

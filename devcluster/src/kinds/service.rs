@@ -1,7 +1,9 @@
 //! Services: the defaults kube-apiserver fills in (type, an allocated cluster IP, port protocol
-//! and targetPort, affinity and policies) and the rule that allocated cluster IPs never change.
+//! and targetPort, affinity and policies), the port names, and the rule that allocated cluster
+//! IPs never change.
 
-use super::pod_template::{invalid, object_at, set_missing};
+use super::pod_template::{object_at, set_missing};
+use crate::field::{duplicate, invalid, required};
 use crate::status::Cause;
 use serde_json::{Map, Value, json};
 
@@ -129,6 +131,32 @@ fn drop_type_dependent_fields(spec: &mut Map<String, Value>, old: Option<&Value>
     }
 }
 
+/// `ValidateService`'s port names (`validateServicePort`): with more than one port each needs a
+/// name; a name is a DNS-1123 label, unique among the ports.
+pub(super) fn validate(svc: &Value) -> Vec<Cause> {
+    let ports = svc.pointer("/spec/ports").and_then(Value::as_array);
+    let ports = ports.map(Vec::as_slice).unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    let mut causes = Vec::new();
+    for (i, port) in ports.iter().enumerate() {
+        let field = format!("spec.ports[{i}].name");
+        let name = port.get("name").and_then(Value::as_str).unwrap_or_default();
+        if name.is_empty() {
+            if ports.len() > 1 {
+                causes.push(required(&field, ""));
+            }
+            continue;
+        }
+        if let Err(why) = crate::meta::validate_name(crate::meta::NameRule::Label, name) {
+            causes.push(invalid(&field, format!("{name:?}"), &why));
+        }
+        if !seen.insert(name) {
+            causes.push(duplicate(&field, name));
+        }
+    }
+    causes
+}
+
 /// A Service update (`ValidateServiceUpdate`'s cluster IP rule): no allocated `clusterIPs` entry
 /// may change, switching to or from ExternalName and headless-to-headless excepted. One cause per
 /// changed entry, `spec.clusterIPs[i]: Invalid value: []string{...}: may not change once set`.
@@ -196,6 +224,22 @@ mod tests {
         defaults(&mut updated, Some(&s));
         allocate(&mut updated, Some(&s));
         assert_eq!(updated["spec"]["clusterIP"], s["spec"]["clusterIP"]);
+    }
+
+    #[test]
+    fn several_ports_are_named_uniquely() {
+        let one = json!({"spec": {"ports": [{"port": 80}]}});
+        assert!(validate(&one).is_empty());
+        let unnamed = json!({"spec": {"ports": [{"port": 80}, {"port": 443}]}});
+        let fields: Vec<_> = validate(&unnamed).into_iter().map(|c| c.field).collect();
+        assert_eq!(fields, ["spec.ports[0].name", "spec.ports[1].name"]);
+        let twice =
+            json!({"spec": {"ports": [{"name": "web", "port": 80}, {"name": "web", "port": 81}]}});
+        let causes = validate(&twice);
+        assert_eq!(
+            (causes[0].field.as_str(), causes[0].message.as_str()),
+            ("spec.ports[1].name", "Duplicate value: \"web\"")
+        );
     }
 
     #[test]

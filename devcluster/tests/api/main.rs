@@ -4,6 +4,7 @@
 
 mod controllers;
 mod fidelity;
+mod kind_validation;
 mod lists;
 mod persistence;
 mod rules;
@@ -77,4 +78,59 @@ pub(crate) async fn widgets(client: &Client, ns: &str) -> Api<DynamicObject> {
 pub(crate) fn widget(name: &str, spec: Value) -> DynamicObject {
     serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": name}, "spec": spec}))
         .expect("widget")
+}
+
+/// The status code and JSON body of a raw request (kube's `ErrorResponse` has no details).
+pub(crate) async fn status_of(client: &Client, req: http::Request<Vec<u8>>) -> (u16, Value) {
+    let resp = client
+        .send(req.map(kube::client::Body::from))
+        .await
+        .expect("sent");
+    let status = resp.status().as_u16();
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, serde_json::from_slice(&body).expect("json"))
+}
+
+/// The `details.causes[]` of a 422 as (field, reason), via a raw request.
+pub(crate) async fn causes_of(
+    client: &Client,
+    req: http::Request<Vec<u8>>,
+) -> (u16, Vec<(String, String)>) {
+    let (status, v) = status_of(client, req).await;
+    (status, causes(&v))
+}
+
+/// The `details.causes[]` of a Status as (field, reason).
+pub(crate) fn causes(status: &Value) -> Vec<(String, String)> {
+    status
+        .pointer("/details/causes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let s = |k: &str| {
+                c.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            (s("field"), s("reason"))
+        })
+        .collect()
+}
+
+pub(crate) fn json_req(method: &str, uri: &str, body: Value) -> http::Request<Vec<u8>> {
+    let content_type = match method {
+        "PATCH" => "application/merge-patch+json",
+        _ => "application/json",
+    };
+    http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", content_type)
+        .body(serde_json::to_vec(&body).expect("json"))
+        .expect("request")
 }

@@ -2,7 +2,7 @@
 //! in server-side apply, CRD list types, ObjectMeta rules, Secret and ConfigMap validation,
 //! immutable fields with their causes, generation, and the workload simulation.
 
-use super::{code, start};
+use super::{causes_of, code, json_req, start};
 use devcluster::DevCluster;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
@@ -13,50 +13,6 @@ use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// The `details.causes[].field` of a 422, via a raw request (kube's `ErrorResponse` has no
-/// details).
-async fn causes_of(client: &Client, req: http::Request<Vec<u8>>) -> (u16, Vec<(String, String)>) {
-    let resp = client
-        .send(req.map(kube::client::Body::from))
-        .await
-        .expect("sent");
-    let status = resp.status().as_u16();
-    let body = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .expect("body")
-        .to_bytes();
-    let v: Value = serde_json::from_slice(&body).expect("json");
-    let causes = v
-        .pointer("/details/causes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            let s = |k: &str| {
-                c.get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            (s("field"), s("reason"))
-        })
-        .collect();
-    (status, causes)
-}
-
-fn json_req(method: &str, uri: &str, body: Value) -> http::Request<Vec<u8>> {
-    let content_type = match method {
-        "PATCH" => "application/merge-patch+json",
-        _ => "application/json",
-    };
-    http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", content_type)
-        .body(serde_json::to_vec(&body).expect("json"))
-        .expect("request")
-}
 
 fn managers(obj: &Value) -> Vec<(String, Value)> {
     obj.pointer("/metadata/managedFields")

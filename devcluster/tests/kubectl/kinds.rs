@@ -330,6 +330,62 @@ fn immutable_fields_are_refused_with_their_field() {
     assert!(!err.contains("Yg=="), "no secret value in errors: {err}");
 }
 
+/// `kubectl apply --server-side --dry-run=server` of objects kube-apiserver refuses prints its
+/// 422 with each cause's field, and a valid object still applies.
+#[test]
+fn server_dry_run_refuses_invalid_objects_with_their_fields() {
+    let c = Cluster::start();
+    let apply = ["apply", "--server-side", "--dry-run=server", "-f", "-"];
+    let role = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules:
+- {apiGroups: [\"\"], resources: [pods]}
+";
+    let err = c.fails(&apply, Some(role));
+    assert!(
+        err.contains("rules[0].verbs: Required value: verbs must contain at least one value"),
+        "{err}"
+    );
+    let policy = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny}
+spec: {podSelector: {}, policyTypes: [Bogus]}
+";
+    let err = c.fails(&apply, Some(policy));
+    assert!(
+        err.contains("spec.policyTypes[0]: Unsupported value: \"Bogus\""),
+        "{err}"
+    );
+    let deployment = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: app:1
+        volumeMounts: [{name: data, mountPath: /data}]
+";
+    let err = c.fails(&apply, Some(deployment));
+    assert!(
+        err.contains("spec.template.spec.containers[0].volumeMounts[0].name: Not found: \"data\""),
+        "{err}"
+    );
+    let valid = deployment.replace(
+        "      containers:",
+        "      volumes: [{name: data, emptyDir: {}}]\n      containers:",
+    );
+    let out = c.ok_with(&apply, Some(&valid));
+    assert!(
+        out.contains("deployment.apps/web serverside-applied (server dry run)"),
+        "{out}"
+    );
+}
+
 /// The workload simulation, as kubectl users wait on it.
 #[test]
 fn simulated_jobs_and_statefulsets_through_kubectl_wait_and_rollout() {
