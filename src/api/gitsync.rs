@@ -44,8 +44,9 @@ pub struct GitSyncSpec {
     /// How long to wait after a failure; default the interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_interval: Option<String>,
-    /// A Secret in the GitSync's namespace with the credentials: `username`/`password` or
-    /// `bearerToken` (and `ca.crt`) for HTTPS; `identity` and `known_hosts` for SSH.
+    /// A Secret in the GitSync's namespace with the credentials: `username` and `password`
+    /// (sent over https only) or `bearerToken`. `ca.crt`, `identity` and `known_hosts` are not
+    /// supported yet (the GitSync is Stalled); the controller trusts the system's CA store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<LocalObjectReference>,
     /// A Secret whose key `token` authenticates the webhook `POST /hooks/<namespace>/<name>`.
@@ -85,7 +86,7 @@ pub struct GitRef {
     /// The highest tag matching a semver range (e.g. `>=1.2.0 <2.0.0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub semver: Option<String>,
-    /// A commit SHA.
+    /// A commit SHA (not supported yet: the GitSync is Stalled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
 }

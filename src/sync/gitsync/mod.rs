@@ -6,8 +6,8 @@
 //! - [`spill`]: the inventory in the status, or in a ConfigMap once it is large.
 //! - [`status`]: the kstatus conditions and revisions it writes.
 //!
-//! What is not built yet is refused with a Stalled status rather than guessed: `ref.semver` and
-//! `ref.commit`, and credentials (`secretRef`) beyond anonymous access.
+//! What is not built yet is refused with a Stalled status rather than guessed: `ref.commit`, and
+//! the `secretRef` keys `ca.crt`, `identity` and `known_hosts`.
 
 pub mod applier;
 pub mod pruner;
