@@ -39,7 +39,14 @@ impl Drop for Dev {
         let _ = Command::new("kill")
             .args(["-INT", "--", &format!("-{}", self.0.id())])
             .status();
-        std::thread::sleep(Duration::from_secs(1));
+        // Ctrl-C: sealsync dev stops its controller and git daemon, then exits.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = Command::new("kill")
             .args(["-KILL", "--", &format!("-{}", self.0.id())])
             .status();
