@@ -22,11 +22,9 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::Client;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use sealsync::api::{Group, Sealed};
-use sealsync_core::api::{ObjectMeta, Secret as SecretDoc};
 use sealsync_core::crypto::{Certificate, KeyBits, KeyGenOptions, PrivateKey, generate};
-use sealsync_core::sealing::{SealOptions, seal_secret};
 use serde_json::json;
-use support::{metric, metric_labelled, peak_rss_kib, spawn};
+use support::{create_sealed, metric, metric_labelled, peak_rss_kib, spawn};
 
 const OBJECTS: usize = 1000;
 const VALUES: usize = 2;
@@ -52,7 +50,7 @@ async fn bench() {
     let (key, cert) = keypair(KeyBits::Rsa4096);
     store_key(&client, "bench-key-0", &key, &cert).await;
     eprintln!("creating {OBJECTS} SealedSecrets × {VALUES} values…");
-    create_sealed(&client, &cert).await;
+    create_sealed(&client, "app", OBJECTS, VALUES, &cert).await;
 
     // 1. Cold start.
     let started = Instant::now();
@@ -204,45 +202,6 @@ async fn store_key(client: &Client, name: &str, key: &PrivateKey, cert: &Certifi
         .create(&PostParams::default(), &secret)
         .await
         .expect("key Secret");
-}
-
-async fn create_sealed(client: &Client, cert: &Certificate) {
-    let api: Api<Sealed> =
-        Api::namespaced_with(client.clone(), "app", &Group::Sealsync.api_resource());
-    stream::iter(0..OBJECTS)
-        .map(|i| {
-            let api = api.clone();
-            let meta = ObjectMeta {
-                name: Some(format!("s{i:04}")),
-                namespace: Some("app".into()),
-                ..Default::default()
-            };
-            let mut secret = SecretDoc::new(meta);
-            for v in 0..VALUES {
-                secret.set_value(
-                    &format!("value{v}"),
-                    format!("plaintext-{i}-{v}").as_bytes(),
-                );
-            }
-            let options = SealOptions {
-                overrides: Default::default(),
-                api: sealsync_core::api::Api::Sealsync,
-                allow_empty_data: false,
-            };
-            let doc = serde_json::to_value(
-                seal_secret(&secret, cert.public_key(), &options).expect("seal"),
-            )
-            .expect("json");
-            async move {
-                let name = format!("s{i:04}");
-                api.patch(&name, &PatchParams::apply("bench"), &Patch::Apply(doc))
-                    .await
-                    .expect("create");
-            }
-        })
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
 }
 
 async fn relabel(client: &Client) {

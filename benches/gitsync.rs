@@ -22,18 +22,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use devcluster::DevCluster;
-use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Client;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use sealsync::api::gitsync::GitSync;
-use sealsync::api::{Group, Sealed};
-use sealsync_core::api::{ObjectMeta, Secret as SecretDoc};
 use sealsync_core::crypto::Certificate;
-use sealsync_core::sealing::{SealOptions, seal_secret};
 use serde_json::json;
-use support::{Controller, get, metric_labelled, peak_rss_kib, spawn};
+use support::{Controller, create_sealed, get, metric_labelled, peak_rss_kib, spawn};
 
 const OBJECTS: usize = 1000;
 const SEALED: usize = 1000;
@@ -93,7 +89,7 @@ async fn bench() {
     let latencies = webhook_runs(&client, root.path(), &controller).await;
 
     eprintln!("{SEALED} SealedSecrets…");
-    create_sealed(&client, &controller).await;
+    create_sealed_for(&client, &controller).await;
     wait_unsealed(&controller, SEALED).await;
     let rss = peak_rss_kib(controller.pid());
 
@@ -359,41 +355,11 @@ fn post_hook(url: &str) -> String {
 }
 
 /// 1000 SealedSecrets of one value each, sealed to the controller's certificate.
-async fn create_sealed(client: &Client, controller: &Controller) {
+async fn create_sealed_for(client: &Client, controller: &Controller) {
     let pem = get(&controller.url, "/v1/cert.pem").expect("certificate");
     let body = pem.split("\r\n\r\n").nth(1).expect("body");
     let cert = Certificate::from_pem(body.as_bytes()).expect("PEM certificate");
-    let api: Api<Sealed> =
-        Api::namespaced_with(client.clone(), APP, &Group::Sealsync.api_resource());
-    stream::iter(0..SEALED)
-        .map(|i| {
-            let api = api.clone();
-            let meta = ObjectMeta {
-                name: Some(format!("s-{i:04}")),
-                namespace: Some(APP.into()),
-                ..Default::default()
-            };
-            let mut secret = SecretDoc::new(meta);
-            secret.set_value("password", format!("value-{i}").as_bytes());
-            let options = SealOptions {
-                overrides: Default::default(),
-                api: sealsync_core::api::Api::Sealsync,
-                allow_empty_data: false,
-            };
-            let doc = serde_json::to_value(
-                seal_secret(&secret, cert.public_key(), &options).expect("seal"),
-            )
-            .expect("json");
-            async move {
-                let name = format!("s-{i:04}");
-                api.patch(&name, &PatchParams::apply("bench"), &Patch::Apply(doc))
-                    .await
-                    .expect("create");
-            }
-        })
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
+    create_sealed(client, APP, SEALED, 1, &cert).await;
 }
 
 async fn wait_unsealed(controller: &Controller, count: usize) {

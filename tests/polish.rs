@@ -32,14 +32,24 @@ fn run(binary: &str, args: &[&str]) -> (bool, String) {
     )
 }
 
-#[test]
-fn the_version_names_the_git_revision() {
+/// What `--version` should name: this checkout's commit, or `unknown` outside a git checkout.
+fn built_from() -> String {
     let head = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("git");
     let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    if head.is_empty() {
+        "unknown".into()
+    } else {
+        head
+    }
+}
+
+#[test]
+fn the_version_names_the_git_revision() {
+    let expected = built_from();
     for args in [["--version"], ["version"]] {
         let (ok, out) = sealsync(&args);
         assert!(ok, "{out}");
@@ -47,12 +57,6 @@ fn the_version_names_the_git_revision() {
             out.starts_with(&format!("sealsync {} (", env!("CARGO_PKG_VERSION"))),
             "{out}"
         );
-        // Built from this checkout: its commit, or `unknown` outside a git checkout.
-        let expected = if head.is_empty() {
-            "unknown"
-        } else {
-            head.as_str()
-        };
         assert!(
             out.contains(&format!("({expected}")),
             "{out} names {expected}"
@@ -113,17 +117,7 @@ fn man_pages_are_written_for_every_command() {
 
 #[test]
 fn seal_names_its_revision_and_has_completions_and_man_pages() {
-    let head = Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("git");
-    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
-    let expected = if head.is_empty() {
-        "unknown"
-    } else {
-        head.as_str()
-    };
+    let expected = built_from();
     let (ok, out) = seal(&["--version"]);
     assert!(
         ok && out.starts_with("seal ") && out.contains(&format!("({expected}")),

@@ -3,6 +3,14 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
+
+use futures::{StreamExt, stream};
+use kube::Client;
+use kube::api::{Api, Patch, PatchParams};
+use sealsync::api::{Group, Sealed};
+use sealsync_core::api::{ObjectMeta, Secret as SecretDoc};
+use sealsync_core::crypto::Certificate;
+use sealsync_core::sealing::{SealOptions, seal_secret};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -166,4 +174,51 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
             })
         })
         .unwrap_or(0)
+}
+
+/// Applies `count` SealedSecrets `s0000`… in `namespace`, each with `values` values
+/// (`value0`…), sealed to `cert`, 16 at a time.
+pub async fn create_sealed(
+    client: &Client,
+    namespace: &str,
+    count: usize,
+    values: usize,
+    cert: &Certificate,
+) {
+    let api: Api<Sealed> =
+        Api::namespaced_with(client.clone(), namespace, &Group::Sealsync.api_resource());
+    stream::iter(0..count)
+        .map(|i| {
+            let api = api.clone();
+            let meta = ObjectMeta {
+                name: Some(format!("s{i:04}")),
+                namespace: Some(namespace.into()),
+                ..Default::default()
+            };
+            let mut secret = SecretDoc::new(meta);
+            for v in 0..values {
+                secret.set_value(
+                    &format!("value{v}"),
+                    format!("plaintext-{i}-{v}").as_bytes(),
+                );
+            }
+            let options = SealOptions {
+                overrides: Default::default(),
+                api: sealsync_core::api::Api::Sealsync,
+                allow_empty_data: false,
+            };
+            let doc = serde_json::to_value(
+                seal_secret(&secret, cert.public_key(), &options).expect("seal"),
+            )
+            .expect("json");
+            async move {
+                let name = format!("s{i:04}");
+                api.patch(&name, &PatchParams::apply("bench"), &Patch::Apply(doc))
+                    .await
+                    .expect("create");
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
 }

@@ -81,10 +81,13 @@ impl Drift {
     /// Starts watching a kind, once.
     pub fn watch(self: &Arc<Self>, ar: &ApiResource) {
         let kind = (ar.group.clone(), ar.kind.clone());
-        if self.state().watched.contains_key(&kind) {
-            return;
+        // One lock for the check and the insert: objects of a kind are applied concurrently.
+        match self.state().watched.entry(kind.clone()) {
+            std::collections::hash_map::Entry::Occupied(_) => return,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(false);
+            }
         }
-        self.state().watched.insert(kind.clone(), false);
         let api: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(self.client.clone(), ar);
         let config = watcher::Config::default().labels(OWNER_LABEL);
         let this = Arc::clone(self);
@@ -121,7 +124,7 @@ impl Drift {
                 state.live.retain(|k, _| k.0 != kind.0 || k.1 != kind.1);
                 state.live.extend(fresh);
                 state.watched.insert(kind.clone(), true);
-                let drifted = drifted_owners(&state, Some(kind));
+                let drifted = drifted_owners(&state, kind);
                 drop(state);
                 drifted.into_iter().for_each(|o| self.send(&o));
             }
@@ -234,15 +237,14 @@ impl Drift {
     }
 }
 
-/// The GitSyncs with an object whose live version left its record.
-fn drifted_owners(state: &State, kind: Option<&(String, String)>) -> HashSet<String> {
+/// The GitSyncs with an object of `kind` whose live version left its record.
+fn drifted_owners(state: &State, kind: &(String, String)) -> HashSet<String> {
     state
         .applied
         .iter()
         .filter(|(_, applied)| {
             applied.objects.iter().any(|(key, (_, version))| {
-                kind.is_none_or(|k| k.0 == key.0 && k.1 == key.1)
-                    && state.live.get(key) != Some(version)
+                kind.0 == key.0 && kind.1 == key.1 && state.live.get(key) != Some(version)
             })
         })
         .map(|(owner, _)| owner.clone())

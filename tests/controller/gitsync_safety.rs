@@ -19,6 +19,16 @@ fn configmap(name: &str, ns: Option<&str>, mode: &str) -> String {
     )
 }
 
+/// devcluster and the running controller, its checkouts cached in the scratch folder.
+async fn with_controller(extra: &[&str]) -> (Env, Controller) {
+    let env = env().await;
+    let cache = env.dir.path().join("cache");
+    let mut args = vec!["--cache-dir", cache.to_str().expect("utf8")];
+    args.extend_from_slice(extra);
+    let (controller, _) = running(&env, &args).await;
+    (env, controller)
+}
+
 /// A GitSync `sync` in `app` for `path` of the served repository.
 async fn create_gitsync(client: &Client, port: u16, path: &str, interval: &str) {
     let gs: GitSync = serde_json::from_value(json!({
@@ -110,9 +120,7 @@ async fn drift_is_undone_revert_rolls_back_and_suspend_holds() {
     let Some(kubectl) = kubectl() else {
         panic!("kubectl is required (.ci/run installs it)");
     };
-    let env = env().await;
-    let cache = env.dir.path().join("cache");
-    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let (env, _controller) = with_controller(&[]).await;
     let root = env.dir.path();
     let config = configmap("settings", None, "fast");
     let served = repository(root, &[("app/config.yaml", &config)]);
@@ -211,9 +219,7 @@ async fn drift_is_undone_revert_rolls_back_and_suspend_holds() {
 /// without `allowEmpty` prunes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pruning_keeps_what_it_must() {
-    let env = env().await;
-    let cache = env.dir.path().join("cache");
-    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let (env, _controller) = with_controller(&[]).await;
     let root = env.dir.path();
     let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n";
     let opted_out = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n  labels:\n    sealsync.io/prune: disabled\ndata:\n  mode: kept\n";
@@ -316,9 +322,7 @@ async fn pruning_keeps_what_it_must() {
 /// (the good object in the same revision is not applied; nothing is pruned).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_revision_changes_nothing_and_names_the_file() {
-    let env = env().await;
-    let cache = env.dir.path().join("cache");
-    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let (env, _controller) = with_controller(&[]).await;
     let root = env.dir.path();
     let served = repository(
         root,
@@ -400,9 +404,7 @@ async fn a_bad_revision_changes_nothing_and_names_the_file() {
 /// the status with the controller's reason, well before the timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_deployment_is_named_in_the_status() {
-    let env = env().await;
-    let cache = env.dir.path().join("cache");
-    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let (env, _controller) = with_controller(&[]).await;
     let root = env.dir.path();
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: registry.example/web:fail\n";
     let served = repository(root, &[("app/web.yaml", deployment)]);
@@ -522,9 +524,7 @@ async fn https_with_basic_auth_from_the_secret_ref() {
 /// outside the range is not; the revision names the tag.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_semver_range_follows_the_highest_matching_tag() {
-    let env = env().await;
-    let cache = env.dir.path().join("cache");
-    let (_controller, _) = running(&env, &["--cache-dir", cache.to_str().expect("utf8")]).await;
+    let (env, _controller) = with_controller(&[]).await;
     let root = env.dir.path();
     let served = repository(
         root,
@@ -575,14 +575,7 @@ async fn a_semver_range_follows_the_highest_matching_tag() {
 /// by the GitSync; the next revision prunes from it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_inventory_spills_to_a_configmap_and_still_prunes() {
-    let env = env().await;
-    let cache = env.dir.path().join("cache");
-    let cache = cache.to_str().expect("utf8");
-    let (_controller, _) = running(
-        &env,
-        &["--cache-dir", cache, "--inventory-spill-bytes", "200"],
-    )
-    .await;
+    let (env, _controller) = with_controller(&["--inventory-spill-bytes", "200"]).await;
     let root = env.dir.path();
     let files: Vec<(String, String)> = (0..10)
         .map(|i| {

@@ -107,34 +107,14 @@ fn chain(error: &dyn std::error::Error) -> String {
 pub fn remote_revision(url: &str, reference: &str, auth: &Auth) -> Result<Revision, SourceError> {
     let fail = git_error("listing", url, reference);
     let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
-    gix::init_bare(scratch.path()).map_err(|e| fail(&e))?;
-    let options = gix::open::Options::isolated().config_overrides(auth.config_overrides());
-    let repo = gix::open_opts(scratch.path(), options).map_err(|e| fail(&e))?;
-    let spec = format!("+{reference}:refs/remotes/origin/wanted");
-    let remote = repo
-        .remote_at(url)
-        .map_err(|e| fail(&e))?
-        .with_refspecs([spec.as_str()], Direction::Fetch)
-        .map_err(|e| fail(&e))?;
-    let connection = remote
+    let repo = open_repo(scratch.path(), auth, &fail)?;
+    let (ref_map, _) = remote(&repo, url, &wanted_refspec(reference), &fail)?
         .connect(Direction::Fetch)
         .map_err(|e| fail(&e))?
-        .with_credentials(auth.helper());
-    let (ref_map, _) = connection
+        .with_credentials(auth.helper())
         .ref_map(gix::progress::Discard, Default::default())
         .map_err(|e| fail(&e))?;
-    ref_map
-        .remote_refs
-        .iter()
-        .find_map(|r| {
-            let (name, target, peeled) = r.unpack();
-            (name == reference).then(|| peeled.or(target).map(|id| id.to_string()))
-        })
-        .flatten()
-        .ok_or_else(|| SourceError::NoSuchRef {
-            url: url.to_owned(),
-            reference: reference.to_owned(),
-        })
+    revision_of(&ref_map.remote_refs, url, reference)
 }
 
 /// Fetches `reference` shallowly and writes its tree to `dest`, replacing what was there.
@@ -146,9 +126,6 @@ pub fn fetch(
 ) -> Result<Checkout, SourceError> {
     let fail = git_error("fetching", url, reference);
     let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
-    let depth = NonZeroU32::new(1)
-        .map(gix::remote::fetch::Shallow::DepthAtRemote)
-        .unwrap_or_default();
     let mut prepare = gix::prepare_clone_bare(url, scratch.path())
         .map_err(|e| fail(&e))?
         .with_in_memory_config_overrides(auth.config_overrides())
@@ -159,7 +136,7 @@ pub fn fetch(
                 Ok(())
             }
         })
-        .with_shallow(depth)
+        .with_shallow(depth_one())
         .with_ref_name(Some(reference))
         .map_err(|e| fail(&e))?;
     let (repo, _) = prepare
@@ -169,17 +146,7 @@ pub fn fetch(
     let commit = repo.head_commit().map_err(|e| fail(&e))?;
     let revision = commit.id.to_string();
     let tree = commit.tree().map_err(|e| fail(&e))?;
-    let staging = dest.with_extension("incoming");
-    let _ = std::fs::remove_dir_all(&staging);
-    write_tree(&repo, &tree, &staging).map_err(|e| fail(e.as_ref()))?;
-    let write_fail = |source| SourceError::Write {
-        path: dest.to_owned(),
-        source,
-    };
-    if dest.exists() {
-        std::fs::remove_dir_all(dest).map_err(write_fail)?;
-    }
-    std::fs::rename(&staging, dest).map_err(write_fail)?;
+    written(replace_dir(&repo, &tree, dest), dest, &fail)?;
     Ok(Checkout {
         revision,
         dir: dest.to_owned(),
@@ -196,15 +163,8 @@ pub fn latest_tag(url: &str, range: &str, auth: &Auth) -> Result<(String, String
         detail: e.to_string(),
     })?;
     let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
-    gix::init_bare(scratch.path()).map_err(|e| fail(&e))?;
-    let options = gix::open::Options::isolated().config_overrides(auth.config_overrides());
-    let repo = gix::open_opts(scratch.path(), options).map_err(|e| fail(&e))?;
-    let remote = repo
-        .remote_at(url)
-        .map_err(|e| fail(&e))?
-        .with_refspecs(["+refs/tags/*:refs/tags/*"], Direction::Fetch)
-        .map_err(|e| fail(&e))?;
-    let (ref_map, _) = remote
+    let repo = open_repo(scratch.path(), auth, &fail)?;
+    let (ref_map, _) = remote(&repo, url, "+refs/tags/*:refs/tags/*", &fail)?
         .connect(Direction::Fetch)
         .map_err(|e| fail(&e))?
         .with_credentials(auth.helper())
@@ -254,45 +214,19 @@ pub fn update(
     if packs(repo_dir) > MAX_PACKS {
         let _ = std::fs::remove_dir_all(repo_dir);
     }
-    if !repo_dir.join("HEAD").exists() {
-        std::fs::create_dir_all(repo_dir).map_err(|e| fail(&e))?;
-        gix::init_bare(repo_dir).map_err(|e| fail(&e))?;
-    }
-    let options = gix::open::Options::isolated().config_overrides(auth.config_overrides());
-    let repo = gix::open_opts(repo_dir, options).map_err(|e| fail(&e))?;
-    let spec = format!("+{reference}:refs/remotes/origin/wanted");
-    let remote = repo
-        .remote_at(url)
-        .map_err(|e| fail(&e))?
-        .with_refspecs([spec.as_str()], Direction::Fetch)
-        .map_err(|e| fail(&e))?;
-    let prepare = remote
+    let repo = open_repo(repo_dir, auth, &fail)?;
+    let prepare = remote(&repo, url, &wanted_refspec(reference), &fail)?
         .connect(Direction::Fetch)
         .map_err(|e| fail(&e))?
         .with_credentials(auth.helper())
         .prepare_fetch(gix::progress::Discard, Default::default())
         .map_err(|e| fail(&e))?;
-    let revision = prepare
-        .ref_map()
-        .remote_refs
-        .iter()
-        .find_map(|r| {
-            let (name, target, peeled) = r.unpack();
-            (name == reference).then(|| peeled.or(target).map(|id| id.to_string()))
-        })
-        .flatten()
-        .ok_or_else(|| SourceError::NoSuchRef {
-            url: url.to_owned(),
-            reference: reference.to_owned(),
-        })?;
+    let revision = revision_of(&prepare.ref_map().remote_refs, url, reference)?;
     if have == Some(revision.as_str()) && dest.is_dir() {
         return Ok(Update::Unchanged(revision));
     }
-    let depth = NonZeroU32::new(1)
-        .map(gix::remote::fetch::Shallow::DepthAtRemote)
-        .unwrap_or_default();
     prepare
-        .with_shallow(depth)
+        .with_shallow(depth_one())
         .receive(gix::progress::Discard, &AtomicBool::new(false))
         .map_err(|e| fail(&e))?;
     let shallow = repo.is_shallow().unwrap_or(false);
@@ -306,22 +240,89 @@ pub fn update(
         .and_then(|h| gix::ObjectId::from_hex(h.as_bytes()).ok())
         .and_then(|id| repo.find_commit(id).ok())
         .and_then(|c| c.tree().ok());
-    let written = match previous {
+    let written_dir = match previous {
         Some(previous) => update_dir(&repo, &previous, &tree, dest),
         None => replace_dir(&repo, &tree, dest),
     };
-    written.map_err(|e| match e {
-        Replace::Tree(e) => fail(e.as_ref()),
-        Replace::Io(source) => SourceError::Write {
-            path: dest.to_owned(),
-            source,
-        },
-    })?;
+    written(written_dir, dest, &fail)?;
     Ok(Update::Fetched(Checkout {
         revision,
         dir: dest.to_owned(),
         shallow,
     }))
+}
+
+/// The repository at `dir` (a bare one is made if none is there), blind to the user's and the
+/// system's git configuration, with the credentials' in-memory settings.
+fn open_repo(
+    dir: &Path,
+    auth: &Auth,
+    fail: &impl Fn(&dyn std::error::Error) -> SourceError,
+) -> Result<gix::Repository, SourceError> {
+    if !dir.join("HEAD").exists() {
+        std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+        gix::init_bare(dir).map_err(|e| fail(&e))?;
+    }
+    let options = gix::open::Options::isolated().config_overrides(auth.config_overrides());
+    gix::open_opts(dir, options).map_err(|e| fail(&e))
+}
+
+/// A remote for `url` that fetches `refspec`.
+fn remote<'repo>(
+    repo: &'repo gix::Repository,
+    url: &str,
+    refspec: &str,
+    fail: &impl Fn(&dyn std::error::Error) -> SourceError,
+) -> Result<gix::Remote<'repo>, SourceError> {
+    repo.remote_at(url)
+        .map_err(|e| fail(&e))?
+        .with_refspecs([refspec], Direction::Fetch)
+        .map_err(|e| fail(&e))
+}
+
+/// The refspec that fetches one ref.
+fn wanted_refspec(reference: &str) -> String {
+    format!("+{reference}:refs/remotes/origin/wanted")
+}
+
+/// The commit `reference` points to among the remote's refs (a tag peeled to its commit).
+fn revision_of(
+    refs: &[gix::protocol::handshake::Ref],
+    url: &str,
+    reference: &str,
+) -> Result<Revision, SourceError> {
+    refs.iter()
+        .find_map(|r| {
+            let (name, target, peeled) = r.unpack();
+            (name == reference).then(|| peeled.or(target).map(|id| id.to_string()))
+        })
+        .flatten()
+        .ok_or_else(|| SourceError::NoSuchRef {
+            url: url.to_owned(),
+            reference: reference.to_owned(),
+        })
+}
+
+/// A shallow fetch of depth 1.
+fn depth_one() -> gix::remote::fetch::Shallow {
+    NonZeroU32::new(1)
+        .map(gix::remote::fetch::Shallow::DepthAtRemote)
+        .unwrap_or_default()
+}
+
+/// A checkout's outcome as a [`SourceError`].
+fn written(
+    result: Result<(), Replace>,
+    dest: &Path,
+    fail: &impl Fn(&dyn std::error::Error) -> SourceError,
+) -> Result<(), SourceError> {
+    result.map_err(|e| match e {
+        Replace::Tree(e) => fail(e.as_ref()),
+        Replace::Io(source) => SourceError::Write {
+            path: dest.to_owned(),
+            source,
+        },
+    })
 }
 
 fn packs(repo_dir: &Path) -> usize {
