@@ -115,9 +115,11 @@ pub struct SealArgs {
     #[arg(short = 'o', long = "format", value_name = "FORMAT")]
     pub format: Option<String>,
     /// Certificate to seal with: a path, file://PATH, or an http(s):// URL ("" fetches it
-    /// through the cluster).
-    #[arg(long, value_name = "FILE|URL")]
-    pub cert: Option<String>,
+    /// through the cluster). Repeat it to seal to several clusters at once: the values then
+    /// use sealsync's multi-recipient format, which each of those sealsync controllers opens
+    /// and a Bitnami controller cannot (so not with --api bitnami).
+    #[arg(long, value_name = "FILE|URL", action = ArgAction::Append)]
+    pub cert: Vec<String>,
     /// Controller base URL; the certificate is fetched from URL/v1/cert.pem.
     #[arg(long, value_name = "URL")]
     pub controller_url: Option<String>,
@@ -228,7 +230,7 @@ impl SealArgs {
         unset(&mut self.file);
         unset(&mut self.write);
         unset(&mut self.format);
-        unset(&mut self.cert);
+        self.cert.retain(|c| !c.is_empty());
         unset(&mut self.controller_url);
         unset(&mut self.scope);
         unset(&mut self.name);

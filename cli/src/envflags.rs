@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(seal.scope.as_deref(), Some("strict"));
         assert_eq!(seal.name.as_deref(), Some("from-seal-var"));
         assert!(seal.raw);
-        assert_eq!(seal.cert, None, "an empty variable is unset");
+        assert!(seal.cert.is_empty(), "an empty variable is unset");
         assert_eq!(seal.recovery_private_key.len(), 2);
         assert!(parsed.on_command_line.contains("scope"));
         assert_eq!(parsed.from_env["name"], "SEAL_NAME");

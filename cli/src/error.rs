@@ -293,6 +293,13 @@ pub enum CliError {
         #[source]
         source: KeyError,
     },
+    /// The certificates do not make a recipient list.
+    #[error("cannot seal to these certificates")]
+    Recipients {
+        /// Why.
+        #[source]
+        source: sealsync_core::crypto::SealError,
+    },
     /// The certificate has expired.
     #[error("the certificate {location} expired on {not_after}")]
     CertExpired {
@@ -502,7 +509,13 @@ impl CliError {
             CliError::Unseal { source } | CliError::ReEncrypt { source: ReEncryptError::Open { source } } => {
                 unseal_hint(source, target_hint)
             }
+            CliError::ReEncrypt { source: ReEncryptError::WouldLockOut { .. } } => {
+                "pass the certificate of every cluster that opens it (--cert NEW --cert OTHER …), \
+                 or re-seal it from the Secret"
+                    .into()
+            }
             CliError::ReEncrypt { .. } => "check --cert".into(),
+            CliError::Recipients { .. } => "name each certificate once, with one --cert per cluster".into(),
             CliError::Validate { .. } => {
                 "those values were sealed with another key or for another name, namespace or scope; \
                  re-seal them with the current certificate"

@@ -86,7 +86,7 @@ fn inspect_names_format_scope_label_and_what_a_certificate_can_tell() {
     assert!(!with_other.contains("fit its key"), "{with_other}");
     assert!(
         with_other
-            .contains("not sealed to it (another key size, or no sealed value): prod/db:password"),
+            .contains("not sealed to it (another key size, another key named, or no sealed value): prod/db:password"),
         "{with_other}"
     );
 }

@@ -3,10 +3,12 @@
 //!
 //! Keys are 2048-bit and made once per test binary, so the properties stay cheap in debug builds.
 
-use std::io::Write as _;
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+
+use common::{hex, python};
 
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -229,58 +231,6 @@ for line in sys.stdin:
         print(base64.b64encode(len(rsa_ct).to_bytes(2, "big") + rsa_ct + body).decode())
 "#;
 
-/// Kills the child if the test ends before it was waited for.
-struct KillOnDrop(Option<Child>);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn python(key_file: &Path, requests: &str) -> Vec<String> {
-    let child = Command::new("python3")
-        .arg("-c")
-        .arg(PYTHON_PEER)
-        .arg(key_file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs (with `cryptography`; .ci/run installs it)");
-    let mut guard = KillOnDrop(Some(child));
-    let child = guard.0.as_mut().expect("just stored");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(requests.as_bytes())
-        .expect("write requests to python3");
-    let output = guard
-        .0
-        .take()
-        .expect("just stored")
-        .wait_with_output()
-        .expect("python3 finishes");
-    assert!(
-        output.status.success(),
-        "python3 peer failed (is `cryptography` installed?): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("python3 prints ASCII")
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
 #[test]
 fn python_cryptography_and_sealsync_open_each_others_values() {
     let key_file =
@@ -306,7 +256,7 @@ fn python_cryptography_and_sealsync_open_each_others_values() {
         let label = scope.label("prod", "db");
         requests += &format!("seal {} {}\n", hex(&label), hex(plaintext));
     }
-    let replies = python(&key_file, &requests);
+    let replies = python(PYTHON_PEER, &key_file, &requests);
     assert_eq!(replies.len(), cases.len() * 3, "one reply per request");
 
     for (i, (scope, plaintext)) in cases.iter().enumerate() {

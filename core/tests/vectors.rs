@@ -1,7 +1,9 @@
-//! The one driver for the sealed-value vector files in `tests/vectors/*.vector`.
+//! The one driver for the sealed-value vector files: Bitnami's format in
+//! `tests/vectors/*.vector`, sealsync's multi-recipient format in `tests/vectors/multi/*.vector`.
 //!
-//! The files were written by `tests/vectors/generate.py` with Python's `cryptography`, an
-//! implementation independent of ours; their format is described at the top of that script. Each
+//! The files were written by `tests/vectors/generate.py` and `tests/vectors/multi/generate.py`
+//! with Python's `cryptography`, an implementation independent of ours; their format is described
+//! at the top of those scripts (a multi-recipient success vector also names its recipients). Each
 //! file says what it expects: `success` (the value opens with the listed keys under the label that
 //! the scope, namespace and name give, to the stated plaintext) or `failure` (it does not, and the
 //! only error is the opaque `DecryptionFailed`).
@@ -11,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use sealsync_core::crypto::format::{self, Parts};
-use sealsync_core::crypto::{PrivateKey, Scope, open, open_base64};
+use sealsync_core::crypto::{Layout, PrivateKey, Scope, open, open_base64};
 
 /// The folder holds at least this many vectors; fewer means files went missing.
 const MIN_VECTORS: usize = 12;
@@ -37,6 +39,28 @@ fn folder() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
+/// The multi-recipient vectors' folder.
+fn multi_folder() -> PathBuf {
+    folder().join("multi")
+}
+
+/// The multi-recipient folder holds at least this many vectors.
+const MIN_MULTI_VECTORS: usize = 20;
+
+/// Multi-recipient vectors the checks need by name.
+const REQUIRED_MULTI: &[&str] = &[
+    "one-recipient",
+    "two-recipients-opened-by-first",
+    "two-recipients-opened-by-second",
+    "five-recipients",
+    "not-a-recipient",
+    "tampered-other-entry",
+    "tampered-fingerprint",
+    "tampered-body",
+    "tampered-tag",
+    "duplicate-recipient",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
     Success,
@@ -53,6 +77,7 @@ struct Vector {
     name: String,
     label: Vec<u8>,
     plaintext: Option<Vec<u8>>,
+    recipients: Option<Vec<String>>,
     body: String,
 }
 
@@ -84,6 +109,7 @@ fn parse(text: &str) -> Result<Vector, String> {
         "label",
         "plaintext",
         "plaintext-repeat",
+        "recipients",
     ];
     if let Some((unknown, _)) = headers.iter().find(|(k, _)| !KNOWN.contains(k)) {
         return Err(format!("unknown header {unknown:?}"));
@@ -125,6 +151,7 @@ fn parse(text: &str) -> Result<Vector, String> {
         name: need("name")?.to_owned(),
         label: from_hex(need("label")?)?,
         plaintext,
+        recipients: get("recipients").map(|r| r.split_whitespace().map(str::to_owned).collect()),
         body: body.to_owned(),
     })
 }
@@ -210,9 +237,13 @@ fn check(vector: &Vector) -> Result<(), String> {
 }
 
 /// The Python-made bytes split and re-join byte-exactly with our `read`/`write`, and the RSA
-/// block is as long as the key's modulus.
+/// block is as long as the key's modulus. A multi-recipient value names the recipients Python
+/// wrote, with fingerprints computed the same way.
 fn check_layout(vector: &Vector, key: &PrivateKey) -> Result<(), String> {
     let bytes = format::decode_base64(&vector.body).ok_or("body is not base64")?;
+    if let Some(want) = &vector.recipients {
+        return check_multi_layout(vector, &bytes, want);
+    }
     let parts: Parts<'_> = format::read(&bytes).map_err(|e| format!("read: {e}"))?;
     if parts.wrapped_key.len() * 8 != key.public_key().bits() {
         return Err(format!(
@@ -235,9 +266,34 @@ fn check_layout(vector: &Vector, key: &PrivateKey) -> Result<(), String> {
     Ok(())
 }
 
+fn check_multi_layout(vector: &Vector, bytes: &[u8], want: &[String]) -> Result<(), String> {
+    let Some(Layout::MultiRecipient {
+        recipients,
+        plaintext_len,
+    }) = format::layout(bytes)
+    else {
+        return Err("a vector with recipients is not read as multi-recipient".into());
+    };
+    let named: Vec<String> = recipients
+        .iter()
+        .map(|f| f.as_bytes().iter().map(|b| format!("{b:02x}")).collect())
+        .collect();
+    if named != want {
+        return Err(format!("recipients {named:?}, Python wrote {want:?}"));
+    }
+    if plaintext_len != vector.plaintext.as_ref().map_or(0, Vec::len) {
+        return Err(format!("layout gives {plaintext_len} bytes of plaintext"));
+    }
+    Ok(())
+}
+
 fn vector_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(folder())
-        .expect("tests/vectors is readable")
+    files_in(&folder())
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("the vector folder is readable")
         .map(|entry| entry.expect("directory entry is readable").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "vector"))
         .collect();
@@ -247,12 +303,22 @@ fn vector_files() -> Vec<PathBuf> {
 
 #[test]
 fn every_vector_file_holds() {
-    let files = vector_files();
+    check_folder(&folder(), MIN_VECTORS);
+}
+
+#[test]
+fn every_multi_recipient_vector_file_holds() {
+    check_folder(&multi_folder(), MIN_MULTI_VECTORS);
+}
+
+/// Every vector of one folder holds; there are at least `min`, of both kinds.
+fn check_folder(dir: &Path, min: usize) {
+    let files = files_in(dir);
     assert!(
-        files.len() >= MIN_VECTORS,
-        "only {} vector files in {}; expected at least {MIN_VECTORS}",
+        files.len() >= min,
+        "only {} vector files in {}; expected at least {min}",
         files.len(),
-        folder().display()
+        dir.display()
     );
     let mut problems = String::new();
     let (mut successes, mut failures) = (0, 0);
@@ -295,6 +361,18 @@ fn the_required_vectors_are_present() {
         .filter(|want| !stems.iter().any(|s| s == **want))
         .collect();
     assert!(missing.is_empty(), "missing vectors: {missing:?}");
+    let multi: Vec<String> = files_in(&multi_folder())
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    let missing: Vec<&&str> = REQUIRED_MULTI
+        .iter()
+        .filter(|want| !multi.iter().any(|s| s == **want))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "missing multi-recipient vectors: {missing:?}"
+    );
 }
 
 #[test]

@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sealsync_core::api::SealedSecret;
 use sealsync_core::api::docs::{self, Format};
-use sealsync_core::sealing::re_encrypt_opened;
+use sealsync_core::sealing::{ReEncryptError, re_encrypt_opened};
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -143,23 +143,34 @@ async fn rotate(State(state): State<Arc<AppState>>, body: String) -> Response {
         Ok(opened) => opened,
         Err(r) => return r,
     };
-    let Some(newest) = state.keyring.current().newest().cloned() else {
+    let keys = state.keyring.current();
+    let Some(newest) = keys.newest().cloned() else {
         return problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "no sealing key yet",
             "retry in a few seconds",
         );
     };
-    let rotated = match re_encrypt_opened(&sealed, &opened.values, newest.key.public_key(), None) {
-        Ok(r) => r,
-        Err(e) => {
-            return problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &e.to_string(),
-                "check the SealedSecret's name, namespace and scope annotations",
-            );
-        }
-    };
+    let own: Vec<_> = keys.keys().iter().map(|k| k.fingerprint).collect();
+    let rotated =
+        match re_encrypt_opened(&sealed, &opened.values, newest.key.public_key(), &own, None) {
+            Ok(r) => r,
+            Err(e @ ReEncryptError::WouldLockOut { .. }) => {
+                return problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &e.to_string(),
+                    "the controller re-seals to its own newest key only; re-encrypt offline with \
+                 `seal --re-encrypt --recovery-private-key KEY --cert NEW --cert OTHER ...`",
+                );
+            }
+            Err(e) => {
+                return problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &e.to_string(),
+                    "check the SealedSecret's name, namespace and scope annotations",
+                );
+            }
+        };
     let content_type = match format {
         Format::Json => "application/json",
         Format::Yaml => "application/yaml",

@@ -10,12 +10,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use sealsync_core::crypto::{self, format};
+use sealsync_core::crypto::{self, Layout, format};
 use sealsync_core::sealing::{SealedView, UnsealError};
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
-use crate::keyring::KeySet;
+use crate::keyring::{KeySet, SealingKey};
 use crate::metrics::Metrics;
 
 /// More entries than this and the cache starts over.
@@ -200,15 +200,26 @@ fn try_keys(
     label: &[u8],
     metrics: &Metrics,
 ) -> Option<Cached> {
-    set.try_order(hint).into_iter().find_map(|key| {
-        metrics.rsa_ops.inc();
-        crypto::open(&key.key, bytes, label)
-            .ok()
-            .map(|plaintext| Cached {
-                plaintext,
-                fingerprint: key.fingerprint_hex.clone(),
-            })
-    })
+    // A multi-recipient value names its keys: only those are tried, so opening it costs one RSA
+    // operation however many keys the ring holds.
+    let named = match format::layout(bytes) {
+        Some(Layout::MultiRecipient { recipients, .. }) => Some(recipients),
+        _ => None,
+    };
+    let may_open =
+        |key: &&Arc<SealingKey>| named.as_ref().is_none_or(|r| r.contains(&key.fingerprint));
+    set.try_order(hint)
+        .into_iter()
+        .filter(may_open)
+        .find_map(|key| {
+            metrics.rsa_ops.inc();
+            crypto::open(&key.key, bytes, label)
+                .ok()
+                .map(|plaintext| Cached {
+                    plaintext,
+                    fingerprint: key.fingerprint_hex.clone(),
+                })
+        })
 }
 
 fn digest(label: &[u8], bytes: &[u8]) -> [u8; 32] {

@@ -103,7 +103,10 @@ fn re_encrypt(context: &Context<'_>) -> Result<Config, CliError> {
     refuse_scope(context)?;
     let how = match values::controller_for_keys(context)? {
         Some(controller) => ReEncryptWith::Controller(controller),
-        None => ReEncryptWith::Keys(values::keyring(context)?, values::sealing_cert(context)?),
+        None => ReEncryptWith::Keys(
+            values::keyring(context)?,
+            values::recipients(context, values::api_flag(context)?)?,
+        ),
     };
     let input = Input::new(context.args.file.clone());
     // kubeseal (#405): with only -f, the input file is rewritten in place.
@@ -138,7 +141,7 @@ fn raw(context: &Context<'_>) -> Result<Config, CliError> {
     Ok(Config::Raw {
         input: Input::from_file_flag(value_file.map(|f| values::raw_value_path(f))),
         output: context.args.write.clone(),
-        cert: values::sealing_cert(context)?,
+        to: values::recipients(context, values::api_flag(context)?)?,
         overrides,
     })
 }
@@ -153,12 +156,12 @@ fn merge(context: &Context<'_>, file: PathBuf) -> Result<Config, CliError> {
     let scope = values::scope_flag(context)?;
     let namespace = values::namespace_flag(context)?;
     let format = context.dialect.merge_format(values::format_flag(context)?);
-    let cert = values::sealing_cert(context)?;
+    let to = values::recipients(context, None)?;
     Ok(Config::Merge(Box::new(MergeJob {
         input: Input::new(context.args.file.clone()),
         file,
         format,
-        cert,
+        to,
         options: MergeOptions {
             scope,
             allow_empty_data: context.args.allow_empty_data,
@@ -179,7 +182,7 @@ fn seal(context: &Context<'_>) -> Result<Config, CliError> {
     Ok(Config::Seal {
         input: Input::new(context.args.file.clone()),
         output: Output { path, format },
-        cert: values::sealing_cert(context)?,
+        to: values::recipients(context, Some(api))?,
         options: SealOptions {
             overrides,
             api,
@@ -191,13 +194,13 @@ fn seal(context: &Context<'_>) -> Result<Config, CliError> {
 
 fn inspect(context: &Context<'_>) -> Result<Config, CliError> {
     let args = context.args;
-    let cert = match (&args.cert, &args.controller_url) {
-        (None, None) => None,
-        _ => Some(values::inspected_cert(context)?),
+    let certs = match (args.cert.is_empty(), &args.controller_url) {
+        (true, None) => Vec::new(),
+        _ => values::inspected_certs(context)?,
     };
     Ok(Config::Inspect {
         input: Input::new(args.file.clone()),
         output: args.write.clone(),
-        cert,
+        certs,
     })
 }

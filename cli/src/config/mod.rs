@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use sealsync_core::api::Format;
-use sealsync_core::crypto::{Certificate, KeyBits, KeyGenOptions, PrivateKey};
+use sealsync_core::crypto::{Certificate, KeyBits, KeyGenOptions, PrivateKey, Recipients};
 use sealsync_core::sealing::{MergeOptions, Overrides, SealOptions};
 
 use crate::args::{Command, KeygenArgs, SealArgs};
@@ -44,8 +44,8 @@ pub enum Config {
         input: Input,
         /// Where to write.
         output: Output,
-        /// Sealing certificate.
-        cert: Certificate,
+        /// The sealing certificates' keys.
+        to: Recipients,
         /// Scope, names and API.
         options: SealOptions,
         /// Whose rules fill in the namespace.
@@ -57,8 +57,8 @@ pub enum Config {
         input: Input,
         /// The file; `None` is stdout.
         output: Option<PathBuf>,
-        /// Sealing certificate.
-        cert: Certificate,
+        /// The sealing certificates' keys.
+        to: Recipients,
         /// Name, namespace, scope.
         overrides: Overrides,
     },
@@ -119,8 +119,8 @@ pub enum Config {
         input: Input,
         /// The file; `None` is stdout.
         output: Option<PathBuf>,
-        /// The certificate to compare with, and where it came from.
-        cert: Option<(Certificate, String)>,
+        /// The certificates to compare with, and where each came from.
+        certs: Vec<(Certificate, String)>,
     },
     /// Print the version line.
     Version(String),
@@ -138,8 +138,8 @@ pub struct MergeJob {
     pub file: PathBuf,
     /// The format to rewrite it in; `None` keeps the file's own.
     pub format: Option<Format>,
-    /// Sealing certificate.
-    pub cert: Certificate,
+    /// The sealing certificates' keys.
+    pub to: Recipients,
     /// Merge options (`scope` is `--scope`).
     pub options: MergeOptions,
     /// `--namespace`, which must be the file's.
@@ -158,8 +158,8 @@ pub enum Opener {
 
 /// How `--re-encrypt` works.
 pub enum ReEncryptWith {
-    /// Offline: open with these keys, seal to this certificate.
-    Keys(Keyring, Certificate),
+    /// Offline: open with these keys, seal to these certificates.
+    Keys(Keyring, Recipients),
     /// No keys: the controller re-seals to its newest key (`POST …/v1/rotate`).
     Controller(crate::controller::Controller),
 }

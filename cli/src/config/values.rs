@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use sealsync_core::api::{Api, Format};
-use sealsync_core::crypto::{Certificate, PrivateKey, Scope};
+use sealsync_core::crypto::{Certificate, PrivateKey, PublicKey, Recipients, Scope, Sealer};
 
 use super::Context;
 use super::mode::{Mode, Via};
@@ -138,17 +138,34 @@ pub fn name_flag(context: &Context<'_>) -> Result<Option<String>, CliError> {
     Ok(Some(name.to_owned()))
 }
 
-/// Where the sealing certificate comes from: `--cert`, `--controller-url`, else the cluster.
-pub fn cert_source(context: &Context<'_>) -> (CertSource, Via) {
+/// Where the sealing certificates come from: each `--cert`, else `--controller-url`, else the
+/// cluster.
+pub fn cert_sources(context: &Context<'_>) -> (Vec<CertSource>, Via) {
     let args = context.args;
-    if let Some(location) = non_empty(args.cert.as_ref()) {
-        return (CertSource::Location(location.to_owned()), Via::Cert);
+    if !args.cert.is_empty() {
+        let sources = args.cert.iter().cloned().map(CertSource::Location);
+        return (sources.collect(), Via::Cert);
     }
     if let Some(url) = non_empty(args.controller_url.as_ref()) {
-        return (CertSource::Controller(url.to_owned()), Via::ControllerUrl);
+        return (
+            vec![CertSource::Controller(url.to_owned())],
+            Via::ControllerUrl,
+        );
     }
     let (namespace, name) = controller_service(context);
-    (CertSource::Cluster { namespace, name }, Via::Cluster)
+    (vec![CertSource::Cluster { namespace, name }], Via::Cluster)
+}
+
+/// The one certificate source of a mode that takes one (`--fetch-cert`).
+fn one_cert_source(context: &Context<'_>) -> Result<CertSource, CliError> {
+    let (mut sources, _) = cert_sources(context);
+    match sources.len() {
+        1 => Ok(sources.remove(0)),
+        n => Err(CliError::usage(
+            format!("--fetch-cert prints one certificate, and {n} --cert flags were given"),
+            "pass one --cert (or none, to fetch it from the controller)",
+        )),
+    }
 }
 
 /// The controller's Service in the cluster: `--controller-namespace`, `--controller-name`.
@@ -161,7 +178,7 @@ fn controller_service(context: &Context<'_>) -> (String, String) {
 
 /// The certificate to print with `--fetch-cert`; an expired one is printed with a warning.
 pub fn fetched_cert(context: &Context<'_>) -> Result<String, CliError> {
-    let (source, _) = cert_source(context);
+    let source = one_cert_source(context)?;
     let (pem, cert, location) = cert::fetch(&source, &context.args.cluster, context.env)?;
     if cert.is_expired_at(SystemTime::now()) {
         crate::io::stderr_line(&crate::redact::redact_urls(&format!(
@@ -172,24 +189,55 @@ pub fn fetched_cert(context: &Context<'_>) -> Result<String, CliError> {
     Ok(pem)
 }
 
-/// The certificate `--inspect` compares with (expired or not), and where it came from.
-pub fn inspected_cert(context: &Context<'_>) -> Result<(Certificate, String), CliError> {
-    let (source, _) = cert_source(context);
-    let (_, cert, location) = cert::fetch(&source, &context.args.cluster, context.env)?;
-    Ok((cert, location))
+/// The certificates `--inspect` compares with (expired or not), and where each came from.
+pub fn inspected_certs(context: &Context<'_>) -> Result<Vec<(Certificate, String)>, CliError> {
+    let (sources, _) = cert_sources(context);
+    sources
+        .iter()
+        .map(|source| {
+            let (_, cert, location) = cert::fetch(source, &context.args.cluster, context.env)?;
+            Ok((cert, location))
+        })
+        .collect()
 }
 
-/// The certificate to seal with: loaded, parsed and not expired.
-pub fn sealing_cert(context: &Context<'_>) -> Result<Certificate, CliError> {
-    let (source, _) = cert_source(context);
-    let (_, cert, location) = cert::fetch(&source, &context.args.cluster, context.env)?;
-    if cert.is_expired_at(SystemTime::now()) {
-        return Err(CliError::CertExpired {
-            location,
-            not_after: cert::rfc3339(cert.not_after()),
-        });
+/// The certificates to seal with, each loaded, parsed and not expired: one key gives Bitnami's
+/// format, several the multi-recipient format, which `api` must not be Bitnami's for.
+pub fn recipients(context: &Context<'_>, api: Option<Api>) -> Result<Recipients, CliError> {
+    let (sources, _) = cert_sources(context);
+    let mut keys = Vec::with_capacity(sources.len());
+    for source in &sources {
+        let (_, cert, location) = cert::fetch(source, &context.args.cluster, context.env)?;
+        if cert.is_expired_at(SystemTime::now()) {
+            return Err(CliError::CertExpired {
+                location,
+                not_after: cert::rfc3339(cert.not_after()),
+            });
+        }
+        // The same key named twice (the same file twice, or a renewed certificate of the same
+        // key) is one recipient: kubeseal takes a repeated --cert without complaint.
+        let key = cert.public_key();
+        if !keys
+            .iter()
+            .any(|k: &PublicKey| k.fingerprint() == key.fingerprint())
+        {
+            keys.push(key.clone());
+        }
     }
-    Ok(cert)
+    let recipients =
+        Recipients::for_keys(keys).map_err(|source| CliError::Recipients { source })?;
+    if recipients.is_multi() && api == Some(Api::Bitnami) {
+        return Err(CliError::usage(
+            format!(
+                "{} certificates give sealsync's multi-recipient format, which a Bitnami \
+                 controller cannot open, and the output is for bitnami.com/v1alpha1",
+                recipients.keys().len()
+            ),
+            "pass --api sealsync (every cluster runs sealsync), or seal once per cluster with \
+             one --cert each",
+        ));
+    }
+    Ok(recipients)
 }
 
 /// The kubeconfig context's namespace, else `default`. A kubeconfig that cannot be read is
@@ -220,7 +268,7 @@ pub fn via(context: &Context<'_>, mode: &Mode) -> Via {
         (Mode::Validate, true, _) => Via::Keys,
         (Mode::Validate | Mode::ReEncrypt, false, true) => Via::ControllerUrl,
         (Mode::Validate | Mode::ReEncrypt, false, false) => Via::Cluster,
-        _ => cert_source(context).1,
+        _ => cert_sources(context).1,
     }
 }
 

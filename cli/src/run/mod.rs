@@ -24,16 +24,16 @@ pub fn run(config: Config) -> Result<(), CliError> {
         Config::Seal {
             input,
             output,
-            cert,
+            to,
             options,
             dialect,
-        } => seal::seal(&input, &output, &cert, &options, dialect),
+        } => seal::seal(&input, &output, &to, &options, dialect),
         Config::Raw {
             input,
             output,
-            cert,
+            to,
             overrides,
-        } => seal::raw(&input, output.as_deref(), &cert, &overrides),
+        } => seal::raw(&input, output.as_deref(), &to, &overrides),
         Config::Merge(job) => seal::merge(&job),
         Config::FetchCert { pem, output } => io::write_output(output.as_deref(), pem.as_bytes()),
         Config::RecoveryUnseal {
@@ -58,8 +58,8 @@ pub fn run(config: Config) -> Result<(), CliError> {
         Config::Inspect {
             input,
             output,
-            cert,
-        } => inspect::inspect(&input, output.as_deref(), cert.as_ref()),
+            certs,
+        } => inspect::inspect(&input, output.as_deref(), &certs),
         Config::Version(line) => io::write_output(None, format!("{line}\n").as_bytes()),
         Config::Completions(shell) => manual::completions(shell),
         Config::Man(dir) => manual::man_pages(&dir),

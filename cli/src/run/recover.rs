@@ -87,16 +87,28 @@ pub fn re_encrypt(
 ) -> Result<(), CliError> {
     let (sealed, input_format) = read_sealed(input, &Overrides::default())?;
     let out = match how {
-        ReEncryptWith::Keys(keys, cert) => sealed
-            .iter()
-            .zip(keys.open(&sealed))
-            .map(|(s, opened)| {
-                let opened = opened.map_err(|source| ReEncryptError::Open { source })?;
-                let plaintexts = opened.into_iter().map(|(k, o)| (k, o.plaintext)).collect();
-                sealing::re_encrypt_opened(s, &plaintexts, cert.public_key(), api)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| CliError::ReEncrypt { source })?,
+        ReEncryptWith::Keys(keys, to) => {
+            let own: Vec<_> = keys
+                .keys
+                .iter()
+                .map(|k| k.public_key().fingerprint())
+                .collect();
+            let out = sealed
+                .iter()
+                .zip(keys.open(&sealed))
+                .map(|(s, opened)| {
+                    let opened = opened.map_err(|source| ReEncryptError::Open { source })?;
+                    let plaintexts = opened.into_iter().map(|(k, o)| (k, o.plaintext)).collect();
+                    sealing::re_encrypt_opened(s, &plaintexts, to, &own, api)
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|source| CliError::ReEncrypt { source })?;
+            for (i, s) in out.iter().enumerate() {
+                let what = super::describe_object("SealedSecret", s.metadata.name(), i, input);
+                super::seal::refuse_bitnami_multi(to, s, &what)?;
+            }
+            out
+        }
         ReEncryptWith::Controller(at) => sealed
             .iter()
             .map(|s| controller::rotate(at, s).map(|out| as_manifest(out, api)))

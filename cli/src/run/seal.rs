@@ -4,8 +4,9 @@
 use std::borrow::Cow;
 use std::path::Path;
 
+use sealsync_core::api::Api;
 use sealsync_core::api::{Format, SealedSecret, Secret, docs};
-use sealsync_core::crypto::{Certificate, Scope};
+use sealsync_core::crypto::{Recipients, Scope, Sealer};
 use sealsync_core::sealing::{self, MergeOptions, Overrides, SealOptions};
 
 use super::{describe_object, read_documents};
@@ -63,7 +64,7 @@ fn options_for<'a>(
 pub fn seal(
     input: &Input,
     output: &Output,
-    cert: &Certificate,
+    to: &Recipients,
     options: &SealOptions,
     dialect: Dialect,
 ) -> Result<(), CliError> {
@@ -71,7 +72,7 @@ pub fn seal(
     let mut sealed = Vec::with_capacity(secrets.len());
     for (i, secret) in secrets.iter().enumerate() {
         let options = options_for(secret, options, dialect);
-        let one = sealing::seal_secret(secret, cert.public_key(), &options)
+        let one = sealing::seal_secret(secret, to, &options)
             .map_err(|source| CliError::Seal { source })?;
         validate::sealed(&one).map_err(|source| CliError::InvalidObject {
             what: describe_object("Secret", one.metadata.name(), i, input),
@@ -83,6 +84,26 @@ pub fn seal(
     let text =
         docs::render_all(&sealed, output.format).map_err(|source| CliError::Render { source })?;
     io::write_output(output.path.as_deref(), text.as_bytes())
+}
+
+/// Several certificates give multi-recipient values, which a Bitnami controller cannot open:
+/// refused for an output that is a `bitnami.com` SealedSecret (`what` names it).
+pub(super) fn refuse_bitnami_multi(
+    to: &Recipients,
+    sealed: &SealedSecret,
+    what: &str,
+) -> Result<(), CliError> {
+    if !to.is_multi() || sealed.api_version != Api::Bitnami.api_version() {
+        return Ok(());
+    }
+    Err(CliError::usage(
+        format!(
+            "{} certificates give sealsync's multi-recipient format, which a Bitnami controller \
+             cannot open, and {what} is a bitnami.com/v1alpha1 SealedSecret",
+            to.keys().len()
+        ),
+        "move it to sealsync.io first (`seal --re-encrypt --api sealsync`), or pass one --cert",
+    ))
 }
 
 /// A note for each object client-side `kubectl apply` cannot take.
@@ -105,15 +126,14 @@ fn note_large(sealed: &[SealedSecret]) {
 pub fn raw(
     input: &Input,
     output: Option<&Path>,
-    cert: &Certificate,
+    to: &Recipients,
     overrides: &Overrides,
 ) -> Result<(), CliError> {
     // Check the identity before reading, so a missing --name fails before stdin is consumed.
-    sealing::seal_raw(cert.public_key(), b"", overrides)
-        .map_err(|source| CliError::Seal { source })?;
+    sealing::seal_raw(to, b"", overrides).map_err(|source| CliError::Seal { source })?;
     let value = input.read_bytes()?;
-    let sealed = sealing::seal_raw(cert.public_key(), &value, overrides)
-        .map_err(|source| CliError::Seal { source })?;
+    let sealed =
+        sealing::seal_raw(to, &value, overrides).map_err(|source| CliError::Seal { source })?;
     io::write_output(output, sealed.as_bytes())
 }
 
@@ -210,14 +230,17 @@ fn merge_options(
 pub fn merge(job: &MergeJob) -> Result<(), CliError> {
     let (mut existing, file_format) = read_merge_target(&job.file)?;
     check_merge_namespace(job, &existing)?;
+    refuse_bitnami_multi(&job.to, &existing, &job.file.display().to_string())?;
     let mut merged = Vec::new();
     let mut notes = Vec::new();
     for secret in read_secrets(&job.input)? {
         let options = merge_options(job, &existing, &secret)?;
-        let outcome = sealing::merge_into(&mut existing, &secret, job.cert.public_key(), &options)
-            .map_err(|source| CliError::Merge {
-                path: job.file.clone(),
-                source,
+        let outcome =
+            sealing::merge_into(&mut existing, &secret, &job.to, &options).map_err(|source| {
+                CliError::Merge {
+                    path: job.file.clone(),
+                    source,
+                }
             })?;
         merged.extend(outcome.keys);
         notes.extend(outcome.overridden);

@@ -7,12 +7,16 @@
 //! `rsa_ct` is RSA-OAEP (SHA-256, MGF1-SHA-256, label = the scope label) over a fresh 32-byte
 //! AES-256-GCM key; the AES-GCM nonce is 12 zero bytes and there is no associated data. In YAML the
 //! bytes are standard base64 with padding.
+//!
+//! The functions that take any value ([`open_with_any`], [`layout`], [`plaintext_len`]) also read
+//! sealsync's opt-in multi-recipient format ([`super::multi`]), told apart by its first bytes.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use zeroize::Zeroizing;
 
-use super::keys::{PrivateKey, PublicKey};
+use super::keys::{Fingerprint, PrivateKey, PublicKey};
+use super::multi;
 use super::primitives::{self, GCM_TAG_LEN};
 
 /// Size of the big-endian length prefix that precedes the RSA ciphertext.
@@ -32,6 +36,24 @@ pub enum SealError {
     /// Random generation, RSA-OAEP or AES-GCM failed.
     #[error("encryption failed")]
     Encrypt,
+    /// A multi-recipient value needs at least one key.
+    #[error("no certificate to seal to")]
+    NoRecipients,
+    /// The same key was given twice.
+    #[error("the key {fingerprint} is given twice: each certificate may be named once")]
+    DuplicateRecipient {
+        /// The key named twice.
+        fingerprint: super::keys::Fingerprint,
+    },
+    /// More keys than the format's one-byte count holds.
+    #[error(
+        "{count} certificates given: a multi-recipient value holds at most {}",
+        super::multi::MAX_RECIPIENTS
+    )]
+    TooManyRecipients {
+        /// How many were given.
+        count: usize,
+    },
 }
 
 /// A value could not be opened. On purpose this says nothing about why: wrong key, wrong scope,
@@ -76,13 +98,15 @@ pub fn read(value: &[u8]) -> Result<Parts<'_>, DecryptionFailed> {
 /// The length of the plaintext inside a sealed value, read from its layout without opening it;
 /// `None` if it is not one. What a value weighs in the Secret it becomes.
 pub fn plaintext_len(value: &[u8]) -> Option<usize> {
-    read(value)
-        .ok()
-        .map(|parts| parts.sealed_body.len() - GCM_TAG_LEN)
+    layout(value).map(|l| match l {
+        Layout::Bitnami { plaintext_len, .. } | Layout::MultiRecipient { plaintext_len, .. } => {
+            plaintext_len
+        }
+    })
 }
 
 /// What a sealed value's bytes say about it without opening it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Layout {
     /// Bitnami's hybrid format. It names no key: which key sealed it is only knowable by
@@ -93,17 +117,27 @@ pub enum Layout {
         /// Length of the plaintext.
         plaintext_len: usize,
     },
-    // Extension point (issue 10, item 7): an opt-in multi-recipient format gets its own
-    // variant here, carrying its recipients' key fingerprints. It must start with bytes no
-    // Bitnami value starts with (a Bitnami value starts with the big-endian length of an RSA
-    // block, 0x0100 to 0x0400), and [`layout`] must check for it before the Bitnami shape.
+    /// sealsync's multi-recipient format: it names the keys it was sealed to.
+    MultiRecipient {
+        /// The recipients' key fingerprints, in the order they were written.
+        recipients: Vec<Fingerprint>,
+        /// Length of the plaintext.
+        plaintext_len: usize,
+    },
 }
 
-/// Smallest and largest RSA blocks a Bitnami value holds: 1024- to 8192-bit keys.
-const RSA_BLOCK_BYTES: std::ops::RangeInclusive<usize> = 128..=1024;
+/// Smallest and largest RSA blocks a value holds: 1024- to 8192-bit keys.
+pub(crate) const RSA_BLOCK_BYTES: std::ops::RangeInclusive<usize> = 128..=1024;
 
 /// The layout of a sealed value, or `None` when it is no known format.
 pub fn layout(value: &[u8]) -> Option<Layout> {
+    if multi::is_multi(value) {
+        let parsed = multi::parse(value).ok()?;
+        return Some(Layout::MultiRecipient {
+            recipients: parsed.fingerprints(),
+            plaintext_len: parsed.plaintext_len(),
+        });
+    }
     let parts = read(value).ok()?;
     let rsa_len = parts.wrapped_key.len();
     RSA_BLOCK_BYTES.contains(&rsa_len).then(|| Layout::Bitnami {
@@ -138,24 +172,32 @@ pub fn seal(key: &PublicKey, plaintext: &[u8], label: &[u8]) -> Result<Vec<u8>, 
     })
 }
 
-/// Opens a sealed value with one key.
+/// Opens a sealed value (of either format) with one key.
 pub fn open(
     key: &PrivateKey,
     value: &[u8],
     label: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, DecryptionFailed> {
+    if multi::is_multi(value) {
+        return multi::open(std::slice::from_ref(key), value, label).map(|o| o.plaintext);
+    }
     let parts = read(value)?;
     let session_key = primitives::oaep_unwrap(key.oaep(), parts.wrapped_key, label)
         .map_err(|_| DecryptionFailed)?;
     primitives::gcm_open(&session_key, parts.sealed_body).map_err(|_| DecryptionFailed)
 }
 
-/// Opens a sealed value with the first of `keys` that can, and says which one it was.
+/// Opens a sealed value with the first of `keys` that can, and says which one it was. A
+/// multi-recipient value is opened by the key it names, with one RSA operation; a Bitnami value
+/// names none, so each key is tried in turn.
 pub fn open_with_any(
     keys: &[PrivateKey],
     value: &[u8],
     label: &[u8],
 ) -> Result<Opened, DecryptionFailed> {
+    if multi::is_multi(value) {
+        return multi::open(keys, value, label);
+    }
     read(value)?;
     keys.iter()
         .enumerate()

@@ -103,6 +103,11 @@ impl Fingerprint {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// A fingerprint from its raw 32 bytes, as a sealed value carries it.
+    pub fn from_bytes(bytes: [u8; 32]) -> Fingerprint {
+        Fingerprint(bytes)
+    }
 }
 
 impl fmt::Display for Fingerprint {
@@ -124,22 +129,29 @@ impl fmt::Debug for Fingerprint {
 pub struct PublicKey {
     oaep: Arc<OaepPublicEncryptingKey>,
     spki_der: Vec<u8>,
+    fingerprint: Fingerprint,
 }
 
 impl PublicKey {
     /// Reads an X.509 SubjectPublicKeyInfo (DER).
+    ///
+    /// The fingerprint is taken over the key re-encoded canonically (rsaEncryption with NULL
+    /// parameters), so a certificate and the private key it belongs to always agree on it.
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
         let key = PublicEncryptingKey::from_der(der).map_err(|_| KeyError::NotRsa)?;
+        let canonical = key.as_der().map_err(|_| KeyError::NotRsa)?;
+        let fingerprint = Fingerprint::of(canonical.as_ref());
         let oaep = OaepPublicEncryptingKey::new(key).map_err(|_| KeyError::NotRsa)?;
         Ok(PublicKey {
             oaep: Arc::new(oaep),
             spki_der: der.to_vec(),
+            fingerprint,
         })
     }
 
-    /// The key's fingerprint.
+    /// The key's fingerprint: SHA-256 of its canonical SubjectPublicKeyInfo DER.
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of(&self.spki_der)
+        self.fingerprint
     }
 
     /// The modulus size in bits.

@@ -18,9 +18,12 @@ pub const SESSION_KEY_LEN: usize = 32;
 /// Length of the GCM authentication tag appended to the ciphertext.
 pub const GCM_TAG_LEN: usize = 16;
 
+/// Length of an AES-GCM nonce.
+pub const GCM_NONCE_LEN: usize = 12;
+
 /// The GCM nonce: 12 zero bytes. Safe only because every session key encrypts exactly one value;
 /// [`fresh_session_key`] is the only source of keys for [`gcm_seal`].
-const ZERO_NONCE: [u8; 12] = [0; 12];
+const ZERO_NONCE: [u8; GCM_NONCE_LEN] = [0; GCM_NONCE_LEN];
 
 /// A primitive failed. It carries no detail on purpose (see the module docs).
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +61,8 @@ pub fn oaep_unwrap(
     wrapped: &[u8],
     label: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, PrimitiveError> {
+    #[cfg(test)]
+    UNWRAPS.with(|n| n.set(n.get() + 1));
     let mut out = Zeroizing::new(vec![0u8; key.min_output_size()]);
     let len = key
         .decrypt(&OAEP_SHA256_MGF1SHA256, wrapped, &mut out, Some(label))
@@ -70,26 +75,48 @@ pub fn oaep_unwrap(
 /// AES-256-GCM encryption under `session_key` with the zero nonce and no associated data.
 /// Returns `ciphertext ‖ tag`, the layout Go's `cipher.AEAD.Seal` produces.
 pub fn gcm_seal(session_key: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, PrimitiveError> {
+    gcm_seal_with(session_key, ZERO_NONCE, &[], plaintext)
+}
+
+/// AES-256-GCM decryption of `ciphertext ‖ tag`, the inverse of [`gcm_seal`].
+pub fn gcm_open(session_key: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, PrimitiveError> {
+    gcm_open_with(session_key, ZERO_NONCE, &[], sealed)
+}
+
+/// AES-256-GCM encryption with an explicit nonce and associated data: `ciphertext ‖ tag`.
+/// The caller guarantees the (key, nonce) pair is never used twice.
+pub fn gcm_seal_with(
+    session_key: &[u8],
+    nonce: [u8; GCM_NONCE_LEN],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, PrimitiveError> {
     let key = gcm_key(session_key)?;
     let mut buf = Vec::with_capacity(plaintext.len() + GCM_TAG_LEN);
     buf.extend_from_slice(plaintext);
     key.seal_in_place_append_tag(
-        Nonce::assume_unique_for_key(ZERO_NONCE),
-        Aad::empty(),
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(aad),
         &mut buf,
     )
     .map_err(|_| PrimitiveError)?;
     Ok(buf)
 }
 
-/// AES-256-GCM decryption of `ciphertext ‖ tag`, the inverse of [`gcm_seal`].
-pub fn gcm_open(session_key: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, PrimitiveError> {
+/// AES-256-GCM decryption with an explicit nonce and associated data, the inverse of
+/// [`gcm_seal_with`].
+pub fn gcm_open_with(
+    session_key: &[u8],
+    nonce: [u8; GCM_NONCE_LEN],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, PrimitiveError> {
     let key = gcm_key(session_key)?;
     let mut buf = Zeroizing::new(sealed.to_vec());
     let len = key
         .open_in_place(
-            Nonce::assume_unique_for_key(ZERO_NONCE),
-            Aad::empty(),
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
             &mut buf,
         )
         .map_err(|_| PrimitiveError)?
@@ -98,12 +125,39 @@ pub fn gcm_open(session_key: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>,
     Ok(buf)
 }
 
+/// A fresh random GCM nonce.
+pub fn fresh_nonce() -> Result<[u8; GCM_NONCE_LEN], PrimitiveError> {
+    let mut nonce = [0u8; GCM_NONCE_LEN];
+    SystemRandom::new()
+        .fill(&mut nonce)
+        .map_err(|_| PrimitiveError)?;
+    Ok(nonce)
+}
+
 fn gcm_key(session_key: &[u8]) -> Result<LessSafeKey, PrimitiveError> {
     if session_key.len() != SESSION_KEY_LEN {
         return Err(PrimitiveError);
     }
     let unbound = UnboundKey::new(&AES_256_GCM, session_key).map_err(|_| PrimitiveError)?;
     Ok(LessSafeKey::new(unbound))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// RSA private-key operations on this thread, for tests that count them.
+    static UNWRAPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Sets this thread's count of RSA private-key operations to zero.
+#[cfg(test)]
+pub(crate) fn reset_unwrap_count() {
+    UNWRAPS.with(|n| n.set(0));
+}
+
+/// This thread's count of RSA private-key operations since [`reset_unwrap_count`].
+#[cfg(test)]
+pub(crate) fn unwrap_count() -> usize {
+    UNWRAPS.with(std::cell::Cell::get)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use crate::api::{SealedSecret, Secret};
 use crate::crypto::scope::{CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
-use crate::crypto::{PublicKey, Scope};
+use crate::crypto::{Scope, Sealer};
 
 use super::seal::{SealSecretError, seal_values};
 use super::target::{NameRule, Overrides, Target, TargetError};
@@ -74,7 +74,7 @@ pub enum MergeError {
 pub fn merge_into(
     existing: &mut SealedSecret,
     secret: &Secret,
-    key: &PublicKey,
+    key: &(impl Sealer + ?Sized),
     options: &MergeOptions,
 ) -> Result<Merged, MergeError> {
     let existing_name = display_name(&existing.metadata);

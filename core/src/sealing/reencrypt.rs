@@ -1,13 +1,18 @@
 //! Re-seal every value of a SealedSecret to a new certificate, offline. The values are opened
 //! and re-sealed under the same label (top-level name, namespace and scope); everything else in
 //! the object, the template included, is kept as it was.
+//!
+//! A multi-recipient value also opens in other clusters. Re-sealing it to keys that leave one of
+//! those out would lock that cluster out of a file it could read, so that is refused: every key
+//! the value names must be among the new keys or be one of the keys that opened it here.
 
 use std::collections::BTreeMap;
 
 use zeroize::Zeroizing;
 
 use crate::api::{Api, SealedSecret};
-use crate::crypto::{PrivateKey, PublicKey};
+use crate::crypto::format::{Layout, decode_base64, layout};
+use crate::crypto::{Fingerprint, PrivateKey, Sealer};
 
 use super::seal::{SealSecretError, seal_values};
 use super::unseal::{UnsealError, identity, open_all};
@@ -33,29 +38,56 @@ pub enum ReEncryptError {
         #[source]
         source: SealSecretError,
     },
+    /// A multi-recipient value names keys the new certificates leave out.
+    #[error(
+        "value {value:?} of {name} is also sealed to {}, which re-encrypting to the new \
+         certificates alone would lock out",
+        list(fingerprints)
+    )]
+    WouldLockOut {
+        /// The SealedSecret.
+        name: String,
+        /// The value's key in `encryptedData`.
+        value: String,
+        /// The keys that would lose it.
+        fingerprints: Vec<Fingerprint>,
+    },
+}
+
+fn list(fingerprints: &[Fingerprint]) -> String {
+    fingerprints
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Re-seals `sealed` to `new_key`; `api`, if given, also moves it to that API group.
 pub fn re_encrypt(
     sealed: &SealedSecret,
     keys: &[PrivateKey],
-    new_key: &PublicKey,
+    new_key: &(impl Sealer + ?Sized),
     api: Option<Api>,
 ) -> Result<SealedSecret, ReEncryptError> {
     let opened = open_all(sealed, keys).map_err(|source| ReEncryptError::Open { source })?;
     let plaintexts = opened.into_iter().map(|(k, o)| (k, o.plaintext)).collect();
-    re_encrypt_opened(sealed, &plaintexts, new_key, api)
+    let own: Vec<Fingerprint> = keys.iter().map(|k| k.public_key().fingerprint()).collect();
+    re_encrypt_opened(sealed, &plaintexts, new_key, &own, api)
 }
 
 /// Re-seals `sealed` to `new_key` from values already opened (the controller opens them with
 /// its own key order and cache); the label is the SealedSecret's own, as in [`re_encrypt`].
+/// `own` are the fingerprints of the keys that opened them: a multi-recipient value may drop
+/// those, and no other.
 pub fn re_encrypt_opened(
     sealed: &SealedSecret,
     plaintexts: &BTreeMap<String, Zeroizing<Vec<u8>>>,
-    new_key: &PublicKey,
+    new_key: &(impl Sealer + ?Sized),
+    own: &[Fingerprint],
     api: Option<Api>,
 ) -> Result<SealedSecret, ReEncryptError> {
     let target = identity(sealed).map_err(|source| ReEncryptError::Open { source })?;
+    check_no_lock_out(sealed, new_key, own)?;
     let mut out = sealed.clone();
     out.spec.encrypted_data = seal_values(new_key, &target, plaintexts)
         .map_err(|source| ReEncryptError::Seal { source })?;
@@ -66,6 +98,35 @@ pub fn re_encrypt_opened(
         out.api_version = api.api_version().to_owned();
     }
     Ok(out)
+}
+
+/// Refuses when a multi-recipient value names a key that is neither among the new keys nor one
+/// of `own`.
+fn check_no_lock_out(
+    sealed: &SealedSecret,
+    new_key: &(impl Sealer + ?Sized),
+    own: &[Fingerprint],
+) -> Result<(), ReEncryptError> {
+    let kept: Vec<Fingerprint> = new_key.keys().iter().map(|k| k.fingerprint()).collect();
+    for (value, text) in &sealed.spec.encrypted_data {
+        let Some(Layout::MultiRecipient { recipients, .. }) =
+            decode_base64(text).as_deref().and_then(layout)
+        else {
+            continue;
+        };
+        let dropped: Vec<Fingerprint> = recipients
+            .into_iter()
+            .filter(|f| !kept.contains(f) && !own.contains(f))
+            .collect();
+        if !dropped.is_empty() {
+            return Err(ReEncryptError::WouldLockOut {
+                name: crate::sealing::unseal::display_name(&sealed.metadata),
+                value: value.clone(),
+                fingerprints: dropped,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -127,5 +188,44 @@ mod tests {
             None,
         );
         assert!(matches!(err, Err(ReEncryptError::Open { .. })));
+    }
+
+    #[test]
+    fn a_multi_recipient_value_keeps_its_other_clusters() {
+        use crate::crypto::Recipients;
+        let secret = Secret::from_value(json!({
+            "kind": "Secret", "metadata": {"name": "db", "namespace": "prod"},
+            "stringData": {"a": "1"}
+        }))
+        .unwrap();
+        let prod = key();
+        let staging = PrivateKey::generate(KeyBits::Rsa2048).unwrap();
+        let both = Recipients::for_keys(vec![
+            prod.public_key().clone(),
+            staging.public_key().clone(),
+        ])
+        .unwrap();
+        let sealed = seal_secret(&secret, &both, &SealOptions::default()).unwrap();
+        let prod_keys = std::slice::from_ref(prod);
+
+        // To prod's new key alone: staging would be locked out.
+        let new_prod = PrivateKey::generate(KeyBits::Rsa2048).unwrap();
+        let err = re_encrypt(&sealed, prod_keys, new_prod.public_key(), None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&staging.public_key().fingerprint().to_string()),
+            "{err}"
+        );
+
+        // To prod's new key and staging: both open it, prod's old key no longer does.
+        let next = Recipients::for_keys(vec![
+            new_prod.public_key().clone(),
+            staging.public_key().clone(),
+        ])
+        .unwrap();
+        let out = re_encrypt(&sealed, prod_keys, &next, None).unwrap();
+        assert!(unseal(&out, std::slice::from_ref(&new_prod)).is_ok());
+        assert!(unseal(&out, std::slice::from_ref(&staging)).is_ok());
+        assert!(unseal(&out, prod_keys).is_err());
     }
 }

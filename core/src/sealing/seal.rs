@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::api::secret::SecretError;
 use crate::api::{Api, ObjectMeta, SealedSecret, Secret, SecretTemplateSpec};
-use crate::crypto::{self, PublicKey, Scope};
+use crate::crypto::{self, Scope, Sealer};
 
 use super::target::{NameRule, Overrides, Target, TargetError};
 
@@ -75,11 +75,12 @@ fn describe(name: &str) -> String {
     }
 }
 
-/// Seals every value of `secret` to `key`. `--name` replaces the Secret's name, as kubeseal's
+/// Seals every value of `secret` to `key` (one key: Bitnami's format; a
+/// [`crypto::Recipients`] list: its format). `--name` replaces the Secret's name, as kubeseal's
 /// does; `--namespace` only fills in a missing namespace and must otherwise match.
 pub fn seal_secret(
     secret: &Secret,
-    key: &PublicKey,
+    key: &(impl Sealer + ?Sized),
     options: &SealOptions,
 ) -> Result<SealedSecret, SealSecretError> {
     let renamed = options.overrides.name.as_deref().filter(|n| !n.is_empty());
@@ -124,7 +125,7 @@ pub fn seal_secret(
 
 /// Seals each value under the label of `target`.
 pub fn seal_values(
-    key: &PublicKey,
+    key: &(impl Sealer + ?Sized),
     target: &Target,
     values: &BTreeMap<String, zeroize::Zeroizing<Vec<u8>>>,
 ) -> Result<BTreeMap<String, String>, SealSecretError> {
@@ -132,7 +133,7 @@ pub fn seal_values(
     values
         .iter()
         .map(|(k, v)| {
-            crypto::seal_base64(key, v, &label)
+            key.seal_base64(v, &label)
                 .map(|sealed| (k.clone(), sealed))
                 .map_err(|source| SealSecretError::Encrypt {
                     key: k.clone(),
@@ -161,7 +162,7 @@ pub fn template_for(secret: &Secret, target: &Target) -> SecretTemplateSpec {
 
 /// Seals one raw value (`seal --raw`): returns the base64 string that goes in `encryptedData`.
 pub fn seal_raw(
-    key: &PublicKey,
+    key: &(impl Sealer + ?Sized),
     value: &[u8],
     overrides: &Overrides,
 ) -> Result<String, SealSecretError> {
@@ -170,10 +171,11 @@ pub fn seal_raw(
             name: overrides.name.clone().unwrap_or_default(),
             source,
         })?;
-    crypto::seal_base64(key, value, &target.label()).map_err(|source| SealSecretError::Encrypt {
-        key: "raw value".to_owned(),
-        source,
-    })
+    key.seal_base64(value, &target.label())
+        .map_err(|source| SealSecretError::Encrypt {
+            key: "raw value".to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]
