@@ -6,7 +6,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, ListParams, PostParams};
 use sealsync::api::Group;
-use sealsync_core::crypto::{KeyBits, KeyGenOptions, generate};
+use sealsync_core::crypto::{KeyBits, KeyGenOptions, Recipients, generate};
 use serde_json::json;
 
 use super::*;
@@ -237,4 +237,108 @@ async fn bitnami_sealed_secrets_open_with_imported_bitnami_keys() {
     let (status, reason, _) =
         wait_reason(&env.client, Group::Bitnami, "app", "legacy", "Unsealed").await;
     assert_eq!((status.as_str(), reason.as_str()), ("True", "Unsealed"));
+}
+
+/// `sealsync_rsa_decrypt_operations_total` from the controller's metrics.
+fn rsa_operations(c: &Controller) -> u64 {
+    let (_, metrics) = http(&c.url, "GET", "/metrics", "").expect("metrics");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("sealsync_rsa_decrypt_operations_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the RSA operations counter")
+}
+
+/// A multi-recipient SealedSecret (sealed to this cluster's key and another cluster's) opens
+/// with one RSA operation per value in a ring of four keys; one that names none of the ring's
+/// keys costs none; the controller's rotate refuses to lock the other cluster out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_recipient_values_open_with_one_rsa_operation_each() {
+    let env = env().await;
+    let c = spawn(&env, &[]);
+    ready(&c).await;
+    let secrets: Api<Secret> = Api::namespaced(env.client.clone(), NS);
+    let mut added = Vec::new();
+    for name in ["ring-a", "ring-b", "ring-c"] {
+        let (secret, cert) = key_secret(name, ("sealsync.io/sealing-key", "active"));
+        secrets
+            .create(&PostParams::default(), &secret)
+            .await
+            .expect("key Secret created");
+        added.push(cert);
+    }
+    eventually("four keys loaded", || async {
+        let (_, metrics) = http(&c.url, "GET", "/metrics", "").expect("metrics");
+        metrics.lines().any(|l| l == "sealsync_keys 4")
+    })
+    .await;
+
+    let other_cluster = key_secret("elsewhere", ("x", "y")).1;
+    let to = Recipients::for_keys(vec![
+        other_cluster.public_key().clone(),
+        added[0].public_key().clone(),
+    ])
+    .expect("recipients");
+    let values = [("a", "1"), ("b", "2"), ("k", "3")];
+    let before = rsa_operations(&c);
+    apply(
+        &env.client,
+        Group::Sealsync,
+        "app",
+        &sealed_to(&to, "app", "multi", &values, false),
+    )
+    .await;
+    wait_reason(&env.client, Group::Sealsync, "app", "multi", "Unsealed").await;
+    assert_eq!(
+        rsa_operations(&c) - before,
+        values.len() as u64,
+        "one RSA operation per value, with four keys in the ring"
+    );
+    let status = get_sealed(&env.client, Group::Sealsync, "app", "multi")
+        .await
+        .and_then(|s| s.status)
+        .expect("status");
+    assert_eq!(
+        status.sealing_keys.get("k"),
+        Some(&added[0].public_key().fingerprint().to_string())
+    );
+    let opened = secret(&env.client, "app", "multi").await.expect("Secret");
+    assert_eq!(opened.data.expect("data")["b"], ByteString(b"2".to_vec()));
+
+    // Named keys the ring lacks: refused without a single RSA operation.
+    let strangers = Recipients::for_keys(vec![
+        other_cluster.public_key().clone(),
+        key_secret("elsewhere-too", ("x", "y"))
+            .1
+            .public_key()
+            .clone(),
+    ])
+    .expect("recipients");
+    let before = rsa_operations(&c);
+    apply(
+        &env.client,
+        Group::Sealsync,
+        "app",
+        &sealed_to(&strangers, "app", "not-for-us", &values, false),
+    )
+    .await;
+    let (status, _, _) = wait_reason(
+        &env.client,
+        Group::Sealsync,
+        "app",
+        "not-for-us",
+        "DecryptionFailed",
+    )
+    .await;
+    assert_eq!(status, "False");
+    assert_eq!(rsa_operations(&c), before, "no key of the ring is named");
+
+    // Rotation to the controller's newest key alone would lock the other cluster out.
+    let body = serde_json::to_string(&sealed_to(&to, "app", "multi", &values, false)).unwrap();
+    let (code, answer) = http(&c.url, "POST", "/v1/rotate", &body).expect("rotate");
+    assert_eq!(code, 422, "{answer}");
+    assert!(
+        answer.contains(&other_cluster.public_key().fingerprint().to_string()),
+        "{answer}"
+    );
 }

@@ -302,6 +302,17 @@ pub(crate) fn sealed(
     values: &[(&str, &str)],
     bitnami: bool,
 ) -> Value {
+    sealed_to(cert.public_key(), ns, name, values, bitnami)
+}
+
+/// [`sealed`] to any recipients: one key, or several in the multi-recipient format.
+pub(crate) fn sealed_to(
+    to: &(impl sealsync_core::crypto::Sealer + ?Sized),
+    ns: &str,
+    name: &str,
+    values: &[(&str, &str)],
+    bitnami: bool,
+) -> Value {
     let meta = ObjectMeta {
         name: Some(name.into()),
         namespace: Some(ns.into()),
@@ -321,7 +332,7 @@ pub(crate) fn sealed(
         api,
         allow_empty_data: false,
     };
-    let doc = seal_secret(&secret, cert.public_key(), &options).expect("sealed");
+    let doc = seal_secret(&secret, to, &options).expect("sealed");
     serde_json::to_value(doc).expect("json")
 }
 
