@@ -34,7 +34,8 @@ Examples:
 #[command(
     name = "seal",
     args_conflicts_with_subcommands = true,
-    // A flag given twice takes its last value, as with pflag (kubeseal).
+    // A flag given twice takes its last value, as with pflag (kubeseal); the list flags
+    // (--cert, --recovery-private-key, --from-file) accumulate.
     args_override_self = true,
     disable_version_flag = true,
     after_help = ENV_HELP

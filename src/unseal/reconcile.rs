@@ -12,6 +12,7 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
 use kube::{Api, Resource};
 use sealsync_core::api::SecretTemplateSpec;
+use sealsync_core::crypto::{Layout, format};
 use sealsync_core::sealing::SealedView;
 use tracing::{debug, info, instrument, warn};
 
@@ -211,17 +212,51 @@ async fn unseal(
         Ok(opened) => opened,
         Err(OpenError::Spec(e)) => return verdict(Reason::InvalidSpec, e.to_string()),
         Err(e @ OpenError::Failed { .. }) => {
-            return verdict(
-                Reason::DecryptionFailed,
-                format!(
+            let foreign = foreign_recipients(&sealed.spec.encrypted_data, keys);
+            let message = match foreign.is_empty() {
+                true => format!(
                     "{e}. Check that it was sealed for {full} with this cluster's certificate (seal --fetch-cert), and under the scope its annotations name; a copy moved to another name or namespace does not open under the strict scope"
                 ),
-            );
+                false => format!(
+                    "{e}. Its multi-recipient values are sealed to {}, none of which this cluster holds: re-seal them with this cluster's certificate among the --cert flags (seal --fetch-cert)",
+                    foreign.join(", ")
+                ),
+            };
+            return verdict(Reason::DecryptionFailed, message);
         }
         Err(OpenError::Interrupted) => return Err(ReconcileError::Interrupted { name: full }),
     };
     let before = existing.and_then(|m| m.resource_version);
     write_secret(sealed, ctx, &secrets, &opened, ownership, before).await
+}
+
+/// The keys named by multi-recipient values that name no key of `keys`, for the status: such a
+/// value was sealed for other clusters only.
+fn foreign_recipients(
+    encrypted_data: &BTreeMap<String, String>,
+    keys: &crate::keyring::KeySet,
+) -> Vec<String> {
+    let mut named: Vec<String> = Vec::new();
+    for value in encrypted_data.values() {
+        let Some(Layout::MultiRecipient { recipients, .. }) = format::decode_base64(value)
+            .as_deref()
+            .and_then(format::layout)
+        else {
+            continue;
+        };
+        if recipients
+            .iter()
+            .any(|r| keys.keys().iter().any(|k| k.fingerprint == *r))
+        {
+            continue;
+        }
+        for r in recipients.iter().map(ToString::to_string) {
+            if !named.contains(&r) {
+                named.push(r);
+            }
+        }
+    }
+    named
 }
 
 fn not_owned_message(full: &str) -> String {

@@ -322,7 +322,7 @@ async fn multi_recipient_values_open_with_one_rsa_operation_each() {
         &sealed_to(&strangers, "app", "not-for-us", &values, false),
     )
     .await;
-    let (status, _, _) = wait_reason(
+    let (status, _, message) = wait_reason(
         &env.client,
         Group::Sealsync,
         "app",
@@ -331,6 +331,11 @@ async fn multi_recipient_values_open_with_one_rsa_operation_each() {
     )
     .await;
     assert_eq!(status, "False");
+    assert!(
+        message.contains(&other_cluster.public_key().fingerprint().to_string())
+            && message.contains("none of which this cluster holds"),
+        "the status names the keys it was sealed to: {message}"
+    );
     assert_eq!(rsa_operations(&c), before, "no key of the ring is named");
 
     // Rotation to the controller's newest key alone would lock the other cluster out.
