@@ -231,7 +231,11 @@ impl SealArgs {
         unset(&mut self.file);
         unset(&mut self.write);
         unset(&mut self.format);
-        self.cert.retain(|c| !c.is_empty());
+        // `--cert ""` alone is the default source; beside other --cert it stands for the
+        // default source's certificate among them.
+        if self.cert.iter().all(String::is_empty) {
+            self.cert.clear();
+        }
         unset(&mut self.controller_url);
         unset(&mut self.scope);
         unset(&mut self.name);

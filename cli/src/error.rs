@@ -515,6 +515,9 @@ impl CliError {
                     .into()
             }
             CliError::ReEncrypt { .. } => "check --cert".into(),
+            CliError::Recipients { source: sealsync_core::crypto::SealError::TooManyRecipients { .. } } => {
+                "split the clusters over several SealedSecrets".into()
+            }
             CliError::Recipients { .. } => "name each certificate once, with one --cert per cluster".into(),
             CliError::Validate { .. } => {
                 "those values were sealed with another key or for another name, namespace or scope; \
@@ -531,6 +534,9 @@ impl CliError {
                 }
                 MergeError::ScopeMismatch { .. } => "the file's scope is kept: drop --scope".into(),
                 MergeError::EmptyData => "add data or stringData, or pass --allow-empty-data".into(),
+                MergeError::WouldLockOut { .. } => {
+                    "pass the certificate of every cluster that opens the file (--cert A --cert B …)".into()
+                }
                 _ => "check the input Secret".into(),
             },
             CliError::ReadCert { .. } => "check the path or URL given to --cert".into(),

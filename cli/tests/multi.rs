@@ -312,6 +312,7 @@ fn what_a_bitnami_controller_could_not_open_is_refused_with_a_hint() {
             "",
         ),
         (
+            // staging's key is at hand too, but only the opener (prod's) may be retired.
             "multi_re_encrypt_would_lock_out",
             vec![
                 "--re-encrypt",
@@ -320,10 +321,50 @@ fn what_a_bitnami_controller_could_not_open_is_refused_with_a_hint() {
                 "-w",
                 "out.yaml",
                 "--recovery-private-key",
-                "keys/tls.key",
+                "keys/tls.key,staging.key",
                 "--cert",
                 "edge.crt",
             ],
+            "",
+        ),
+        (
+            "multi_merge_would_lock_out",
+            vec!["--merge-into", "multi.yaml", "--cert", "keys/tls.crt"],
+            SECRET_YAML,
+        ),
+        (
+            "multi_raw_kubeseal_mode",
+            [
+                &[
+                    "--kubeseal-compat",
+                    "--raw",
+                    "--name",
+                    "db",
+                    "-n",
+                    "prod",
+                    "-w",
+                    "out.yaml",
+                ][..],
+                &two,
+            ]
+            .concat(),
+            "v",
+        ),
+        (
+            "multi_re_encrypt_by_the_controller",
+            [
+                &[
+                    "--re-encrypt",
+                    "-f",
+                    "multi.yaml",
+                    "-w",
+                    "out.yaml",
+                    "--controller-url",
+                    "http://127.0.0.1:9",
+                ][..],
+                &two,
+            ]
+            .concat(),
             "",
         ),
     ];
@@ -348,4 +389,29 @@ fn what_a_bitnami_controller_could_not_open_is_refused_with_a_hint() {
         );
         insta::assert_snapshot!(name, scrub_fingerprints(&fx.scrub(&stderr)));
     }
+}
+
+/// `--cert ""` stands for the default source (here `--controller-url`) among other `--cert`.
+#[test]
+fn an_empty_cert_among_others_is_the_controllers_certificate() {
+    let fx = Fixture::new();
+    clusters(&fx);
+    let server = HttpServer::start(vec![("/v1/cert.pem", 200, fx.read("keys/tls.crt"))]);
+    let (ok, out, err) = run(
+        &fx,
+        &[
+            "--cert",
+            "",
+            "--cert",
+            "staging.crt",
+            "--controller-url",
+            &server.base,
+        ],
+        SECRET_YAML,
+    );
+    assert!(ok, "{err}");
+    fx.write("db.yaml", &out);
+    assert_eq!(recipients_of(&out), vec![2, 2, 2]);
+    assert!(unseal_token(&fx, "db.yaml", "keys/tls.key").is_ok());
+    assert!(unseal_token(&fx, "db.yaml", "staging.key").is_ok());
 }

@@ -59,6 +59,8 @@ const REQUIRED_MULTI: &[&str] = &[
     "tampered-body",
     "tampered-tag",
     "duplicate-recipient",
+    "uncommitted-session-key",
+    "tampered-commitment",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

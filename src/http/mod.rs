@@ -151,26 +151,35 @@ async fn rotate(State(state): State<Arc<AppState>>, body: String) -> Response {
             "retry in a few seconds",
         );
     };
-    let own: Vec<_> = keys.keys().iter().map(|k| k.fingerprint).collect();
-    let rotated =
-        match re_encrypt_opened(&sealed, &opened.values, newest.key.public_key(), &own, None) {
-            Ok(r) => r,
-            Err(e @ ReEncryptError::WouldLockOut { .. }) => {
-                return problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &e.to_string(),
-                    "the controller re-seals to its own newest key only; re-encrypt offline with \
+    let openers = opened
+        .fingerprints
+        .iter()
+        .filter_map(|(value, hex)| Some((value.clone(), keys.by_fingerprint(hex)?.fingerprint)))
+        .collect();
+    let rotated = match re_encrypt_opened(
+        &sealed,
+        &opened.values,
+        newest.key.public_key(),
+        &openers,
+        None,
+    ) {
+        Ok(r) => r,
+        Err(e @ ReEncryptError::WouldLockOut { .. }) => {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+                "the controller re-seals to its own newest key only; re-encrypt offline with \
                  `seal --re-encrypt --recovery-private-key KEY --cert NEW --cert OTHER ...`",
-                );
-            }
-            Err(e) => {
-                return problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &e.to_string(),
-                    "check the SealedSecret's name, namespace and scope annotations",
-                );
-            }
-        };
+            );
+        }
+        Err(e) => {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &e.to_string(),
+                "check the SealedSecret's name, namespace and scope annotations",
+            );
+        }
+    };
     let content_type = match format {
         Format::Json => "application/json",
         Format::Yaml => "application/yaml",

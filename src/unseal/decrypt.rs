@@ -157,7 +157,7 @@ impl Decryptor {
         let Some(bytes) = format::decode_base64(value) else {
             return Slot::Failed;
         };
-        if format::read(&bytes).is_err() {
+        if format::layout(&bytes).is_none() {
             return Slot::Failed;
         }
         let digest = digest(label, &bytes);

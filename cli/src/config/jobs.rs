@@ -102,6 +102,13 @@ fn recovery_unseal(context: &Context<'_>) -> Result<Config, CliError> {
 fn re_encrypt(context: &Context<'_>) -> Result<Config, CliError> {
     refuse_scope(context)?;
     let how = match values::controller_for_keys(context)? {
+        Some(_) if context.args.cert.len() > 1 => {
+            return Err(CliError::usage(
+                "--re-encrypt without --recovery-private-key asks the controller, which re-seals \
+                 to its own newest key only, and several --cert were given",
+                "pass --recovery-private-key KEY to re-seal offline to every --cert",
+            ));
+        }
         Some(controller) => ReEncryptWith::Controller(controller),
         None => ReEncryptWith::Keys(
             values::keyring(context)?,
@@ -141,7 +148,11 @@ fn raw(context: &Context<'_>) -> Result<Config, CliError> {
     Ok(Config::Raw {
         input: Input::from_file_flag(value_file.map(|f| values::raw_value_path(f))),
         output: context.args.write.clone(),
-        to: values::recipients(context, values::api_flag(context)?)?,
+        // The value goes into a file of the dialect's API unless --api says otherwise.
+        to: values::recipients(
+            context,
+            Some(values::api_flag(context)?.unwrap_or(context.dialect.default_api())),
+        )?,
         overrides,
     })
 }

@@ -117,6 +117,7 @@ impl Mode {
                 "scope",
                 "name",
                 "namespace",
+                "api",
                 "kubeconfig",
                 "context",
             ],

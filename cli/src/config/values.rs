@@ -143,17 +143,23 @@ pub fn name_flag(context: &Context<'_>) -> Result<Option<String>, CliError> {
 pub fn cert_sources(context: &Context<'_>) -> (Vec<CertSource>, Via) {
     let args = context.args;
     if !args.cert.is_empty() {
-        let sources = args.cert.iter().cloned().map(CertSource::Location);
+        let sources = args.cert.iter().map(|c| match c.is_empty() {
+            true => default_cert_source(context).0,
+            false => CertSource::Location(c.clone()),
+        });
         return (sources.collect(), Via::Cert);
     }
-    if let Some(url) = non_empty(args.controller_url.as_ref()) {
-        return (
-            vec![CertSource::Controller(url.to_owned())],
-            Via::ControllerUrl,
-        );
+    let (source, via) = default_cert_source(context);
+    (vec![source], via)
+}
+
+/// Where the certificate comes from without `--cert`: `--controller-url`, else the cluster.
+fn default_cert_source(context: &Context<'_>) -> (CertSource, Via) {
+    if let Some(url) = non_empty(context.args.controller_url.as_ref()) {
+        return (CertSource::Controller(url.to_owned()), Via::ControllerUrl);
     }
     let (namespace, name) = controller_service(context);
-    (vec![CertSource::Cluster { namespace, name }], Via::Cluster)
+    (CertSource::Cluster { namespace, name }, Via::Cluster)
 }
 
 /// The one certificate source of a mode that takes one (`--fetch-cert`).

@@ -88,18 +88,19 @@ pub fn re_encrypt(
     let (sealed, input_format) = read_sealed(input, &Overrides::default())?;
     let out = match how {
         ReEncryptWith::Keys(keys, to) => {
-            let own: Vec<_> = keys
-                .keys
-                .iter()
-                .map(|k| k.public_key().fingerprint())
-                .collect();
             let out = sealed
                 .iter()
                 .zip(keys.open(&sealed))
                 .map(|(s, opened)| {
                     let opened = opened.map_err(|source| ReEncryptError::Open { source })?;
+                    let openers = opened
+                        .iter()
+                        .map(|(k, o)| {
+                            (k.clone(), keys.keys[o.key_index].public_key().fingerprint())
+                        })
+                        .collect();
                     let plaintexts = opened.into_iter().map(|(k, o)| (k, o.plaintext)).collect();
-                    sealing::re_encrypt_opened(s, &plaintexts, to, &own, api)
+                    sealing::re_encrypt_opened(s, &plaintexts, to, &openers, api)
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|source| CliError::ReEncrypt { source })?;

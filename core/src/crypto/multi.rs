@@ -3,14 +3,18 @@
 //! cannot open it. The byte layout and its reasons are in `MULTI_RECIPIENT.md` beside this file.
 //!
 //! ```text
-//! 00 00 73 73 6d 72 ‖ 01 ‖ n ‖ nonce[12] ‖ n × (fingerprint[32] ‖ u16 BE len ‖ rsa_ct) ‖ gcm_ct ‖ tag
+//! 00 00 73 73 6d 72 ‖ 01 ‖ n ‖ nonce[12] ‖ commitment[32]
+//!   ‖ n × (fingerprint[32] ‖ u16 BE len ‖ rsa_ct) ‖ gcm_ct ‖ tag
 //! ```
 //!
 //! Every `rsa_ct` is RSA-OAEP (SHA-256, MGF1-SHA-256, label = the scope label) over the same
-//! fresh 32-byte session key, and the body is AES-256-GCM under that key and the nonce, with
-//! every byte before the body as associated data: changing any recipient entry breaks every
-//! recipient's open, not only that recipient's.
+//! fresh 32-byte session key; `commitment` is HMAC-SHA256 of [`COMMITMENT_CONTEXT`] under that
+//! key, so every recipient provably holds the same key (AES-GCM alone does not commit to its
+//! key: two entries could otherwise wrap two keys under which the body opens to two different
+//! plaintexts). The body is AES-256-GCM under that key and the nonce, with every byte before the
+//! body as associated data: changing any recipient entry breaks every recipient's open.
 
+use aws_lc_rs::hmac;
 use zeroize::Zeroizing;
 
 use super::format::{DecryptionFailed, Opened, RSA_BLOCK_BYTES, SealError};
@@ -28,8 +32,14 @@ pub const VERSION: u8 = 1;
 /// The most recipients one value can name (the count is one byte).
 pub const MAX_RECIPIENTS: usize = u8::MAX as usize;
 
-/// Bytes before the first entry: magic, version, count and nonce.
-const HEADER_LEN: usize = MAGIC.len() + 2 + GCM_NONCE_LEN;
+/// What the commitment authenticates under the session key.
+pub const COMMITMENT_CONTEXT: &[u8] = b"sealsync multi-recipient v1 key commitment";
+
+/// Length of the key commitment.
+const COMMITMENT_LEN: usize = 32;
+
+/// Bytes before the first entry: magic, version, count, nonce and commitment.
+const HEADER_LEN: usize = MAGIC.len() + 2 + GCM_NONCE_LEN + COMMITMENT_LEN;
 
 /// Bytes of an entry before its RSA block: the fingerprint and the block's length.
 const ENTRY_HEAD_LEN: usize = 32 + 2;
@@ -48,6 +58,8 @@ pub struct Entry<'a> {
 pub struct Parsed<'a> {
     /// The GCM nonce.
     pub nonce: [u8; GCM_NONCE_LEN],
+    /// HMAC-SHA256 of [`COMMITMENT_CONTEXT`] under the session key.
+    pub commitment: &'a [u8; COMMITMENT_LEN],
     /// The recipients, in the order they were written.
     pub entries: Vec<Entry<'a>>,
     /// Every byte before the body: the GCM associated data.
@@ -82,8 +94,11 @@ pub fn parse(value: &[u8]) -> Result<Parsed<'_>, DecryptionFailed> {
     if version != VERSION || count == 0 {
         return Err(DecryptionFailed);
     }
-    let (nonce, mut rest) = rest
+    let (nonce, rest) = rest
         .split_first_chunk::<GCM_NONCE_LEN>()
+        .ok_or(DecryptionFailed)?;
+    let (commitment, mut rest) = rest
+        .split_first_chunk::<COMMITMENT_LEN>()
         .ok_or(DecryptionFailed)?;
     let mut entries: Vec<Entry<'_>> = Vec::with_capacity(usize::from(count));
     for _ in 0..count {
@@ -100,6 +115,7 @@ pub fn parse(value: &[u8]) -> Result<Parsed<'_>, DecryptionFailed> {
     let header_len = value.len() - rest.len();
     Ok(Parsed {
         nonce: *nonce,
+        commitment,
         entries,
         header: &value[..header_len],
         sealed_body: rest,
@@ -145,9 +161,15 @@ pub fn seal(
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&[VERSION, count]);
     out.extend_from_slice(&nonce);
+    out.extend_from_slice(&commitment(session_key.as_ref()));
     for key in recipients {
         let wrapped = primitives::oaep_wrap(key.oaep(), session_key.as_ref(), label)
             .map_err(|_| SealError::Encrypt)?;
+        if !RSA_BLOCK_BYTES.contains(&wrapped.len()) {
+            return Err(SealError::KeyTooLarge {
+                bytes: wrapped.len(),
+            });
+        }
         let len = u16::try_from(wrapped.len()).map_err(|_| SealError::KeyTooLarge {
             bytes: wrapped.len(),
         })?;
@@ -207,7 +229,7 @@ pub fn open(keys: &[PrivateKey], value: &[u8], label: &[u8]) -> Result<Opened, D
         .ok_or(DecryptionFailed)
 }
 
-/// Unwraps one entry's session key and opens the body with it.
+/// Unwraps one entry's session key, checks it against the commitment, and opens the body.
 fn open_entry(
     key: &PrivateKey,
     parsed: &Parsed<'_>,
@@ -215,6 +237,8 @@ fn open_entry(
     label: &[u8],
 ) -> Option<Zeroizing<Vec<u8>>> {
     let session_key = primitives::oaep_unwrap(key.oaep(), entry.wrapped_key, label).ok()?;
+    let hmac_key = hmac::Key::new(hmac::HMAC_SHA256, &session_key);
+    hmac::verify(&hmac_key, COMMITMENT_CONTEXT, parsed.commitment).ok()?;
     primitives::gcm_open_with(
         &session_key,
         parsed.nonce,
@@ -222,6 +246,15 @@ fn open_entry(
         parsed.sealed_body,
     )
     .ok()
+}
+
+/// HMAC-SHA256 of [`COMMITMENT_CONTEXT`] under `session_key`.
+fn commitment(session_key: &[u8]) -> [u8; COMMITMENT_LEN] {
+    let hmac_key = hmac::Key::new(hmac::HMAC_SHA256, session_key);
+    let tag = hmac::sign(&hmac_key, COMMITMENT_CONTEXT);
+    let mut out = [0u8; COMMITMENT_LEN];
+    out.copy_from_slice(tag.as_ref());
+    out
 }
 
 #[cfg(test)]
@@ -245,7 +278,7 @@ mod tests {
     }
 
     #[test]
-    fn layout_is_magic_version_count_nonce_entries_body() {
+    fn layout_is_magic_version_count_nonce_commitment_entries_body() {
         let value = seal(&public(&ring()[..2]), b"abc", b"ns/name").unwrap();
         assert_eq!(&value[..6], b"\0\0ssmr");
         assert_eq!(value[6], 1);
@@ -314,5 +347,32 @@ mod tests {
             seal(&many, b"x", b""),
             Err(SealError::TooManyRecipients { count: 256 })
         ));
+    }
+
+    /// Two entries that wrap two different session keys (the body opens under the first): the
+    /// second recipient must refuse it, or it could be shown a plaintext the first never sees.
+    #[test]
+    fn every_recipient_is_bound_to_the_same_session_key() {
+        let (a, b) = (&ring()[0], &ring()[1]);
+        let (k1, k2) = (
+            primitives::fresh_session_key().unwrap(),
+            primitives::fresh_session_key().unwrap(),
+        );
+        let nonce = [7u8; GCM_NONCE_LEN];
+        let mut header = MAGIC.to_vec();
+        header.extend_from_slice(&[VERSION, 2]);
+        header.extend_from_slice(&nonce);
+        header.extend_from_slice(&commitment(k1.as_ref()));
+        for (key, session) in [(a, &k1), (b, &k2)] {
+            let wrapped =
+                primitives::oaep_wrap(key.public_key().oaep(), session.as_ref(), b"").unwrap();
+            header.extend_from_slice(key.public_key().fingerprint().as_bytes());
+            header.extend_from_slice(&u16::try_from(wrapped.len()).unwrap().to_be_bytes());
+            header.extend_from_slice(&wrapped);
+        }
+        let body = primitives::gcm_seal_with(k1.as_ref(), nonce, &header, b"x").unwrap();
+        let value = [header, body].concat();
+        assert!(open(std::slice::from_ref(a), &value, b"").is_ok());
+        assert!(open(std::slice::from_ref(b), &value, b"").is_err());
     }
 }

@@ -12,6 +12,7 @@ use crate::api::{SealedSecret, Secret};
 use crate::crypto::scope::{CLUSTER_WIDE_ANNOTATION, NAMESPACE_WIDE_ANNOTATION};
 use crate::crypto::{Scope, Sealer};
 
+use super::lockout;
 use super::seal::{SealSecretError, seal_values};
 use super::target::{NameRule, Overrides, Target, TargetError};
 use super::unseal::display_name;
@@ -47,6 +48,21 @@ pub enum MergeError {
         /// What disagreed.
         #[source]
         source: TargetError,
+    },
+    /// The file's multi-recipient values open in clusters the new values would not.
+    #[error(
+        "value {value:?} of {existing:?} is also sealed to {}, which values sealed only to the \
+         given certificates would lock out (a cluster opens a SealedSecret only if it opens \
+         every value)",
+        lockout::list(fingerprints)
+    )]
+    WouldLockOut {
+        /// The existing object's `namespace/name`.
+        existing: String,
+        /// The existing value that names them.
+        value: String,
+        /// The keys that would lose the file.
+        fingerprints: Vec<crate::crypto::Fingerprint>,
     },
     /// `--scope` differs from the existing object's scope.
     #[error("scope mismatch: --scope {given} was given but {existing:?} is {found}")]
@@ -106,6 +122,14 @@ pub fn merge_into(
     })?;
     if values.is_empty() && !options.allow_empty_data {
         return Err(MergeError::EmptyData);
+    }
+    let kept: Vec<_> = key.keys().iter().map(|k| k.fingerprint()).collect();
+    if let Some(found) = lockout::find(existing, &kept, |_| None) {
+        return Err(MergeError::WouldLockOut {
+            existing: display_name(&existing.metadata),
+            value: found.value,
+            fingerprints: found.fingerprints,
+        });
     }
     let sealed =
         seal_values(key, &target, &values).map_err(|source| MergeError::Seal { source })?;

@@ -6,10 +6,12 @@
 //! - [`unseal`]: SealedSecret + private keys → Secret, all values or none.
 //! - [`reencrypt`]: re-seal every value of a SealedSecret to a new certificate.
 //! - [`merge`]: add or replace values in an existing SealedSecret.
+//! - [`lockout`]: a rewrite must not take a cluster's access to a multi-recipient value away.
 //! - [`keyfile`]: private keys from PEM, key Secrets and Bitnami key backups (`List`).
 //! - [`parallel`]: opening the values of many SealedSecrets on every core.
 
 pub mod keyfile;
+pub mod lockout;
 pub mod merge;
 pub mod parallel;
 pub mod reencrypt;

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
 use crate::api::{Api, SealedSecret};
-use crate::crypto::format::{Layout, decode_base64, layout};
 use crate::crypto::{Fingerprint, PrivateKey, Sealer};
 
+use super::lockout;
 use super::seal::{SealSecretError, seal_values};
 use super::unseal::{UnsealError, identity, open_all};
 
@@ -42,7 +42,7 @@ pub enum ReEncryptError {
     #[error(
         "value {value:?} of {name} is also sealed to {}, which re-encrypting to the new \
          certificates alone would lock out",
-        list(fingerprints)
+        lockout::list(fingerprints)
     )]
     WouldLockOut {
         /// The SealedSecret.
@@ -54,14 +54,6 @@ pub enum ReEncryptError {
     },
 }
 
-fn list(fingerprints: &[Fingerprint]) -> String {
-    fingerprints
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Re-seals `sealed` to `new_key`; `api`, if given, also moves it to that API group.
 pub fn re_encrypt(
     sealed: &SealedSecret,
@@ -70,24 +62,34 @@ pub fn re_encrypt(
     api: Option<Api>,
 ) -> Result<SealedSecret, ReEncryptError> {
     let opened = open_all(sealed, keys).map_err(|source| ReEncryptError::Open { source })?;
+    let openers = opened
+        .iter()
+        .map(|(k, o)| (k.clone(), keys[o.key_index].public_key().fingerprint()))
+        .collect();
     let plaintexts = opened.into_iter().map(|(k, o)| (k, o.plaintext)).collect();
-    let own: Vec<Fingerprint> = keys.iter().map(|k| k.public_key().fingerprint()).collect();
-    re_encrypt_opened(sealed, &plaintexts, new_key, &own, api)
+    re_encrypt_opened(sealed, &plaintexts, new_key, &openers, api)
 }
 
 /// Re-seals `sealed` to `new_key` from values already opened (the controller opens them with
 /// its own key order and cache); the label is the SealedSecret's own, as in [`re_encrypt`].
-/// `own` are the fingerprints of the keys that opened them: a multi-recipient value may drop
-/// those, and no other.
+/// `openers` maps each value to the key that opened it: a multi-recipient value may drop that
+/// key (it is the one being retired), and no other it names.
 pub fn re_encrypt_opened(
     sealed: &SealedSecret,
     plaintexts: &BTreeMap<String, Zeroizing<Vec<u8>>>,
     new_key: &(impl Sealer + ?Sized),
-    own: &[Fingerprint],
+    openers: &BTreeMap<String, Fingerprint>,
     api: Option<Api>,
 ) -> Result<SealedSecret, ReEncryptError> {
     let target = identity(sealed).map_err(|source| ReEncryptError::Open { source })?;
-    check_no_lock_out(sealed, new_key, own)?;
+    let kept: Vec<Fingerprint> = new_key.keys().iter().map(|k| k.fingerprint()).collect();
+    if let Some(found) = lockout::find(sealed, &kept, |value| openers.get(value).copied()) {
+        return Err(ReEncryptError::WouldLockOut {
+            name: crate::sealing::unseal::display_name(&sealed.metadata),
+            value: found.value,
+            fingerprints: found.fingerprints,
+        });
+    }
     let mut out = sealed.clone();
     out.spec.encrypted_data = seal_values(new_key, &target, plaintexts)
         .map_err(|source| ReEncryptError::Seal { source })?;
@@ -98,35 +100,6 @@ pub fn re_encrypt_opened(
         out.api_version = api.api_version().to_owned();
     }
     Ok(out)
-}
-
-/// Refuses when a multi-recipient value names a key that is neither among the new keys nor one
-/// of `own`.
-fn check_no_lock_out(
-    sealed: &SealedSecret,
-    new_key: &(impl Sealer + ?Sized),
-    own: &[Fingerprint],
-) -> Result<(), ReEncryptError> {
-    let kept: Vec<Fingerprint> = new_key.keys().iter().map(|k| k.fingerprint()).collect();
-    for (value, text) in &sealed.spec.encrypted_data {
-        let Some(Layout::MultiRecipient { recipients, .. }) =
-            decode_base64(text).as_deref().and_then(layout)
-        else {
-            continue;
-        };
-        let dropped: Vec<Fingerprint> = recipients
-            .into_iter()
-            .filter(|f| !kept.contains(f) && !own.contains(f))
-            .collect();
-        if !dropped.is_empty() {
-            return Err(ReEncryptError::WouldLockOut {
-                name: crate::sealing::unseal::display_name(&sealed.metadata),
-                value: value.clone(),
-                fingerprints: dropped,
-            });
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

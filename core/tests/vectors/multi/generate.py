@@ -19,6 +19,7 @@ The check also runs the Bitnami decoder of ../generate.py on every value: none m
 import argparse
 import base64
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -70,8 +71,8 @@ def flip(value, index):
 
 def entry_offsets(value):
     """Offset of each entry (its fingerprint) and of the body."""
-    _, entries, header, _ = mf.parse(value)
-    offsets, at = [], 20
+    _, _, entries, header, _ = mf.parse(value)
+    offsets, at = [], mf.HEADER_LEN
     for _, rsa_ct in entries:
         offsets.append(at)
         at += 34 + len(rsa_ct)
@@ -181,6 +182,14 @@ VECTORS = [
          comment="a well-formed, correctly encrypted value that names the same key twice",
          seal=([A], "strict", "prod", "db"), open_keys=[A], plaintext=b"hunter2",
          sealer=lambda keys, p, l: sealed_twice_to(keys[0], p, l)),
+    dict(stem="uncommitted-session-key", expect="failure",
+         comment="the second entry wraps another session key than the committed one (the body opens under the first's)",
+         seal=([A, B], "strict", "prod", "db"), open_keys=[B], plaintext=b"hunter2",
+         sealer=lambda keys, p, l: mf.seal(keys, p, l, wrapped_keys=[None, os.urandom(32)])),
+    dict(stem="tampered-commitment", expect="failure",
+         comment="a byte of the key commitment flipped",
+         seal=([A, B], "strict", "prod", "db"), open_keys=[A, B], plaintext=b"hunter2",
+         tamper=lambda v: flip(v, 30)),
     dict(stem="truncated-in-entry", expect="failure",
          comment="cut 100 bytes into the first entry",
          seal=([A, B], "strict", "prod", "db"), open_keys=[A, B], plaintext=b"hunter2",
@@ -214,7 +223,7 @@ def render(v, value):
         f"label: {bitnami.scope_label(scope, open_ns, open_name).hex()}",
     ]
     if v["expect"] == "success":
-        _, entries, _, _ = mf.parse(value)
+        entries = mf.parse(value)[2]
         lines.append("recipients: " + " ".join(fp.hex() for fp, _ in entries))
         if "plaintext_repeat" in v:
             unit, count = v["plaintext_repeat"]
@@ -266,7 +275,7 @@ def check():
             else:
                 want = bytes.fromhex(fields["plaintext"])
             ok = opened == (want, int(fields.get("opened-by", "0")))
-            named = [fp.hex() for fp, _ in mf.parse(value)[1]]
+            named = [fp.hex() for fp, _ in mf.parse(value)[2]]
             ok = ok and named == fields["recipients"].split()
         if any(bitnami.hybrid_decrypt(k, value, label) is not None for k in keys):
             print(f"{path.name}: opens as a Bitnami value")

@@ -3,11 +3,13 @@
 of the Rust one, used to write the vectors beside this file and by core/tests/multi_interop.rs.
 
     magic 00 00 73 73 6d 72 || version 01 || n || nonce[12]
+    || commitment[32] = HMAC-SHA256(key = session key, msg = COMMITMENT_CONTEXT)
     || n * (sha256(SPKI DER)[32] || u16 BE len || RSA-OAEP(session key, label = scope label))
     || AES-256-GCM(session key, nonce, plaintext, associated data = everything before) || tag
 """
 
 import hashlib
+import hmac
 import os
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -16,6 +18,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 MAGIC = b"\x00\x00ssmr"
 VERSION = 1
+COMMITMENT_CONTEXT = b"sealsync multi-recipient v1 key commitment"
+HEADER_LEN = 6 + 2 + 12 + 32
+
+
+def commitment(session_key):
+    return hmac.new(session_key, COMMITMENT_CONTEXT, hashlib.sha256).digest()
 
 
 def oaep(label):
@@ -30,27 +38,32 @@ def fingerprint(public_key):
     return hashlib.sha256(der).digest()
 
 
-def seal(public_keys, plaintext, label):
+def seal(public_keys, plaintext, label, wrapped_keys=None):
+    """`wrapped_keys`, for vectors only, gives each recipient its own session key to wrap: a
+    value the format must refuse for every recipient whose key is not the committed one."""
     if not 1 <= len(public_keys) <= 255:
         raise ValueError("1 to 255 recipients")
     session_key = os.urandom(32)
     nonce = os.urandom(12)
-    header = MAGIC + bytes([VERSION, len(public_keys)]) + nonce
-    for key in public_keys:
-        rsa_ct = key.encrypt(session_key, oaep(label))
+    header = MAGIC + bytes([VERSION, len(public_keys)]) + nonce + commitment(session_key)
+    for i, key in enumerate(public_keys):
+        wrapped = session_key if wrapped_keys is None else wrapped_keys[i] or session_key
+        rsa_ct = key.encrypt(wrapped, oaep(label))
         header += fingerprint(key) + len(rsa_ct).to_bytes(2, "big") + rsa_ct
     return header + AESGCM(session_key).encrypt(nonce, plaintext, header)
 
 
 def parse(value):
-    """(nonce, [(fingerprint, rsa_ct)], header, body), or None if the layout is wrong."""
-    if not value.startswith(MAGIC) or len(value) < len(MAGIC) + 2 + 12:
+    """(nonce, commitment, [(fingerprint, rsa_ct)], header, body), or None if the layout is
+    wrong."""
+    if not value.startswith(MAGIC) or len(value) < HEADER_LEN:
         return None
     version, count = value[6], value[7]
     if version != VERSION or count == 0:
         return None
     nonce = value[8:20]
-    at = 20
+    committed = value[20:52]
+    at = HEADER_LEN
     entries = []
     for _ in range(count):
         if len(value) < at + 34:
@@ -65,7 +78,7 @@ def parse(value):
         at += 34 + n
     if len(value) - at < 16:
         return None
-    return nonce, entries, value[:at], value[at:]
+    return nonce, committed, entries, value[:at], value[at:]
 
 
 def open_value(private_keys, value, label):
@@ -73,7 +86,7 @@ def open_value(private_keys, value, label):
     parsed = parse(value)
     if parsed is None:
         return None
-    nonce, entries, header, body = parsed
+    nonce, committed, entries, header, body = parsed
     for index, key in enumerate(private_keys):
         mine = fingerprint(key.public_key())
         for fp, rsa_ct in entries:
@@ -81,6 +94,8 @@ def open_value(private_keys, value, label):
                 continue
             try:
                 session_key = key.decrypt(rsa_ct, oaep(label))
+                if not hmac.compare_digest(commitment(session_key), committed):
+                    continue
                 return AESGCM(session_key).decrypt(nonce, body, header), index
             except Exception:  # noqa: BLE001 - any layer failing means "does not open"
                 pass
