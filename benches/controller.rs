@@ -24,7 +24,7 @@ use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use sealsync::api::{Group, Sealed};
 use sealsync_core::crypto::{Certificate, KeyBits, KeyGenOptions, PrivateKey, generate};
 use serde_json::json;
-use support::{create_sealed, metric, metric_labelled, peak_rss_kib, spawn};
+use support::{create_sealed, metric, peak_rss_kib, spawn};
 
 const OBJECTS: usize = 1000;
 const VALUES: usize = 2;
@@ -234,7 +234,7 @@ async fn wait_all_ready(client: &Client, url: &str, generation: i64) {
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         // Cheap first: the controller's own count of Unsealed outcomes.
-        if metric_labelled(url, "sealsync_unseals_total{reason=\"Unsealed\"}")
+        if metric(url, "sealsync_unseals_total{reason=\"Unsealed\"}")
             >= OBJECTS as u64 * generation as u64
         {
             let list = api.list(&ListParams::default()).await.expect("list");
@@ -257,7 +257,7 @@ async fn wait_all_ready(client: &Client, url: &str, generation: i64) {
 /// Waits until the controller has reconciled `count` objects to Unsealed.
 async fn wait_reconciled(url: &str, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(600);
-    while metric_labelled(url, "sealsync_unseals_total{reason=\"Unsealed\"}") < count as u64 {
+    while metric(url, "sealsync_unseals_total{reason=\"Unsealed\"}") < count as u64 {
         assert!(
             Instant::now() < deadline,
             "not reconciled within 10 minutes"

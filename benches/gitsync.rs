@@ -29,7 +29,7 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use sealsync::api::gitsync::GitSync;
 use sealsync_core::crypto::Certificate;
 use serde_json::json;
-use support::{Controller, create_sealed, get, metric_labelled, peak_rss_kib, spawn};
+use support::{Controller, create_sealed, get, metric, metric_f64, peak_rss_kib, spawn};
 
 const OBJECTS: usize = 1000;
 const SEALED: usize = 1000;
@@ -259,19 +259,26 @@ async fn resyncs(
     let mut durations = Vec::new();
     let mark = cluster.requests().len();
     for i in 0..5 {
-        let sum = metric_f64(controller, "sealsync_gitsync_run_duration_seconds_sum");
-        let count = metric_f64(controller, "sealsync_gitsync_run_duration_seconds_count");
+        let sum = metric_f64(&controller.url, "sealsync_gitsync_run_duration_seconds_sum");
+        let count = metric_f64(
+            &controller.url,
+            "sealsync_gitsync_run_duration_seconds_count",
+        );
         let stamp = format!("resync-{i}");
         let patch = json!({"metadata": {"annotations": {"sealsync.io/reconcile-at": stamp}}});
         api.patch("app", &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .expect("annotate");
         let deadline = Instant::now() + Duration::from_secs(60);
-        while metric_f64(controller, "sealsync_gitsync_run_duration_seconds_count") < count + 1.0 {
+        while metric_f64(
+            &controller.url,
+            "sealsync_gitsync_run_duration_seconds_count",
+        ) < count + 1.0
+        {
             assert!(Instant::now() < deadline, "no resync within a minute");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        let took = metric_f64(controller, "sealsync_gitsync_run_duration_seconds_sum") - sum;
+        let took = metric_f64(&controller.url, "sealsync_gitsync_run_duration_seconds_sum") - sum;
         durations.push(Duration::from_secs_f64(took));
         // Let the status write of the handled annotation land.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -364,7 +371,7 @@ async fn create_sealed_for(client: &Client, controller: &Controller) {
 
 async fn wait_unsealed(controller: &Controller, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(600);
-    while metric_labelled(
+    while metric(
         &controller.url,
         "sealsync_unseals_total{reason=\"Unsealed\"}",
     ) < count as u64
@@ -372,17 +379,6 @@ async fn wait_unsealed(controller: &Controller, count: usize) {
         assert!(Instant::now() < deadline, "not unsealed within 10 minutes");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn metric_f64(controller: &Controller, series: &str) -> f64 {
-    let text = get(&controller.url, "/metrics").unwrap_or_default();
-    text.lines()
-        .find_map(|l| {
-            l.strip_prefix(series)
-                .filter(|rest| rest.starts_with(' '))
-                .and_then(|rest| rest.trim().parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
 }
 
 struct Report {

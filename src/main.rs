@@ -35,18 +35,9 @@ fn main() -> ExitCode {
             Err(e) => fail(&e.to_string(), e.hint()),
         },
         Command::Diff(args) => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match runtime() {
                 Ok(r) => r,
-                Err(e) => {
-                    return fail_with(
-                        &format!("cannot start the async runtime: {e}"),
-                        "check the process limits",
-                        2,
-                    );
-                }
+                Err(e) => return fail_runtime(e, 2),
             };
             match runtime.block_on(sealsync::sync::diff::diff(&args.path)) {
                 Ok(diff) if diff.changed => match print(&diff.text) {
@@ -58,17 +49,9 @@ fn main() -> ExitCode {
             }
         }
         Command::Dev(args) => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match runtime() {
                 Ok(r) => r,
-                Err(e) => {
-                    return fail(
-                        &format!("cannot start the async runtime: {e}"),
-                        "check the process limits",
-                    );
-                }
+                Err(e) => return fail_runtime(e, 1),
             };
             let options = sealsync::dev::Options {
                 repo: args.repo,
@@ -83,17 +66,9 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => {
             init_logging(args.log_format);
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match runtime() {
                 Ok(r) => r,
-                Err(e) => {
-                    return fail(
-                        &format!("cannot start the async runtime: {e}"),
-                        "check the process limits",
-                    );
-                }
+                Err(e) => return fail_runtime(e, 1),
             };
             match runtime.block_on(sealsync::run::run(*args)) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -101,6 +76,22 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The multi-threaded tokio runtime the async commands run on.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// The runtime could not start: said with a hint, exiting with `code`.
+fn fail_runtime(error: std::io::Error, code: u8) -> ExitCode {
+    fail_with(
+        &format!("cannot start the async runtime: {error}"),
+        "check the process limits",
+        code,
+    )
 }
 
 fn init_logging(format: LogFormat) {

@@ -145,22 +145,21 @@ pub fn get(url: &str, path: &str) -> Option<String> {
     Some(out)
 }
 
-/// See the module documentation.
-pub fn metric(url: &str, name: &str) -> u64 {
-    metric_labelled(url, name)
-}
-
-/// See the module documentation.
-pub fn metric_labelled(url: &str, series: &str) -> u64 {
-    let Some(text) = get(url, "/metrics") else {
-        return 0;
-    };
+/// One series (`name` or `name{labels}`) of the controller's `/metrics` at `url`; 0 when absent.
+pub fn metric_f64(url: &str, series: &str) -> f64 {
+    let text = get(url, "/metrics").unwrap_or_default();
     text.lines()
         .find_map(|l| {
             l.strip_prefix(series)
+                .filter(|rest| rest.starts_with(' '))
                 .and_then(|rest| rest.trim().parse::<f64>().ok())
         })
-        .map_or(0, |v| v as u64)
+        .unwrap_or(0.0)
+}
+
+/// [`metric_f64`] as a count.
+pub fn metric(url: &str, series: &str) -> u64 {
+    metric_f64(url, series) as u64
 }
 
 /// See the module documentation.

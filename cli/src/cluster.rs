@@ -184,9 +184,14 @@ fn agent(conn: &Connection, wait: Wait) -> Result<ureq::Agent, CliError> {
 
 /// `--proxy-url` (or the kubeconfig's `proxy-url`): an HTTP CONNECT proxy.
 fn proxy(url: &str) -> Result<ureq::Proxy, CliError> {
+    // The URL may carry credentials without a scheme (`user:pass@proxy:3128`), which the URL
+    // redaction in messages would not recognise: never show what comes before the last `@`.
+    let shown = url
+        .rsplit_once('@')
+        .map_or_else(|| url.to_owned(), |(_, host)| format!("***@{host}"));
     let unusable = || {
         CliError::usage(
-            format!("the proxy URL {url:?} is not usable"),
+            format!("the proxy URL {shown:?} is not usable"),
             "give --proxy-url (or the kubeconfig's proxy-url) as http://HOST:PORT or \
              https://HOST:PORT; SOCKS proxies are not supported",
         )

@@ -16,6 +16,8 @@ pub enum Controller {
     Url {
         /// The base URL.
         base: String,
+        /// One HTTP agent (its TLS set-up reads the system's trust store) for every request.
+        agent: ureq::Agent,
         /// How long a request may take.
         wait: Wait,
     },
@@ -39,7 +41,7 @@ impl Controller {
             message: e.to_string(),
         })?;
         match self {
-            Controller::Url { base, wait } => post_url(base, *wait, path, &body),
+            Controller::Url { base, agent, wait } => post_url(base, agent, *wait, path, &body),
             Controller::Cluster {
                 cluster,
                 namespace,
@@ -85,12 +87,13 @@ pub fn rotate(controller: &Controller, sealed: &SealedSecret) -> Result<SealedSe
 
 fn post_url(
     base: &str,
+    agent: &ureq::Agent,
     wait: Wait,
     path: &str,
     body: &[u8],
 ) -> Result<(String, u16, String), CliError> {
     let url = format!("{}{path}", base.trim_end_matches('/'));
-    let request = http::public_agent(wait)?.post(&url);
+    let request = agent.post(&url);
     let (status, text) = http::post_json(request, &url, body, wait)?;
     Ok((url, status, text))
 }

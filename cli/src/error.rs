@@ -697,7 +697,7 @@ pub fn report(err: &CliError) -> ExitCode {
         cause = c.source();
     }
     let text = format!("error: {message}\nhint: {}", err.hint());
-    crate::io::stderr_line(&crate::redact::redact_urls(&text));
+    crate::io::stderr_line(&sealsync_core::redact::redact_urls(&text));
     ExitCode::FAILURE
 }
 

@@ -20,7 +20,6 @@ mod error;
 mod http;
 mod io;
 mod kubeconfig;
-mod redact;
 mod run;
 mod tls;
 mod validate;

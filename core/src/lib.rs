@@ -6,4 +6,5 @@
 
 pub mod api;
 pub mod crypto;
+pub mod redact;
 pub mod sealing;

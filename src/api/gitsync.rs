@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use kube::CustomResource;
 use schemars::JsonSchema;
+use sealsync_core::redact::redact_urls;
 use serde::{Deserialize, Serialize};
 
 use super::Condition;
@@ -161,18 +162,28 @@ pub fn check_url(url: &str) -> Result<(), UrlError> {
     {
         let path = path.trim_start_matches('/');
         return Err(UrlError::ScpForm {
-            url: url.to_owned(),
+            url: redact_urls(url),
             suggestion: format!("ssh://{user_host}/{path}"),
         });
     }
     Err(UrlError::Scheme {
-        url: url.to_owned(),
+        url: redact_urls(url),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_url_never_shows_its_password() {
+        let err = check_url("ftp://deploy:hunter2@git.example.com/config.git").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(
+            err.to_string().contains("deploy:***@git.example.com"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn urls() {

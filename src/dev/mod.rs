@@ -179,7 +179,10 @@ pub async fn dev(options: Options) -> Result<(), DevError> {
     };
     let branch = local.as_deref().map_or_else(|| "main".into(), repo::branch);
     apply_gitsync(&client, &gitsync_url, &branch).await?;
-    step(&format!("following {gitsync_url} (branch {branch})"));
+    step(&format!(
+        "following {} (branch {branch})",
+        sealsync_core::redact::redact_urls(&gitsync_url)
+    ));
     let outcome = follow(&client, local.as_deref(), &options, &mut controller).await;
     drop(controller);
     cluster.shutdown().await;
@@ -346,7 +349,7 @@ async fn follow(
             .is_some_and(|c| c.status == "True");
         if ready && !told {
             told = true;
-            guide(&options.state, local);
+            guide(&options.state, local, options.repo.is_none());
             if options.once {
                 return Ok(());
             }
@@ -413,8 +416,9 @@ fn short(revision: &str) -> String {
     }
 }
 
-/// What to run next: the kubectl commands that show the result, the git commands that change it.
-fn guide(state: &Path, local: Option<&Path>) {
+/// What to run next: the kubectl commands that show the result, the git commands that change it
+/// (for the bundled demo, when `demo`; else for the user's own repository).
+fn guide(state: &Path, local: Option<&Path>, demo: bool) {
     let kubeconfig = state.join("kubeconfig");
     let mut out = String::new();
     out.push_str(&format!(
@@ -422,7 +426,7 @@ fn guide(state: &Path, local: Option<&Path>) {
         absolute(&kubeconfig).display()
     ));
     if let Some(dir) = local.map(absolute) {
-        if dir.ends_with("demo") {
+        if demo {
             out.push_str(
                 "  kubectl -n demo get deployment,service,configmap,secret\n  kubectl -n demo get secret db -o jsonpath='{.data.username}' | base64 -d; echo\n",
             );

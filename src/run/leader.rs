@@ -79,7 +79,7 @@ pub fn start_reconciling(parts: &Parts) -> Duty {
         stopped.clone(),
         synced_tx,
     ));
-    let (drift, drifted) = crate::sync::drift::Drift::new(parts.client.clone());
+    let (drift, drifted) = crate::sync::drift::Drift::new(parts.client.clone(), stopped.clone());
     let gitsync = Arc::new(crate::sync::gitsync::Context {
         drift,
         metrics: parts.metrics.clone(),

@@ -24,7 +24,7 @@ use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher::{self, Event, watcher};
 use kube::{Client, ResourceExt};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tracing::{debug, info};
 
 use super::apply::OWNER_LABEL;
@@ -60,16 +60,23 @@ pub struct Drift {
     client: Client,
     state: Mutex<State>,
     trigger: mpsc::UnboundedSender<ObjectRef<GitSync>>,
+    /// Turns true when this replica's duty ends: every watch stops with it.
+    stopped: watch::Receiver<bool>,
 }
 
 impl Drift {
-    /// A tracker; the receiver yields the GitSyncs to reconcile because their objects drifted.
-    pub fn new(client: Client) -> (Arc<Drift>, mpsc::UnboundedReceiver<ObjectRef<GitSync>>) {
+    /// A tracker whose watches run until `stopped` turns true; the receiver yields the GitSyncs
+    /// to reconcile because their objects drifted.
+    pub fn new(
+        client: Client,
+        stopped: watch::Receiver<bool>,
+    ) -> (Arc<Drift>, mpsc::UnboundedReceiver<ObjectRef<GitSync>>) {
         let (trigger, rx) = mpsc::unbounded_channel();
         let drift = Drift {
             client,
             state: Mutex::new(State::default()),
             trigger,
+            stopped,
         };
         (Arc::new(drift), rx)
     }
@@ -91,14 +98,22 @@ impl Drift {
         let api: Api<PartialObjectMeta<DynamicObject>> = Api::all_with(self.client.clone(), ar);
         let config = watcher::Config::default().labels(OWNER_LABEL);
         let this = Arc::clone(self);
+        let mut stopped = self.stopped.clone();
         info!(group = %kind.0, kind = %kind.1, "watching managed objects for drift");
         tokio::spawn(async move {
             let mut stream = watcher(api, config).boxed();
             let mut listing: Option<HashMap<LiveKey, String>> = None;
-            while let Some(event) = stream.next().await {
+            loop {
+                let event = tokio::select! {
+                    _ = stopped.wait_for(|s| *s) => break,
+                    event = stream.next() => event,
+                };
                 match event {
-                    Ok(event) => this.on_event(&kind, event, &mut listing),
-                    Err(e) => debug!(error = %e, kind = %kind.1, "drift watch error; retrying"),
+                    Some(Ok(event)) => this.on_event(&kind, event, &mut listing),
+                    Some(Err(e)) => {
+                        debug!(error = %e, kind = %kind.1, "drift watch error; retrying");
+                    }
+                    None => break,
                 }
             }
         });
@@ -169,18 +184,17 @@ impl Drift {
         }
     }
 
-    /// Whether the object still is as recorded: same desired hash, and the live version the
-    /// apply left (the kind's watch has listed). False when nothing is known.
-    pub fn unchanged(&self, owner: &str, key: &LiveKey, hash: u64) -> bool {
+    /// The recorded resourceVersion, if the object still is as recorded: same desired hash, and
+    /// the live version the apply left (the kind's watch has listed). `None` when it changed or
+    /// nothing is known.
+    pub fn unchanged(&self, owner: &str, key: &LiveKey, hash: u64) -> Option<String> {
         let state = self.state();
-        let Some((recorded_hash, recorded_version)) =
-            state.applied.get(owner).and_then(|a| a.objects.get(key))
-        else {
-            return false;
-        };
-        *recorded_hash == hash
+        let (recorded_hash, recorded_version) =
+            state.applied.get(owner).and_then(|a| a.objects.get(key))?;
+        (*recorded_hash == hash
             && state.watched.get(&(key.0.clone(), key.1.clone())) == Some(&true)
-            && state.live.get(key) == Some(recorded_version)
+            && state.live.get(key) == Some(recorded_version))
+        .then(|| recorded_version.clone())
     }
 
     /// Whether the object surely does not exist with our label: its kind's watch has listed and
@@ -202,13 +216,6 @@ impl Drift {
             }
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
-    }
-
-    /// The resourceVersion recorded for an object.
-    pub fn recorded(&self, owner: &str, key: &LiveKey) -> Option<String> {
-        let state = self.state();
-        let applied = state.applied.get(owner)?;
-        applied.objects.get(key).map(|(_, version)| version.clone())
     }
 
     /// Whether a whole run can be skipped: the same revision and generation were applied, and

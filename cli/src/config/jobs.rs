@@ -101,24 +101,22 @@ fn recovery_unseal(context: &Context<'_>) -> Result<Config, CliError> {
 
 fn re_encrypt(context: &Context<'_>) -> Result<Config, CliError> {
     refuse_scope(context)?;
+    let args = context.args;
+    if args.recovery_private_key.is_empty() && args.cert.len() > 1 {
+        return Err(CliError::usage(
+            "--re-encrypt without --recovery-private-key asks the controller, which re-seals to \
+             its own newest key only, and several --cert were given",
+            "pass --recovery-private-key KEY to re-seal offline to every --cert",
+        ));
+    }
+    let api = values::api_flag(context)?;
     let how = match values::controller_for_keys(context)? {
-        Some(_) if context.args.cert.len() > 1 => {
-            return Err(CliError::usage(
-                "--re-encrypt without --recovery-private-key asks the controller, which re-seals \
-                 to its own newest key only, and several --cert were given",
-                "pass --recovery-private-key KEY to re-seal offline to every --cert",
-            ));
-        }
         Some(controller) => ReEncryptWith::Controller(controller),
-        None => ReEncryptWith::Keys(
-            values::keyring(context)?,
-            values::recipients(context, values::api_flag(context)?)?,
-        ),
+        None => ReEncryptWith::Keys(values::keyring(context)?, values::recipients(context, api)?),
     };
-    let input = Input::new(context.args.file.clone());
+    let input = Input::new(args.file.clone());
     // kubeseal (#405): with only -f, the input file is rewritten in place.
-    let path = context
-        .args
+    let path = args
         .write
         .clone()
         .or_else(|| input.path().map(PathBuf::from));
@@ -127,7 +125,7 @@ fn re_encrypt(context: &Context<'_>) -> Result<Config, CliError> {
         path,
         format: (values::format_flag(context)?, context.dialect),
         how,
-        api: values::api_flag(context)?,
+        api,
     })
 }
 

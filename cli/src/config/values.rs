@@ -187,7 +187,7 @@ pub fn fetched_cert(context: &Context<'_>) -> Result<String, CliError> {
     let source = one_cert_source(context)?;
     let (pem, cert, location) = cert::fetch(&source, &context.args.cluster, context.env)?;
     if cert.is_expired_at(SystemTime::now()) {
-        crate::io::stderr_line(&crate::redact::redact_urls(&format!(
+        crate::io::stderr_line(&sealsync_core::redact::redact_urls(&format!(
             "warning: the certificate {location} expired on {}",
             cert::rfc3339(cert.not_after())
         )));
@@ -286,9 +286,11 @@ pub fn controller_for_keys(context: &Context<'_>) -> Result<Option<Controller>, 
         return Ok(None);
     }
     if let Some(base) = non_empty(args.controller_url.as_ref()) {
+        let wait = wait(context)?;
         return Ok(Some(Controller::Url {
             base: base.to_owned(),
-            wait: wait(context)?,
+            agent: crate::http::public_agent(wait)?,
+            wait,
         }));
     }
     let cluster = Cluster::connect(&args.cluster, context.env).map_err(|e| match e {

@@ -88,27 +88,24 @@ pub fn re_encrypt(
     let (sealed, input_format) = read_sealed(input, &Overrides::default())?;
     let out = match how {
         ReEncryptWith::Keys(keys, to) => {
-            let out = sealed
+            // Before any RSA work: each output keeps its apiVersion unless --api moves it.
+            for (i, s) in sealed.iter().enumerate() {
+                let what = super::describe_object("SealedSecret", s.metadata.name(), i, input);
+                let version = match api {
+                    Some(api) => api.api_version(),
+                    None => s.api_version.as_str(),
+                };
+                super::seal::refuse_bitnami_multi(to, version, &what)?;
+            }
+            sealed
                 .iter()
                 .zip(keys.open(&sealed))
                 .map(|(s, opened)| {
                     let opened = opened.map_err(|source| ReEncryptError::Open { source })?;
-                    let openers = opened
-                        .iter()
-                        .map(|(k, o)| {
-                            (k.clone(), keys.keys[o.key_index].public_key().fingerprint())
-                        })
-                        .collect();
-                    let plaintexts = opened.into_iter().map(|(k, o)| (k, o.plaintext)).collect();
-                    sealing::re_encrypt_opened(s, &plaintexts, to, &openers, api)
+                    sealing::re_encrypt_with(s, opened, &keys.keys, to, api)
                 })
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|source| CliError::ReEncrypt { source })?;
-            for (i, s) in out.iter().enumerate() {
-                let what = super::describe_object("SealedSecret", s.metadata.name(), i, input);
-                super::seal::refuse_bitnami_multi(to, s, &what)?;
-            }
-            out
+                .map_err(|source| CliError::ReEncrypt { source })?
         }
         ReEncryptWith::Controller(at) => sealed
             .iter()

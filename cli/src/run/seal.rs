@@ -87,13 +87,13 @@ pub fn seal(
 }
 
 /// Several certificates give multi-recipient values, which a Bitnami controller cannot open:
-/// refused for an output that is a `bitnami.com` SealedSecret (`what` names it).
+/// refused for an output whose apiVersion is `bitnami.com`'s (`what` names it).
 pub(super) fn refuse_bitnami_multi(
     to: &Recipients,
-    sealed: &SealedSecret,
+    api_version: &str,
     what: &str,
 ) -> Result<(), CliError> {
-    if !to.is_multi() || sealed.api_version != Api::Bitnami.api_version() {
+    if !to.is_multi() || api_version != Api::Bitnami.api_version() {
         return Ok(());
     }
     Err(CliError::usage(
@@ -230,7 +230,11 @@ fn merge_options(
 pub fn merge(job: &MergeJob) -> Result<(), CliError> {
     let (mut existing, file_format) = read_merge_target(&job.file)?;
     check_merge_namespace(job, &existing)?;
-    refuse_bitnami_multi(&job.to, &existing, &job.file.display().to_string())?;
+    refuse_bitnami_multi(
+        &job.to,
+        &existing.api_version,
+        &job.file.display().to_string(),
+    )?;
     let mut merged = Vec::new();
     let mut notes = Vec::new();
     for secret in read_secrets(&job.input)? {

@@ -21,7 +21,7 @@ pub mod unseal;
 
 pub use keyfile::{KeyFileError, PemKeyError, private_key_from_pem, read_private_keys};
 pub use merge::{MergeError, MergeOptions, Merged, merge_into};
-pub use reencrypt::{ReEncryptError, re_encrypt, re_encrypt_opened};
+pub use reencrypt::{ReEncryptError, re_encrypt, re_encrypt_opened, re_encrypt_with};
 pub use seal::{SealOptions, SealSecretError, seal_raw, seal_secret};
 pub use target::{Overrides, Target, TargetError};
 pub use unseal::{SealedView, UnsealError, Unsealed, open_all, unseal, verify};

@@ -67,7 +67,7 @@ pub fn open_views(
     keys: &[PrivateKey],
     threads: NonZeroUsize,
 ) -> Vec<Result<BTreeMap<String, Opened>, UnsealError>> {
-    let labels: Vec<Result<Vec<u8>, UnsealError>> = views.iter().map(label_of).collect();
+    let labels: Vec<Result<Vec<u8>, UnsealError>> = views.iter().map(SealedView::label).collect();
     let jobs: Vec<Job<'_>> = views
         .iter()
         .enumerate()
@@ -110,16 +110,6 @@ pub fn open_views(
             }
         })
         .collect()
-}
-
-/// The label of a view, or why it has none (the checks of [`SealedView::open_all`]).
-fn label_of(view: &SealedView<'_>) -> Result<Vec<u8>, UnsealError> {
-    if view.encrypted_data.is_empty() && view.legacy_data {
-        return Err(UnsealError::LegacyData {
-            name: view.display_name(),
-        });
-    }
-    view.identity().map(|target| target.label())
 }
 
 /// The number of threads to use: every core the process may run on.

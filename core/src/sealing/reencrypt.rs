@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
 use crate::api::{Api, SealedSecret};
-use crate::crypto::{Fingerprint, PrivateKey, Sealer};
+use crate::crypto::{Fingerprint, Opened, PrivateKey, Sealer};
 
 use super::lockout;
 use super::seal::{SealSecretError, seal_values};
@@ -62,6 +62,18 @@ pub fn re_encrypt(
     api: Option<Api>,
 ) -> Result<SealedSecret, ReEncryptError> {
     let opened = open_all(sealed, keys).map_err(|source| ReEncryptError::Open { source })?;
+    re_encrypt_with(sealed, opened, keys, new_key, api)
+}
+
+/// [`re_encrypt`] from values already opened with `keys` (e.g. on every core by
+/// [`super::parallel::open_views`]).
+pub fn re_encrypt_with(
+    sealed: &SealedSecret,
+    opened: BTreeMap<String, Opened>,
+    keys: &[PrivateKey],
+    new_key: &(impl Sealer + ?Sized),
+    api: Option<Api>,
+) -> Result<SealedSecret, ReEncryptError> {
     let openers = opened
         .iter()
         .map(|(k, o)| (k.clone(), keys[o.key_index].public_key().fingerprint()))

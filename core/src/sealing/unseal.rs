@@ -3,9 +3,10 @@
 //! names all failing keys and nothing is returned: never a partial Secret.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 
 use crate::api::{ObjectMeta, SealedSecret, Secret, SecretTemplateSpec};
-use crate::crypto::{self, Opened, PrivateKey, Scope};
+use crate::crypto::{Opened, PrivateKey, Scope};
 
 use super::target::{NameRule, Overrides, Target, TargetError};
 
@@ -116,33 +117,23 @@ impl SealedView<'_> {
         })
     }
 
-    /// Opens every value. All or nothing: the error names every key that failed.
-    pub fn open_all(&self, keys: &[PrivateKey]) -> Result<BTreeMap<String, Opened>, UnsealError> {
+    /// The label its values were sealed under, or why it has none (Bitnami's legacy `data`).
+    pub fn label(&self) -> Result<Vec<u8>, UnsealError> {
         if self.encrypted_data.is_empty() && self.legacy_data {
             return Err(UnsealError::LegacyData {
                 name: self.display_name(),
             });
         }
-        let label = self.identity()?.label();
-        let mut opened = BTreeMap::new();
-        let mut failed = Vec::new();
-        for (key, value) in self.encrypted_data {
-            match crypto::open_base64(keys, value, &label) {
-                Ok(o) => {
-                    opened.insert(key.clone(), o);
-                }
-                Err(crypto::DecryptionFailed) => failed.push(key.clone()),
-            }
-        }
-        if failed.is_empty() {
-            Ok(opened)
-        } else {
-            Err(UnsealError::Decrypt {
-                name: self.display_name(),
-                keys: failed,
-                total: self.encrypted_data.len(),
-            })
-        }
+        self.identity().map(|target| target.label())
+    }
+
+    /// Opens every value, on this thread. All or nothing: the error names every key that
+    /// failed.
+    pub fn open_all(&self, keys: &[PrivateKey]) -> Result<BTreeMap<String, Opened>, UnsealError> {
+        // One view in, one result out.
+        super::parallel::open_views(std::slice::from_ref(self), keys, NonZeroUsize::MIN)
+            .pop()
+            .unwrap_or_else(|| Ok(BTreeMap::new()))
     }
 
     /// Opens the SealedSecret into the Secret it describes: the template's metadata, type and

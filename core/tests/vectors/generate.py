@@ -361,12 +361,17 @@ def check():
     return 1 if failures else 0
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_cli(doc, check_fn, generate_fn):
+    """The command line both generators share: --check, --rewrite, or write what is missing."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only re-check the committed vectors")
     parser.add_argument("--rewrite", action="store_true", help="rewrite every vector file")
     args = parser.parse_args()
-    sys.exit(check() if args.check else generate(args.rewrite))
+    sys.exit(check_fn() if args.check else generate_fn(args.rewrite))
+
+
+def main():
+    run_cli(__doc__, check, generate)
 
 
 if __name__ == "__main__":

@@ -127,13 +127,12 @@ impl Applier<'_> {
     async fn one(&self, object: &Rendered) -> Result<Done, String> {
         let hint = |e: ApplyError| format!("{e}. Hint: {}", e.hint());
         let api_version = object.value["apiVersion"].as_str().unwrap_or_default();
-        let (ar, key) = self.engine.resource_of(object).await.map_err(hint)?;
-        self.drift.watch(&ar);
+        // The batch started the kind's drift watch (`run`).
+        let (_, key) = self.engine.resource_of(object).await.map_err(hint)?;
         let live = live_key(&key);
         let hash = hash_of(&object.value);
         let entry = Entry::of(&key, api_version);
-        if self.drift.unchanged(self.owner, &live, hash) {
-            let version = self.drift.recorded(self.owner, &live).unwrap_or_default();
+        if let Some(version) = self.drift.unchanged(self.owner, &live, hash) {
             return Ok(Done {
                 entry,
                 live,

@@ -26,6 +26,7 @@ use crate::sync::inventory::Inventory;
 use crate::sync::prune::{self, Run};
 use crate::sync::render::{self, RenderError, Rendered};
 use crate::sync::source;
+use sealsync_core::redact::redact_urls;
 
 /// A failure to record the outcome: retried.
 #[derive(Debug, thiserror::Error)]
@@ -302,7 +303,7 @@ async fn apply_and_prune(
     }
     if let Some(why) = unreadable {
         message.push_str(&format!(
-            "; nothing was pruned: the previous inventory could not be read ({why})"
+            "; nothing was pruned: the previous inventory could not be read ({why}). Objects removed from Git since then stay in the cluster; find them by the label sealsync.io/owned-by and delete them by hand"
         ));
     }
     let stored = match spill::store(ctx, gs, &inventory, ctx.spill_bytes).await {
@@ -390,7 +391,7 @@ async fn credentials(gs: &GitSync, ctx: &Context) -> Result<source::Auth, Outcom
             return Err(failed(
                 "CredentialsNotFound",
                 format!(
-                    "cannot read the Secret {ns}/{} named by spec.secretRef: {e}",
+                    "cannot read the Secret {ns}/{} named by spec.secretRef: {e}. Check that the controller's service account may get secrets in {ns} (deploy/ grants it through the sealsync-gitsync ClusterRole)",
                     reference.name
                 ),
             ));
@@ -481,7 +482,7 @@ fn checkout(
     };
     if !checkout.shallow {
         info!(
-            url,
+            url = %redact_urls(url),
             "the server ignored the fetch depth; the whole history was fetched"
         );
     }

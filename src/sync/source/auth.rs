@@ -30,7 +30,9 @@ pub enum AuthError {
         key: &'static str,
     },
     /// A value is not UTF-8.
-    #[error("the Secret's {key} is not UTF-8 text")]
+    #[error(
+        "the Secret's {key} is not UTF-8 text; store it as plain text (kubectl create secret generic --from-literal={key}=…)"
+    )]
     NotText {
         /// The key.
         key: &'static str,

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use gix::remote::Direction;
+use sealsync_core::redact::redact_urls;
 
 /// A Git object id as hex.
 pub type Revision = String;
@@ -78,12 +79,12 @@ fn git_error(
     url: &str,
     reference: &str,
 ) -> impl Fn(&dyn std::error::Error) -> SourceError {
-    let (url, reference) = (url.to_owned(), reference.to_owned());
+    let (url, reference) = (redact_urls(url), reference.to_owned());
     move |e| SourceError::Git {
         step,
         url: url.clone(),
         reference: reference.clone(),
-        detail: chain(e),
+        detail: redact_urls(&chain(e)),
     }
 }
 
@@ -182,7 +183,7 @@ pub fn latest_tag(url: &str, range: &str, auth: &Auth) -> Result<(String, String
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, tag, name)| (tag, name))
         .ok_or_else(|| SourceError::NoSuchRef {
-            url: url.to_owned(),
+            url: redact_urls(url),
             reference: format!("tag matching {range}"),
         })
 }
@@ -298,7 +299,7 @@ fn revision_of(
         })
         .flatten()
         .ok_or_else(|| SourceError::NoSuchRef {
-            url: url.to_owned(),
+            url: redact_urls(url),
             reference: reference.to_owned(),
         })
 }

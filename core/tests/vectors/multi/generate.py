@@ -16,7 +16,6 @@ Key files are those of ../keys (the 3072-bit one is made here if missing).
 The check also runs the Bitnami decoder of ../generate.py on every value: none may open there.
 """
 
-import argparse
 import base64
 import importlib.util
 import os
@@ -39,10 +38,7 @@ def _load_bitnami_generator():
 
 bitnami = _load_bitnami_generator()
 
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
-KEYS = HERE.parent / "keys"
 A, B, C, D, E = (
     "rsa2048-pkcs1.pem",
     "rsa4096-pkcs8.pem",
@@ -52,21 +48,12 @@ A, B, C, D, E = (
 )
 
 
-def load_key(file_name):
-    path = KEYS / file_name
-    if file_name == E and not path.exists():
-        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        path.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
-    return bitnami.load_or_make_key(file_name) if file_name != E else \
-        serialization.load_pem_private_key(path.read_bytes(), password=None)
+# The multi-recipient vectors also use a 3072-bit key, made by the shared helper if missing.
+bitnami.KEY_FILES[E] = (3072, "pkcs8")
+load_key = bitnami.load_or_make_key
 
 
-def flip(value, index):
-    out = bytearray(value)
-    out[index] ^= 0x01
-    return bytes(out)
+flip = bitnami.flip
 
 
 def entry_offsets(value):
@@ -289,11 +276,7 @@ def check():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only re-check the committed vectors")
-    parser.add_argument("--rewrite", action="store_true", help="rewrite every vector file")
-    args = parser.parse_args()
-    sys.exit(check() if args.check else generate(args.rewrite))
+    bitnami.run_cli(__doc__, check, generate)
 
 
 if __name__ == "__main__":

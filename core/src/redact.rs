@@ -1,5 +1,6 @@
 //! Credentials in URLs are hidden before a message is shown: `http://user:pass@host/` becomes
-//! `http://user:***@host/`, and a lone user part (often a token) becomes `***`.
+//! `http://user:***@host/`, and a lone user part (often a token) becomes `***`. The `seal` CLI
+//! runs every error through it; the controller, every Git URL it reports.
 
 /// `text` with the user-info of every `scheme://user:pass@host` URL in it redacted.
 pub fn redact_urls(text: &str) -> String {
