@@ -405,6 +405,9 @@ pub enum CliError {
     },
 }
 
+/// The hint for a data key the API server would refuse.
+const KEY_RULE_HINT: &str = "Secret keys are 1 to 253 letters, digits, '-', '_' or '.', and not '.', '..' or anything starting with '..'; rename the key";
+
 impl CliError {
     /// An HTTP failure: a timeout names the URL and the wait; anything else goes to `other`.
     pub fn http(
@@ -486,7 +489,7 @@ impl CliError {
                     "values under data must be base64; put plain text under stringData instead".into()
                 }
                 SecretError::InvalidKey { .. } => {
-                    "Secret keys may hold only letters, digits, '-', '_' and '.'".into()
+                    KEY_RULE_HINT.into()
                 }
                 _ => "fix the Secret's shape; `kubectl create secret … --dry-run=client -o yaml` makes a valid one".into(),
             },
@@ -499,7 +502,7 @@ impl CliError {
                     "add data or stringData, or pass --allow-empty-data to seal an empty Secret".into()
                 }
                 SealSecretError::ReadValues { source: SecretError::InvalidKey { .. }, .. } => {
-                    "Secret keys may hold only letters, digits, '-', '_' and '.'".into()
+                    KEY_RULE_HINT.into()
                 }
                 SealSecretError::ReadValues { .. } => {
                     "values under data must be base64; put plain text under stringData instead".into()

@@ -321,7 +321,7 @@ impl DevCluster {
         self.faults.clone()
     }
 
-    /// Every request answered so far (up to the last 100,000), oldest first.
+    /// Every request answered so far (up to the last 100,000), in the order they arrived.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.snapshot()
     }

@@ -11,27 +11,57 @@ use std::time::{Duration, Instant};
 
 use super::DevError;
 
-/// A child process, stopped (SIGTERM, then SIGKILL) on drop; `group` kills its process group.
+/// A child process, stopped (SIGTERM, then SIGKILL) on drop; `group` kills its process group,
+/// and the drop returns only once every member of the group has exited (a `git daemon` serves
+/// each connection from a child of its own).
 pub struct Process {
     child: Child,
     group: bool,
 }
 
+/// How long a stopped process has to exit before it is killed.
+const GRACE: Duration = Duration::from_secs(10);
+
 impl Drop for Process {
     fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let target = if self.group { format!("-{pid}") } else { pid };
-        let _ = Command::new("kill").args(["-TERM", "--", &target]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+        let pid = self.child.id();
+        let target = if self.group {
+            format!("-{pid}")
+        } else {
+            pid.to_string()
+        };
+        for signal in ["-TERM", "-KILL"] {
+            let _ = Command::new("kill").args([signal, "--", &target]).status();
+            let deadline = Instant::now() + GRACE;
+            while Instant::now() < deadline {
+                if self.exited() && !(self.group && group_alive(pid)) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
             }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = Command::new("kill").args(["-KILL", "--", &target]).status();
         let _ = self.child.wait();
     }
+}
+
+/// Whether a process of group `pgid` is still running (zombies aside), from `/proc`.
+fn group_alive(pgid: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        std::fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|stat| {
+                // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+                let rest = &stat[stat.rfind(')')? + 1..];
+                let mut fields = rest.split_whitespace();
+                let state = fields.next()?;
+                let pgrp = fields.nth(1)?.parse::<u32>().ok()?;
+                Some(pgrp == pgid && state != "Z" && state != "X")
+            })
+            .unwrap_or(false)
+    })
 }
 
 impl Process {

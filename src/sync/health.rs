@@ -1,7 +1,9 @@
 //! Is an applied object ready? kstatus-style, from its status alone: a controller that has not
 //! observed the latest generation is still working; Deployments, StatefulSets, DaemonSets and
-//! Jobs by their replica counts and conditions; anything else by a `Ready` (or `Stalled`)
-//! condition if it reports one; objects without status are ready once applied.
+//! Jobs by their replica counts and conditions; SealedSecrets by the condition their controller
+//! writes (`Ready` for sealsync.io, `Synced` for bitnami.com), so a SealedSecret is never ready
+//! before its Secret exists; anything else by a `Ready` (or `Stalled`) condition if it reports
+//! one; other objects without status are ready once applied.
 
 use serde_json::Value;
 
@@ -37,6 +39,8 @@ pub fn assess(object: &Value) -> Health {
         ("apps/v1", "StatefulSet") => replicas(object, "readyReplicas", "ready"),
         ("apps/v1", "DaemonSet") => daemon_set(status),
         ("batch/v1", "Job") => job(status),
+        ("sealsync.io/v1alpha1", "SealedSecret") => sealed_secret(status, "Ready"),
+        ("bitnami.com/v1alpha1", "SealedSecret") => sealed_secret(status, "Synced"),
         _ => by_conditions(status),
     }
 }
@@ -118,6 +122,19 @@ fn by_conditions(status: &Value) -> Health {
     }
 }
 
+/// A SealedSecret is ready once its controller says it unsealed it; until then (no status yet,
+/// or another condition's verdict), it is in progress and the message says what the controller
+/// reported.
+fn sealed_secret(status: &Value, type_: &str) -> Health {
+    match condition(status, type_) {
+        Some(c) if c["status"].as_str() == Some("True") => Health::Ready,
+        Some(c) => Health::InProgress(message(c)),
+        None => Health::InProgress(format!(
+            "no {type_} condition yet: the SealedSecret controller has not unsealed it; is it running?"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +199,49 @@ mod tests {
             assess(&json!({"apiVersion": "v1", "kind": "ConfigMap"})),
             Health::Ready
         );
+    }
+
+    #[test]
+    fn a_sealed_secret_is_ready_only_once_its_controller_says_so() {
+        let sealed = |group: &str, status: Value| json!({"apiVersion": format!("{group}/v1alpha1"), "kind": "SealedSecret", "metadata": {"generation": 2}, "status": status});
+        // Just applied: no status, so no Secret yet.
+        assert!(matches!(
+            assess(&json!({"apiVersion": "sealsync.io/v1alpha1", "kind": "SealedSecret", "metadata": {"generation": 1}})),
+            Health::InProgress(m) if m.contains("has not unsealed it")
+        ));
+        assert_eq!(
+            assess(&sealed(
+                "sealsync.io",
+                json!({"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "True"}]})
+            )),
+            Health::Ready
+        );
+        assert!(matches!(
+            assess(&sealed("sealsync.io", json!({"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "False", "reason": "DecryptionFailed", "message": "no key"}]}))),
+            Health::InProgress(m) if m == "DecryptionFailed: no key"
+        ));
+        // Ready for an older generation: the new one is not unsealed yet.
+        assert!(matches!(
+            assess(&sealed(
+                "sealsync.io",
+                json!({"observedGeneration": 1, "conditions": [{"type": "Ready", "status": "True"}]})
+            )),
+            Health::InProgress(_)
+        ));
+        // Bitnami's controller writes Synced, not Ready.
+        assert_eq!(
+            assess(&sealed(
+                "bitnami.com",
+                json!({"observedGeneration": 2, "conditions": [{"type": "Synced", "status": "True"}]})
+            )),
+            Health::Ready
+        );
+        assert!(matches!(
+            assess(&sealed(
+                "bitnami.com",
+                json!({"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "True"}]})
+            )),
+            Health::InProgress(_)
+        ));
     }
 }

@@ -149,6 +149,10 @@ async fn a_gitsync_follows_pushes_prunes_and_holds_when_git_is_down() {
 
     // The server goes away, and Git loses a file: nothing is pruned, and the status says why.
     drop(daemon);
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the git daemon still answers on port {port} after it was stopped"
+    );
     std::fs::remove_file(work.join("app/config.yaml")).expect("rm");
     commit_and_push(root, "third");
     eventually_for(

@@ -13,6 +13,7 @@ use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::meta::{ObjectMeta, null_as_empty};
+use super::validation;
 
 /// Why a document could not be read as a Secret. No variant carries a value, only key names.
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +47,14 @@ pub enum SecretError {
         /// The key whose value is wrong.
         key: String,
     },
-    /// A key is not a valid Secret key (letters, digits, `-`, `_`, `.`; at most 253).
-    #[error("{key:?} is not a valid Secret key")]
+    /// A key is not a valid Secret key (letters, digits, `-`, `_`, `.`; at most 253; not `.`,
+    /// `..` or `..x`).
+    #[error("{key:?} is not a valid Secret key: {rules}")]
     InvalidKey {
         /// The key.
         key: String,
+        /// The API server's rules it breaks, joined.
+        rules: String,
     },
     /// Another field has the wrong shape.
     #[error("the Secret has a malformed field: {detail}")]
@@ -202,14 +206,16 @@ impl Secret {
     /// The decoded values: `data` decoded from base64, then `stringData` on top. Keys must be
     /// valid Secret keys, as the API server would demand.
     pub fn values(&self) -> Result<BTreeMap<String, Zeroizing<Vec<u8>>>, SecretError> {
-        if let Some(bad) = self
+        if let Some((bad, broken)) = self
             .data
             .keys()
             .chain(self.string_data.keys())
-            .find(|k| !is_valid_key(k))
+            .map(|k| (k, validation::config_map_key(k)))
+            .find(|(_, broken)| !broken.is_empty())
         {
             return Err(SecretError::InvalidKey {
                 key: bad.to_owned(),
+                rules: broken.join("; "),
             });
         }
         let mut out = BTreeMap::new();
@@ -231,13 +237,10 @@ impl Secret {
     }
 }
 
-/// Whether `key` is a valid Secret key: 1 to 253 of `[-._a-zA-Z0-9]`, as Kubernetes requires.
+/// Whether `key` is a valid Secret key, by the API server's rule
+/// ([`validation::config_map_key`]): 1 to 253 of `[-._a-zA-Z0-9]`, and not `.`, `..` or `..x`.
 pub fn is_valid_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 253
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    validation::config_map_key(key).is_empty()
 }
 
 /// Decodes a `data` value: standard base64, line breaks ignored.
@@ -307,7 +310,7 @@ mod tests {
 
     #[test]
     fn keys_must_be_valid_secret_keys() {
-        for key in ["a b", "", "a/b", "ключ"] {
+        for key in ["a b", "", "a/b", "ключ", ".", "..", "..x"] {
             let mut secret = Secret::new(ObjectMeta::default());
             secret.string_data.insert(key.to_owned(), "v".to_owned());
             assert!(

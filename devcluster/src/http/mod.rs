@@ -54,6 +54,7 @@ async fn dispatch(
     let content_type = request::media_type(&headers);
     let watching = request::Params::parse(uri.query()).flag("watch");
     let started = std::time::Instant::now();
+    let arrival = shared.requests.arrive();
     let resp = answer(&shared, method.clone(), &uri, &headers, body, route).await;
     tracing::debug!(
         method = %method,
@@ -62,21 +63,24 @@ async fn dispatch(
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
-    shared.requests.record(RecordedRequest {
-        method: method.to_string(),
-        path: uri.path().to_string(),
-        query: uri.query().unwrap_or_default().to_string(),
-        verb: resource
-            .as_ref()
-            .and_then(|p| resource::verb(&method, p, watching))
-            .map(|v| v.as_str().to_string()),
-        resource: resource.as_ref().map(|p| p.plural.clone()),
-        namespace: resource.as_ref().and_then(|p| p.namespace.clone()),
-        name: resource.as_ref().and_then(|p| p.name.clone()),
-        subresource: resource.and_then(|p| p.subresource),
-        content_type,
-        status: resp.status().as_u16(),
-    });
+    shared.requests.record(
+        arrival,
+        RecordedRequest {
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            query: uri.query().unwrap_or_default().to_string(),
+            verb: resource
+                .as_ref()
+                .and_then(|p| resource::verb(&method, p, watching))
+                .map(|v| v.as_str().to_string()),
+            resource: resource.as_ref().map(|p| p.plural.clone()),
+            namespace: resource.as_ref().and_then(|p| p.namespace.clone()),
+            name: resource.as_ref().and_then(|p| p.name.clone()),
+            subresource: resource.and_then(|p| p.subresource),
+            content_type,
+            status: resp.status().as_u16(),
+        },
+    );
     resp
 }
 
