@@ -405,6 +405,12 @@ pub enum CliError {
     },
 }
 
+/// Whether a controller URL goes through the API server's service proxy (no --controller-url
+/// was given), so the hint names the flags that chose it.
+fn through_api_server(url: &str) -> bool {
+    url.contains("/services/") && url.contains("/proxy/")
+}
+
 /// The hint for a data key the API server would refuse.
 const KEY_RULE_HINT: &str = "Secret keys are 1 to 253 letters, digits, '-', '_' or '.', and not '.', '..' or anything starting with '..'; rename the key";
 
@@ -548,6 +554,12 @@ impl CliError {
                  at its certificate), or pass a local --cert FILE"
                     .into()
             }
+            CliError::Controller { url, .. } if through_api_server(url) => {
+                "check that the kubeconfig's cluster is reachable and that the controller's Service runs \
+                 (kubectl get svc -n sealsync-system sealsync; see --controller-namespace and --controller-name), \
+                 or pass --recovery-private-key FILE to work offline"
+                    .into()
+            }
             CliError::Controller { .. } => {
                 "check --controller-url and that the controller is reachable (kubectl port-forward -n sealsync-system svc/sealsync 8080), \
                  or pass --recovery-private-key FILE to work offline"
@@ -555,6 +567,11 @@ impl CliError {
             }
             CliError::ControllerStatus { status: 429, .. } => {
                 "the controller limits verify/rotate requests; wait a second and retry".into()
+            }
+            CliError::ControllerStatus { url, .. } if through_api_server(url) => {
+                "check that the input is a SealedSecret for this cluster, and that --controller-namespace and \
+                 --controller-name name sealsync's Service"
+                    .into()
             }
             CliError::ControllerStatus { .. } => {
                 "check that the input is a SealedSecret for this cluster, and that --controller-url points at sealsync".into()

@@ -71,6 +71,10 @@ fn prepare(fx: &Fixture) {
     fx.write("out.yaml", "ORIGINAL CONTENT\n");
     fx.write("empty.yaml", "");
     fx.write("value.txt", "s3cr3t-Passw0rd");
+    fx.write(
+        "closed.kubeconfig",
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:1'}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: t0}\n",
+    );
 }
 
 /// A Secret in `prod` named `name` with one value under `key`.
@@ -292,6 +296,17 @@ fn cases() -> Vec<Case> {
             "controller_unreachable",
             &["--controller-url", "http://127.0.0.1:1"],
             SECRET_YAML,
+        ),
+        case(
+            "validate_through_an_unreachable_cluster",
+            &[
+                "--validate",
+                "-f",
+                "sealed.yaml",
+                "--kubeconfig",
+                "closed.kubeconfig",
+            ],
+            "",
         ),
         case(
             "tampered_ciphertext",

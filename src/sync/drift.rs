@@ -1,8 +1,10 @@
 //! Drift: what each GitSync last applied, and what the cluster holds now.
 //!
 //! For every kind a GitSync applies, one metadata-only watch (label `sealsync.io/owned-by`,
-//! cluster-wide) keeps the live `resourceVersion` of every managed object. After an apply the
-//! reconciler records, per object, a hash of what it applied and the version it left. Then:
+//! cluster-wide) keeps the live state of every managed object ([`state_of`]: its spec
+//! generation with its labels and annotations where the API tracks a generation, else its
+//! `resourceVersion`, so a status write is not drift). After an apply the reconciler records,
+//! per object, a hash of what it applied and the state it left. Then:
 //! - a change to a managed object (an edit, a delete) no longer matches its record, and its
 //!   GitSync is triggered at once, without waiting for the interval;
 //! - a run whose revision is unchanged and whose objects all still match skips the render and
@@ -18,6 +20,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DynamicObject};
 use kube::core::{ApiResource, PartialObjectMeta};
 use kube::runtime::reflector::ObjectRef;
@@ -34,14 +37,14 @@ use crate::api::gitsync::GitSync;
 pub type LiveKey = (String, String, String, String);
 
 /// What one GitSync applied: the revision, the spec generation, and per object the hash of its
-/// desired body and the `resourceVersion` it had afterwards.
+/// desired body and the state ([`state_of`]) it had afterwards.
 #[derive(Debug, Clone, Default)]
 pub struct Applied {
     /// The revision, `main@sha1:<hex>`.
     pub revision: String,
     /// The GitSync's `metadata.generation` when it was applied.
     pub generation: i64,
-    /// Per object: (hash of the desired body, resourceVersion after the apply).
+    /// Per object: (hash of the desired body, state after the apply).
     pub objects: HashMap<LiveKey, (u64, String)>,
 }
 
@@ -49,7 +52,7 @@ pub struct Applied {
 struct State {
     /// Kinds watched: (group, kind); and whether each has listed once.
     watched: HashMap<(String, String), bool>,
-    /// Live resourceVersions of the managed objects.
+    /// Live states ([`state_of`]) of the managed objects.
     live: HashMap<LiveKey, String>,
     /// Per GitSync (`namespace.name`), what it last applied.
     applied: HashMap<String, Applied>,
@@ -184,8 +187,8 @@ impl Drift {
         }
     }
 
-    /// The recorded resourceVersion, if the object still is as recorded: same desired hash, and
-    /// the live version the apply left (the kind's watch has listed). `None` when it changed or
+    /// The recorded state, if the object still is as recorded: same desired hash, and the live
+    /// state the apply left (the kind's watch has listed). `None` when it changed or
     /// nothing is known.
     pub fn unchanged(&self, owner: &str, key: &LiveKey, hash: u64) -> Option<String> {
         let state = self.state();
@@ -269,8 +272,24 @@ fn live_of(
             object.namespace().unwrap_or_default(),
             object.name_any(),
         ),
-        object.resource_version().unwrap_or_default(),
+        state_of(&object.metadata),
     )
+}
+
+/// What the watches compare to notice drift. Where the API tracks a spec generation, the
+/// generation with a hash of the labels and annotations: a status write changes none of them,
+/// so a Deployment rolling out, or a SealedSecret its controller just unsealed, does not set
+/// off a run (and a fetch). Elsewhere (ConfigMaps, Secrets, ...), the `resourceVersion`.
+pub fn state_of(meta: &ObjectMeta) -> String {
+    match meta.generation {
+        Some(generation) if generation > 0 => {
+            let mut hasher = DefaultHasher::new();
+            meta.labels.hash(&mut hasher);
+            meta.annotations.hash(&mut hasher);
+            format!("generation {generation}, metadata {:016x}", hasher.finish())
+        }
+        _ => meta.resource_version.clone().unwrap_or_default(),
+    }
 }
 
 fn owner_of(object: &PartialObjectMeta<DynamicObject>) -> Option<String> {

@@ -3,6 +3,7 @@
 //! back, `suspend` holds, pruning keeps what it must, a bad revision changes nothing, and a
 //! failing Deployment is named in the status.
 
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::api::{Api, DeleteParams, PostParams};
 use sealsync::api::gitsync::GitSync;
@@ -130,29 +131,18 @@ async fn drift_is_undone_revert_rolls_back_and_suspend_holds() {
     applied_at(&env.client, &work).await;
 
     // kubectl edit, as a user would (a merge patch): reverted without waiting for the interval.
-    let kubeconfig = env.kubeconfig.to_str().expect("utf8");
-    let out = Command::new(&kubectl)
-        .args([
-            "--kubeconfig",
-            kubeconfig,
-            "-n",
-            "app",
+    kubectl_in_app(
+        &kubectl,
+        &env,
+        &[
             "patch",
             "configmap",
-        ])
-        .args([
             "settings",
             "--type",
             "merge",
             "-p",
             r#"{"data":{"mode":"edited"}}"#,
-        ])
-        .output()
-        .expect("kubectl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     eventually_for(Duration::from_secs(10), "the edit is reverted", || async {
         mode(&env.client, "app", "settings").await.as_deref() == Some("fast")
@@ -212,6 +202,89 @@ async fn drift_is_undone_revert_rolls_back_and_suspend_holds() {
         mode(&env.client, "app", "settings").await.as_deref(),
         Some("held")
     );
+}
+
+/// Runs `kubectl -n app ARGS` against the dev cluster, as a user would; it must succeed.
+fn kubectl_in_app(kubectl: &Path, env: &Env, args: &[&str]) {
+    let kubeconfig = env.kubeconfig.to_str().expect("utf8");
+    let out = Command::new(kubectl)
+        .args(["--kubeconfig", kubeconfig, "-n", "app"])
+        .args(args)
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `sealsync_gitsync_runs_total`, summed over its reasons.
+fn runs(c: &Controller) -> u64 {
+    let (_, metrics) = http(&c.url, "GET", "/metrics", "").expect("metrics");
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("sealsync_gitsync_runs_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// A status write to a managed object is not drift (no run, so no fetch), while `kubectl scale`
+/// on a managed Deployment is, and is undone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_writes_are_not_drift_but_kubectl_scale_is() {
+    let Some(kubectl) = kubectl() else {
+        panic!("kubectl is required (.ci/run installs it)");
+    };
+    let (env, controller) = with_controller(&[]).await;
+    let root = env.dir.path();
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n";
+    let served = repository(root, &[("app/deployment.yaml", deployment)]);
+    let work = root.join("work");
+    let daemon = daemon(&served);
+    create_gitsync(&env.client, daemon.1, "app", "1h").await;
+    applied_at(&env.client, &work).await;
+    // Whatever the cluster's own controllers do after the apply has settled.
+    let mut settled = runs(&controller);
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = runs(&controller);
+        if now == settled {
+            break;
+        }
+        settled = now;
+    }
+
+    let deployments: Api<Deployment> = Api::namespaced(env.client.clone(), "app");
+    for ready in [0, 1, 2] {
+        let patch = json!({"status": {"readyReplicas": ready, "availableReplicas": ready}});
+        deployments
+            .patch_status("web", &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .expect("status written");
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        runs(&controller),
+        settled,
+        "a status write set off a GitSync run"
+    );
+
+    kubectl_in_app(
+        &kubectl,
+        &env,
+        &["scale", "deployment", "web", "--replicas=5"],
+    );
+    eventually_for(Duration::from_secs(10), "the scale is undone", || async {
+        deployments
+            .get("web")
+            .await
+            .ok()
+            .and_then(|d| d.spec?.replicas)
+            == Some(2)
+    })
+    .await;
+    assert!(runs(&controller) > settled, "the scale set off a run");
 }
 
 /// Pruning keeps what it must: an object someone took over (our label removed), an object that
@@ -572,7 +645,8 @@ async fn a_semver_range_follows_the_highest_matching_tag() {
 }
 
 /// An inventory past `--inventory-spill-bytes` goes to the ConfigMap `<name>-inventory`, owned
-/// by the GitSync; the next revision prunes from it.
+/// by the GitSync; the next revision prunes from it; it is written only when the inventory
+/// changes, and deleted once the inventory fits in the status again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_inventory_spills_to_a_configmap_and_still_prunes() {
     let (env, _controller) = with_controller(&["--inventory-spill-bytes", "200"]).await;
@@ -634,4 +708,56 @@ async fn a_large_inventory_spills_to_a_configmap_and_still_prunes() {
         );
     }
     assert_eq!(mode(&env.client, "app", "cm-0").await.as_deref(), Some("x"));
+
+    // A change of content only: the inventory is the same, so its ConfigMap is not written.
+    let writes = || {
+        env.cluster
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.resource.as_deref() == Some("configmaps")
+                    && r.name.as_deref() == Some("sync-inventory")
+                    && matches!(r.verb.as_deref(), Some("create" | "patch" | "update"))
+            })
+            .count()
+    };
+    let before = writes();
+    std::fs::write(work.join("app/cm-0.yaml"), configmap("cm-0", None, "y")).expect("w");
+    commit_and_push(root, "content only");
+    reconcile_now(&env.client, "content").await;
+    applied_at(&env.client, &work).await;
+    assert_eq!(mode(&env.client, "app", "cm-0").await.as_deref(), Some("y"));
+    assert_eq!(
+        writes(),
+        before,
+        "the unchanged inventory was written again"
+    );
+
+    // Down to one object: the inventory fits in the status again, and its ConfigMap goes.
+    for i in [1, 2, 4, 5, 6, 8, 9] {
+        std::fs::remove_file(work.join(format!("app/cm-{i}.yaml"))).expect("rm");
+    }
+    commit_and_push(root, "one left");
+    reconcile_now(&env.client, "one").await;
+    applied_at(&env.client, &work).await;
+    let status = Api::<GitSync>::namespaced(env.client.clone(), "app")
+        .get("sync")
+        .await
+        .expect("get")
+        .status
+        .expect("status");
+    assert_eq!(status.inventory_config_map, None);
+    assert!(!status.inventory.is_empty());
+    eventually_for(
+        Duration::from_secs(10),
+        "the inventory ConfigMap is deleted",
+        || async {
+            Api::<ConfigMap>::namespaced(env.client.clone(), "app")
+                .get_opt("sync-inventory")
+                .await
+                .is_ok_and(|c| c.is_none())
+        },
+    )
+    .await;
+    assert_eq!(mode(&env.client, "app", "cm-2").await, None, "cm-2 pruned");
 }

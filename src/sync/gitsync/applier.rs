@@ -17,7 +17,7 @@ use serde_json::Value;
 use tracing::warn;
 
 use crate::sync::apply::{ApplyError, Change, Engine, stages};
-use crate::sync::drift::{Drift, LiveKey, hash_of};
+use crate::sync::drift::{Drift, LiveKey, hash_of, state_of};
 use crate::sync::health::{Health, assess};
 use crate::sync::inventory::Entry;
 use crate::sync::render::{ObjectKey, Rendered};
@@ -34,8 +34,8 @@ pub struct Done {
     pub live: LiveKey,
     /// The hash of its desired body.
     pub hash: u64,
-    /// Its resourceVersion afterwards.
-    pub version: String,
+    /// Its state afterwards ([`state_of`]).
+    pub state: String,
     /// Whether this run wrote it.
     pub changed: bool,
     /// The object as last seen, when this run read or wrote it.
@@ -132,12 +132,12 @@ impl Applier<'_> {
         let live = live_key(&key);
         let hash = hash_of(&object.value);
         let entry = Entry::of(&key, api_version);
-        if let Some(version) = self.drift.unchanged(self.owner, &live, hash) {
+        if let Some(state) = self.drift.unchanged(self.owner, &live, hash) {
             return Ok(Done {
                 entry,
                 live,
                 hash,
-                version,
+                state,
                 changed: false,
                 value: None,
             });
@@ -147,15 +147,14 @@ impl Applier<'_> {
         } else {
             self.apply_one(object).await.map_err(hint)?
         };
-        let version = value["metadata"]["resourceVersion"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let state = serde_json::from_value(value["metadata"].clone())
+            .map(|meta| state_of(&meta))
+            .unwrap_or_default();
         Ok(Done {
             entry,
             live,
             hash,
-            version,
+            state,
             changed,
             value: Some(value),
         })

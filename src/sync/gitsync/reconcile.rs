@@ -73,6 +73,7 @@ pub async fn reconcile(gs: Arc<GitSync>, ctx: Arc<Context>) -> Result<Action, Sy
         .as_ref()
         .and_then(|s| s.conditions.first())
         .and_then(|c| c.message.clone());
+    let inline = matches!(inventory, Some((_, None)));
     let mut desired = status::desired(&gs, &outcome, attempted, inventory, &now);
     if let Some(asked) = gs
         .metadata
@@ -90,6 +91,9 @@ pub async fn reconcile(gs: Arc<GitSync>, ctx: Arc<Context>) -> Result<Action, Sy
             name: format!("{ns}/{name}"),
             source,
         })?;
+    if inline {
+        spill::retire(&ctx, &gs).await;
+    }
     if message_changed {
         publish(&ctx, &gs, &outcome).await;
     }
@@ -283,7 +287,7 @@ async fn apply_and_prune(
             generation: gs.metadata.generation.unwrap_or_default(),
             objects: done
                 .into_iter()
-                .map(|d| (d.live, (d.hash, d.version)))
+                .map(|d| (d.live, (d.hash, d.state)))
                 .collect(),
         },
     );
@@ -306,13 +310,14 @@ async fn apply_and_prune(
             "; nothing was pruned: the previous inventory could not be read ({why}). Objects removed from Git since then stay in the cluster; find them by the label sealsync.io/owned-by and delete them by hand"
         ));
     }
-    let stored = match spill::store(ctx, gs, &inventory, ctx.spill_bytes).await {
-        Ok(stored) => stored,
-        Err(e) => {
-            warn!(error = %e, "keeping the inventory in the status");
-            (inventory.to_status(), None)
-        }
-    };
+    let stored =
+        match spill::store(ctx, gs, &inventory, previous.as_ref().ok(), ctx.spill_bytes).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                warn!(error = %e, "keeping the inventory in the status");
+                (inventory.to_status(), None)
+            }
+        };
     (
         Outcome::Applied { revision, message },
         attempted,

@@ -1,13 +1,16 @@
 //! Where a GitSync's inventory lives: in its status while small, in a ConfigMap beside it
 //! (`<name>-inventory`, owned by the GitSync so it goes with it) once it would pass the spill
-//! size, about 500 KiB by default, which keeps the GitSync far from etcd's object limit.
+//! size, about 500 KiB by default, which keeps the GitSync far from etcd's object limit. The
+//! ConfigMap is written only when the inventory changed, and deleted once the inventory fits in
+//! the status again (after the status no longer points at it).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::{Resource, ResourceExt};
 use serde_json::json;
+use tracing::{info, warn};
 
 use super::Context;
 use crate::api::gitsync::GitSync;
@@ -61,11 +64,13 @@ pub async fn load(ctx: &Context, gs: &GitSync) -> Result<Inventory, SpillError> 
     Ok(Inventory::from_status(&entries).0)
 }
 
-/// Records `inventory`: inline when its JSON is at most `limit` bytes, else in the ConfigMap.
+/// Records `inventory`: inline when its JSON is at most `limit` bytes, else in the ConfigMap
+/// (not written again when it already holds `previous` and that is the same inventory).
 pub async fn store(
     ctx: &Context,
     gs: &GitSync,
     inventory: &Inventory,
+    previous: Option<&Inventory>,
     limit: usize,
 ) -> Result<Stored, SpillError> {
     let entries = inventory.to_status();
@@ -74,6 +79,9 @@ pub async fn store(
         return Ok((entries, None));
     }
     let name = format!("{}-inventory", gs.name_any());
+    if spilled_to(gs) == Some(&name) && previous == Some(inventory) {
+        return Ok((BTreeMap::new(), Some(name)));
+    }
     let owner = gs
         .controller_owner_ref(&())
         .map(|o| vec![o])
@@ -96,4 +104,29 @@ pub async fn store(
             detail: e.to_string(),
         })?;
     Ok((BTreeMap::new(), Some(name)))
+}
+
+/// The ConfigMap the GitSync's status points at, if any.
+fn spilled_to(gs: &GitSync) -> Option<&String> {
+    gs.status.as_ref()?.inventory_config_map.as_ref()
+}
+
+/// Deletes the ConfigMap `gs`'s status pointed at before a run that stored its inventory
+/// inline; call it once the new status is written. A failure only leaves the ConfigMap behind
+/// (owned by the GitSync, so it goes with it), and is logged.
+pub async fn retire(ctx: &Context, gs: &GitSync) {
+    let Some(name) = spilled_to(gs) else {
+        return;
+    };
+    let api: Api<ConfigMap> =
+        Api::namespaced(ctx.client.clone(), &gs.namespace().unwrap_or_default());
+    match api.delete(name, &DeleteParams::default()).await {
+        Ok(_) => {
+            info!(configmap = %name, "the inventory fits in the status again; its ConfigMap is deleted")
+        }
+        Err(kube::Error::Api(e)) if e.code == 404 => {}
+        Err(e) => {
+            warn!(configmap = %name, error = %e, "cannot delete the inventory ConfigMap the status no longer uses")
+        }
+    }
 }
