@@ -196,8 +196,7 @@ fn serve(dir: &Path) -> Result<(String, Option<PathBuf>, Option<processes::Proce
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let port = processes::free_port()?;
-    let daemon = processes::git_daemon(base, port)?;
+    let (daemon, port) = processes::git_daemon(base)?;
     Ok((
         format!("git://127.0.0.1:{port}/{name}"),
         Some(dir.to_owned()),

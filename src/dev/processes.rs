@@ -3,10 +3,11 @@
 //! are stopped when dropped.
 
 use std::fs::OpenOptions;
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::DevError;
@@ -132,11 +133,44 @@ pub fn controller(
     })
 }
 
-/// Serves the repositories below `base` with `git daemon` on `port`, read-only.
-pub fn git_daemon(base: &Path, port: u16) -> Result<Process, DevError> {
-    let child = Command::new("git")
+/// How many ports [`git_daemon`] tries before it gives up.
+const PORT_TRIES: usize = 5;
+
+/// Serves the repositories below `base` with `git daemon`, read-only, on a free loopback port:
+/// the process and its port. A port some other process binds between the pick and the
+/// daemon's own bind is noticed (the daemon says it is ready only once it listens; a port
+/// check alone would be answered by the other process) and another port is tried.
+pub fn git_daemon(base: &Path) -> Result<(Process, u16), DevError> {
+    for _ in 0..PORT_TRIES {
+        let port = free_port()?;
+        match start_git_daemon(base, port)? {
+            Started::Listening(process) => return Ok((process, port)),
+            Started::PortTaken => continue,
+        }
+    }
+    Err(DevError::Spawn {
+        what: "git daemon",
+        detail: format!("{PORT_TRIES} free ports in a row were taken before it could bind one"),
+    })
+}
+
+/// How a start of `git daemon` went.
+enum Started {
+    /// It listens.
+    Listening(Process),
+    /// Another process bound the port first; the daemon exited.
+    PortTaken,
+}
+
+fn start_git_daemon(base: &Path, port: u16) -> Result<Started, DevError> {
+    let spawn_error = |detail: String| DevError::Spawn {
+        what: "git daemon",
+        detail,
+    };
+    let mut child = Command::new("git")
         .args([
             "daemon",
+            "--verbose",
             "--reuseaddr",
             "--export-all",
             "--listen=127.0.0.1",
@@ -146,25 +180,56 @@ pub fn git_daemon(base: &Path, port: u16) -> Result<Process, DevError> {
         .arg(base)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
-        .map_err(|e| DevError::Spawn {
-            what: "git daemon",
-            detail: format!("{e}; is git installed?"),
-        })?;
-    let mut process = Process { child, group: true };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if process.exited() || Instant::now() > deadline {
-            return Err(DevError::Spawn {
-                what: "git daemon",
-                detail:
-                    "it did not start listening; does `git daemon` exist in your git installation?"
-                        .into(),
-            });
-        }
-        std::thread::sleep(Duration::from_millis(50));
+        .map_err(|e| spawn_error(format!("{e}; is git installed?")))?;
+    let stderr = child.stderr.take();
+    let process = Process { child, group: true };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let Some(stderr) = stderr else { return };
+        let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+        let mut said = Vec::new();
+        let ready = lines.by_ref().any(|line| {
+            let ready = line.contains("Ready to rumble");
+            said.push(line);
+            ready
+        });
+        let _ = tx.send(ready.then_some(()).ok_or(said.join("\n")));
+        // The daemon logs every connection (--verbose): keep reading so it never blocks.
+        lines.for_each(drop);
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(Ok(())) => Ok(Started::Listening(process)),
+        Ok(Err(said)) if said.contains("Address already in use") => Ok(Started::PortTaken),
+        Ok(Err(said)) => Err(spawn_error(format!(
+            "it exited before listening ({}); does `git daemon` exist in your git installation?",
+            said.trim()
+        ))),
+        Err(_) => Err(spawn_error(format!(
+            "it did not start listening on 127.0.0.1:{port} within 10 s"
+        ))),
     }
-    Ok(process)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn a_taken_port_is_noticed_and_the_daemon_is_gone_once_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = taken.local_addr().expect("addr").port();
+        assert!(matches!(
+            start_git_daemon(dir.path(), port),
+            Ok(Started::PortTaken)
+        ));
+        let (process, port) = git_daemon(dir.path()).expect("git daemon");
+        assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
+        drop(process);
+        assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+    }
 }

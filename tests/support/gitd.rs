@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use sealsync::dev::processes::{Process, free_port, git_daemon};
+use sealsync::dev::processes::{Process, git_daemon};
 
 /// Runs `git` in `dir` (main as the default branch, a CI identity); its trimmed stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
@@ -37,8 +37,8 @@ pub struct Daemon(
 
 /// Serves the repositories below `base` on a free loopback port.
 pub fn daemon(base: &Path) -> Daemon {
-    let port = free_port().expect("port");
-    Daemon(git_daemon(base, port).expect("git daemon starts"), port)
+    let (process, port) = git_daemon(base).expect("git daemon starts");
+    Daemon(process, port)
 }
 
 /// A repository at `root/work` holding `files`, committed, and its bare copy served from
