@@ -143,7 +143,7 @@ pub struct RunArgs {
     /// Only reconcile SealedSecrets and GitSyncs this label selector picks: a shard, with its own lease.
     #[arg(long, env = "SEALSYNC_SELECTOR")]
     pub selector: Option<String>,
-    /// The Lease name (default sealsync-controller, or sealsync-controller-<hash> with --selector).
+    /// The Lease name (default sealsync-controller, or sealsync-controller-HASH with --selector).
     #[arg(long, env = "SEALSYNC_LEASE_NAME")]
     pub lease_name: Option<String>,
     /// How long a leader's lease lasts without renewal: the failover time.

@@ -1,16 +1,45 @@
-//! Fetching from a real `git daemon` on loopback: ls-remote, a shallow fetch written to a folder,
-//! a pushed change picked up (and a removed file gone), a missing ref, an unreachable server;
-//! and `git http-backend` behind basic and bearer auth.
+//! Fetching from a real `git daemon` on loopback, through `update` as the controller runs it: a
+//! shallow fetch written to a folder, a pushed change picked up (and a removed file gone), a
+//! missing ref, an unreachable server; and `git http-backend` behind basic and bearer auth.
 
 #[path = "support/gitd.rs"]
 mod gitd;
 
 use gitd::{commit_and_push, daemon, git, http_backend, repository};
 
-use sealsync::sync::source::{Auth, SourceError, fetch, remote_revision};
+use std::path::Path;
+
+use sealsync::sync::source::{Auth, Checkout, SourceError, Update, update};
+
+/// One update of `reference` into the cache repository and checkout below `dir`, as the
+/// controller runs it, from a checkout of `have` (None: the first run).
+fn update_in(
+    dir: &Path,
+    url: &str,
+    reference: &str,
+    have: Option<&str>,
+    auth: &Auth,
+) -> Result<Update, SourceError> {
+    update(
+        url,
+        reference,
+        &dir.join("repo"),
+        &dir.join("tree"),
+        have,
+        auth,
+    )
+}
+
+/// The checkout of an update that had to fetch.
+fn fetched(update: Result<Update, SourceError>) -> Checkout {
+    match update.expect("update") {
+        Update::Fetched(checkout) => checkout,
+        other => panic!("expected a fetch, got {other:?}"),
+    }
+}
 
 #[test]
-fn ls_remote_and_shallow_fetch_follow_pushes() {
+fn a_shallow_fetch_follows_pushes_and_a_missing_ref_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
     let served = repository(
         dir.path(),
@@ -24,18 +53,14 @@ fn ls_remote_and_shallow_fetch_follow_pushes() {
     commit_and_push(dir.path(), "second");
     let daemon = daemon(&served);
     let url = format!("git://127.0.0.1:{}/config.git", daemon.1);
+    let auth = Auth::default();
 
     let head = git(&work, &["rev-parse", "main"]);
-    assert_eq!(
-        remote_revision(&url, "refs/heads/main", &Auth::default()).expect("ls-remote"),
-        head
-    );
-    let dest = dir.path().join("checkout");
-    let checkout = fetch(&url, "refs/heads/main", &dest, &Auth::default()).expect("fetch");
+    let checkout = fetched(update_in(dir.path(), &url, "refs/heads/main", None, &auth));
     assert_eq!(checkout.revision, head);
     assert!(checkout.shallow, "git daemon honours depth 1");
     assert_eq!(
-        std::fs::read_to_string(dest.join("apps/web/deploy.yaml")).expect("file"),
+        std::fs::read_to_string(checkout.dir.join("apps/web/deploy.yaml")).expect("file"),
         "kind: Deployment\n"
     );
 
@@ -44,35 +69,33 @@ fn ls_remote_and_shallow_fetch_follow_pushes() {
     std::fs::write(work.join("new.yaml"), "kind: Service\n").expect("write");
     commit_and_push(dir.path(), "third");
     let pushed = git(&work, &["rev-parse", "main"]);
-    assert_eq!(
-        remote_revision(&url, "refs/heads/main", &Auth::default()).expect("ls-remote"),
-        pushed
-    );
-    let checkout = fetch(&url, "refs/heads/main", &dest, &Auth::default()).expect("fetch again");
+    let again = update_in(dir.path(), &url, "refs/heads/main", Some(&head), &auth);
+    let checkout = fetched(again);
     assert_eq!(checkout.revision, pushed);
-    assert!(dest.join("new.yaml").exists() && !dest.join("old.yaml").exists());
+    assert!(checkout.dir.join("new.yaml").exists() && !checkout.dir.join("old.yaml").exists());
 
     assert!(matches!(
-        remote_revision(&url, "refs/heads/nope", &Auth::default()),
+        update_in(dir.path(), &url, "refs/heads/nope", Some(&pushed), &auth),
         Err(SourceError::NoSuchRef { .. })
     ));
 }
 
 #[test]
 fn an_unreachable_server_is_an_error_naming_the_url() {
+    let dir = tempfile::tempdir().expect("tempdir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
     let url = format!("git://127.0.0.1:{port}/config.git");
-    let err =
-        remote_revision(&url, "refs/heads/main", &Auth::default()).expect_err("nothing listens");
+    let err = update_in(dir.path(), &url, "refs/heads/main", None, &Auth::default())
+        .expect_err("nothing listens");
     assert!(err.to_string().contains(&url), "{err}");
 }
 
-/// A bearer token against `git http-backend`: the right one lists and fetches; a wrong one fails
-/// with an error that never holds it. Basic credentials are never sent over plain http (the
-/// controller test sends them over https).
+/// A bearer token against `git http-backend`: the right one fetches; a wrong one fails with an
+/// error that never holds it. Basic credentials are never sent over plain http (the controller
+/// test sends them over https).
 #[test]
 fn bearer_auth_and_no_basic_credentials_in_clear_text() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -88,16 +111,11 @@ fn bearer_auth_and_no_basic_credentials_in_clear_text() {
     let bearer = http_backend(&served, "bearer", "t0ken-value", None);
     let url = format!("http://127.0.0.1:{}/config.git", bearer.1);
     let token = secret(&[("bearerToken", "t0ken-value")]);
-    assert_eq!(
-        remote_revision(&url, "refs/heads/main", &token).expect("ls-remote"),
-        head
-    );
-    let dest = dir.path().join("checkout");
-    let checkout = fetch(&url, "refs/heads/main", &dest, &token).expect("fetch");
+    let checkout = fetched(update_in(dir.path(), &url, "refs/heads/main", None, &token));
     assert_eq!(checkout.revision, head);
-    assert!(dest.join("app/cm.yaml").is_file());
+    assert!(checkout.dir.join("app/cm.yaml").is_file());
     for auth in [secret(&[("bearerToken", "other-token")]), Auth::default()] {
-        let err = remote_revision(&url, "refs/heads/main", &auth).expect_err("refused");
+        let err = update_in(dir.path(), &url, "refs/heads/main", None, &auth).expect_err("refused");
         let text = format!("{err} {err:?}");
         assert!(text.contains(&url), "{text}");
         assert!(
@@ -109,7 +127,8 @@ fn bearer_auth_and_no_basic_credentials_in_clear_text() {
     let basic = http_backend(&served, "basic", "ci:s3cret-pw", None);
     let url = format!("http://127.0.0.1:{}/config.git", basic.1);
     let auth = secret(&[("username", "ci"), ("password", "s3cret-pw")]);
-    let err = remote_revision(&url, "refs/heads/main", &auth).expect_err("not over http");
+    let err =
+        update_in(dir.path(), &url, "refs/heads/main", None, &auth).expect_err("not over http");
     let text = format!("{err} {err:?}");
     assert!(text.contains("clear text"), "{text}");
     assert!(!text.contains("s3cret-pw"), "{text}");
@@ -119,7 +138,6 @@ fn bearer_auth_and_no_basic_credentials_in_clear_text() {
 /// is fetched on top of what is there (still shallow) and the checkout follows it.
 #[test]
 fn update_fetches_only_when_the_remote_moved() {
-    use sealsync::sync::source::{Update, update};
     let dir = tempfile::tempdir().expect("tempdir");
     let served = repository(
         dir.path(),

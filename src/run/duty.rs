@@ -34,7 +34,7 @@ impl Duty {
         self.tasks.push(tokio::spawn(task));
     }
 
-    /// Stops every task: in-flight work finishes within [`DRAIN`], the rest is aborted.
+    /// Stops every task: in-flight work finishes within `DRAIN`, the rest is aborted.
     pub async fn stop(self) {
         self.stop.send_replace(true);
         let aborts: Vec<_> = self.tasks.iter().map(JoinHandle::abort_handle).collect();

@@ -1,9 +1,10 @@
 //! Fetching a revision with gix, in blocking code (run it on a blocking task):
 //!
-//! - [`remote_revision`]: ls-remote for one ref, so an unchanged revision costs no fetch;
-//! - [`fetch`]: a shallow fetch (depth 1) of that one ref into a scratch bare repository, then its
-//!   tree written to a folder, which replaces the previous checkout atomically. Whether the
-//!   server honoured the depth is reported (`is_shallow()`): some servers ignore it.
+//! - [`update`]: one connection lists the ref, and only when it moved from the revision checked
+//!   out, fetches it (depth 1) into a bare cache repository kept between runs and writes its
+//!   tree to a folder (only what changed, when the previous tree is known). Whether the server
+//!   honoured the depth is reported (`is_shallow()`): some servers ignore it.
+//! - [`latest_tag`]: the highest tag matching a semver range.
 //!
 //! Both take the repository's [`Auth`] (anonymous by default).
 
@@ -102,57 +103,6 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// The commit `reference` (a full ref name such as `refs/heads/main`) points to on the remote.
-pub fn remote_revision(url: &str, reference: &str, auth: &Auth) -> Result<Revision, SourceError> {
-    let fail = git_error("listing", url, reference);
-    let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
-    let repo = open_repo(scratch.path(), auth, &fail)?;
-    let (ref_map, _) = remote(&repo, url, &wanted_refspec(reference), &fail)?
-        .connect(Direction::Fetch)
-        .map_err(|e| fail(&e))?
-        .with_credentials(auth.helper())
-        .ref_map(gix::progress::Discard, Default::default())
-        .map_err(|e| fail(&e))?;
-    revision_of(&ref_map.remote_refs, url, reference)
-}
-
-/// Fetches `reference` shallowly and writes its tree to `dest`, replacing what was there.
-pub fn fetch(
-    url: &str,
-    reference: &str,
-    dest: &Path,
-    auth: &Auth,
-) -> Result<Checkout, SourceError> {
-    let fail = git_error("fetching", url, reference);
-    let scratch = tempfile::tempdir().map_err(|e| fail(&e))?;
-    let mut prepare = gix::prepare_clone_bare(url, scratch.path())
-        .map_err(|e| fail(&e))?
-        .with_in_memory_config_overrides(auth.config_overrides())
-        .configure_connection({
-            let auth = auth.clone();
-            move |connection| {
-                connection.set_credentials(auth.helper());
-                Ok(())
-            }
-        })
-        .with_shallow(depth_one())
-        .with_ref_name(Some(reference))
-        .map_err(|e| fail(&e))?;
-    let (repo, _) = prepare
-        .fetch_only(gix::progress::Discard, &AtomicBool::new(false))
-        .map_err(|e| fail(&e))?;
-    let shallow = repo.is_shallow().unwrap_or(false);
-    let commit = repo.head_commit().map_err(|e| fail(&e))?;
-    let revision = commit.id.to_string();
-    let tree = commit.tree().map_err(|e| fail(&e))?;
-    written(replace_dir(&repo, &tree, dest), dest, &fail)?;
-    Ok(Checkout {
-        revision,
-        dir: dest.to_owned(),
-        shallow,
-    })
 }
 
 /// The highest tag of the remote matching a semver range (`>=1.2.0, <2.0.0`; a leading `v` in
