@@ -257,7 +257,7 @@ async fn resyncs(
 ) -> (Duration, usize, usize) {
     let api: Api<GitSync> = Api::namespaced(client.clone(), NS);
     let mut durations = Vec::new();
-    let mark = cluster.requests().len();
+    cluster.clear_requests();
     for i in 0..5 {
         let sum = metric_f64(&controller.url, "sealsync_gitsync_run_duration_seconds_sum");
         let count = metric_f64(
@@ -285,7 +285,7 @@ async fn resyncs(
     }
     durations.sort();
     let requests = cluster.requests();
-    let writes: Vec<_> = requests[mark..]
+    let writes: Vec<_> = requests
         .iter()
         .filter(|r| {
             matches!(

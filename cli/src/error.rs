@@ -556,8 +556,8 @@ impl CliError {
             }
             CliError::Controller { url, .. } if through_api_server(url) => {
                 "check that the kubeconfig's cluster is reachable and that the controller's Service runs \
-                 (kubectl get svc -n sealsync-system sealsync; see --controller-namespace and --controller-name), \
-                 or pass --recovery-private-key FILE to work offline"
+                 (`kubectl get svc -n NAMESPACE NAME` with --controller-namespace and --controller-name, \
+                 sealsync-system and sealsync by default), or pass --recovery-private-key FILE to work offline"
                     .into()
             }
             CliError::Controller { .. } => {

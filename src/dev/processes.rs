@@ -3,7 +3,7 @@
 //! are stopped when dropped.
 
 use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -14,7 +14,8 @@ use super::DevError;
 
 /// A child process, stopped (SIGTERM, then SIGKILL) on drop; `group` kills its process group,
 /// and the drop returns only once every member of the group has exited (a `git daemon` serves
-/// each connection from a child of its own).
+/// each connection from a child of its own; the members are found in `/proc`, so elsewhere than
+/// on Linux only the leader is waited for).
 pub struct Process {
     child: Child,
     group: bool,
@@ -141,16 +142,20 @@ const PORT_TRIES: usize = 5;
 /// daemon's own bind is noticed (the daemon says it is ready only once it listens; a port
 /// check alone would be answered by the other process) and another port is tried.
 pub fn git_daemon(base: &Path) -> Result<(Process, u16), DevError> {
+    let mut said = String::new();
     for _ in 0..PORT_TRIES {
         let port = free_port()?;
         match start_git_daemon(base, port)? {
             Started::Listening(process) => return Ok((process, port)),
-            Started::PortTaken => continue,
+            Started::NotBound(why) => said = why,
         }
     }
     Err(DevError::Spawn {
         what: "git daemon",
-        detail: format!("{PORT_TRIES} free ports in a row were taken before it could bind one"),
+        detail: format!(
+            "it could bind none of {PORT_TRIES} free loopback ports; the last time it said: {}",
+            said.trim()
+        ),
     })
 }
 
@@ -158,8 +163,8 @@ pub fn git_daemon(base: &Path) -> Result<(Process, u16), DevError> {
 enum Started {
     /// It listens.
     Listening(Process),
-    /// Another process bound the port first; the daemon exited.
-    PortTaken,
+    /// It could not bind the port (another process bound it first) and exited: what it said.
+    NotBound(String),
 }
 
 fn start_git_daemon(base: &Path, port: u16) -> Result<Started, DevError> {
@@ -181,28 +186,22 @@ fn start_git_daemon(base: &Path, port: u16) -> Result<Started, DevError> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
+        // Untranslated messages: the bind failure is recognised by its text.
+        .env("LC_ALL", "C")
         .process_group(0)
         .spawn()
         .map_err(|e| spawn_error(format!("{e}; is git installed?")))?;
     let stderr = child.stderr.take();
     let process = Process { child, group: true };
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let Some(stderr) = stderr else { return };
-        let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
-        let mut said = Vec::new();
-        let ready = lines.by_ref().any(|line| {
-            let ready = line.contains("Ready to rumble");
-            said.push(line);
-            ready
-        });
-        let _ = tx.send(ready.then_some(()).ok_or(said.join("\n")));
-        // The daemon logs every connection (--verbose): keep reading so it never blocks.
-        lines.for_each(drop);
-    });
+    if let Some(stderr) = stderr {
+        std::thread::spawn(move || until_ready(stderr, &tx));
+    }
     match rx.recv_timeout(Duration::from_secs(10)) {
         Ok(Ok(())) => Ok(Started::Listening(process)),
-        Ok(Err(said)) if said.contains("Address already in use") => Ok(Started::PortTaken),
+        Ok(Err(said)) if said.contains("unable to allocate any listen sockets") => {
+            Ok(Started::NotBound(said))
+        }
         Ok(Err(said)) => Err(spawn_error(format!(
             "it exited before listening ({}); does `git daemon` exist in your git installation?",
             said.trim()
@@ -211,6 +210,33 @@ fn start_git_daemon(base: &Path, port: u16) -> Result<Started, DevError> {
             "it did not start listening on 127.0.0.1:{port} within 10 s"
         ))),
     }
+}
+
+/// Reads the daemon's log until it says it listens (sends `Ok`) or exits (sends what it said),
+/// then keeps reading until it exits: with `--verbose` it logs every connection, and a full pipe
+/// would block it.
+fn until_ready(stderr: impl Read, tx: &mpsc::Sender<Result<(), String>>) {
+    let mut reader = BufReader::new(stderr);
+    let mut said = String::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => {
+                let _ = tx.send(Err(said));
+                return;
+            }
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                if text.contains("Ready to rumble") {
+                    let _ = tx.send(Ok(()));
+                    break;
+                }
+                said.push_str(&text);
+            }
+        }
+    }
+    let _ = std::io::copy(&mut reader, &mut std::io::sink());
 }
 
 #[cfg(test)]
@@ -225,7 +251,7 @@ mod tests {
         let port = taken.local_addr().expect("addr").port();
         assert!(matches!(
             start_git_daemon(dir.path(), port),
-            Ok(Started::PortTaken)
+            Ok(Started::NotBound(_))
         ));
         let (process, port) = git_daemon(dir.path()).expect("git daemon");
         assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());

@@ -277,20 +277,34 @@ fn live_of(
 }
 
 /// What the watches compare to notice drift. Where the API tracks a spec generation, the
-/// generation with a hash of the labels and annotations: a status write changes none of them,
-/// so a Deployment rolling out, or a SealedSecret its controller just unsealed, does not set
-/// off a run (and a fetch). Elsewhere (ConfigMaps, Secrets, ...), the `resourceVersion`.
+/// object's uid and generation with a hash of its labels and annotations (those its cluster's
+/// controllers write aside): a status write changes none of them, so a Deployment rolling out,
+/// or a SealedSecret its controller just unsealed, does not set off a run (and a fetch), while
+/// an edit of the spec or the metadata, or a delete and re-create, does. Elsewhere (ConfigMaps,
+/// Secrets, ...), the `resourceVersion`.
 pub fn state_of(meta: &ObjectMeta) -> String {
     match meta.generation {
         Some(generation) if generation > 0 => {
             let mut hasher = DefaultHasher::new();
             meta.labels.hash(&mut hasher);
-            meta.annotations.hash(&mut hasher);
-            format!("generation {generation}, metadata {:016x}", hasher.finish())
+            meta.annotations
+                .iter()
+                .flatten()
+                .filter(|(key, _)| !CONTROLLER_ANNOTATIONS.contains(&key.as_str()))
+                .for_each(|pair| pair.hash(&mut hasher));
+            format!(
+                "uid {}, generation {generation}, metadata {:016x}",
+                meta.uid.as_deref().unwrap_or_default(),
+                hasher.finish()
+            )
         }
         _ => meta.resource_version.clone().unwrap_or_default(),
     }
 }
+
+/// Annotations the cluster's own controllers write on objects we apply, never in Git: the
+/// Deployment controller's revision counter changes with every rollout.
+const CONTROLLER_ANNOTATIONS: &[&str] = &["deployment.kubernetes.io/revision"];
 
 fn owner_of(object: &PartialObjectMeta<DynamicObject>) -> Option<String> {
     object.labels().get(OWNER_LABEL).cloned()
@@ -301,4 +315,62 @@ pub fn hash_of(value: &Value) -> u64 {
     let mut hasher = DefaultHasher::new();
     value.to_string().hash(&mut hasher);
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(
+        uid: &str,
+        generation: Option<i64>,
+        version: &str,
+        annotations: &[(&str, &str)],
+    ) -> ObjectMeta {
+        ObjectMeta {
+            uid: Some(uid.into()),
+            generation,
+            resource_version: Some(version.into()),
+            annotations: Some(
+                annotations
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_state_moves_with_the_spec_the_metadata_and_the_uid_not_the_status() {
+        let applied = state_of(&meta("u1", Some(2), "10", &[("team", "a")]));
+        // A status write: a new resourceVersion, nothing else.
+        assert_eq!(
+            state_of(&meta("u1", Some(2), "11", &[("team", "a")])),
+            applied
+        );
+        // The Deployment controller's revision counter.
+        let revised = meta(
+            "u1",
+            Some(2),
+            "12",
+            &[("team", "a"), ("deployment.kubernetes.io/revision", "3")],
+        );
+        assert_eq!(state_of(&revised), applied);
+        // A spec edit, an annotation edit, a delete and re-create.
+        assert_ne!(
+            state_of(&meta("u1", Some(3), "13", &[("team", "a")])),
+            applied
+        );
+        assert_ne!(
+            state_of(&meta("u1", Some(2), "13", &[("team", "b")])),
+            applied
+        );
+        assert_ne!(
+            state_of(&meta("u2", Some(2), "13", &[("team", "a")])),
+            applied
+        );
+        // No generation (a ConfigMap): every write counts.
+        assert_eq!(state_of(&meta("u1", None, "14", &[])), "14");
+    }
 }

@@ -4,7 +4,7 @@
 //! failing Deployment is named in the status.
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use kube::api::{Api, DeleteParams, PostParams};
 use sealsync::api::gitsync::GitSync;
 
@@ -285,6 +285,74 @@ async fn status_writes_are_not_drift_but_kubectl_scale_is() {
     })
     .await;
     assert!(runs(&controller) > settled, "the scale set off a run");
+}
+
+/// A SealedSecret whose controller writes no status (Bitnami's with `--update-status=false`):
+/// the GitSync holds the rest of the revision until the Secret the SealedSecret owns exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_secret_without_status_is_ready_once_its_secret_exists() {
+    // Without --bitnami, nothing in this controller unseals bitnami.com SealedSecrets.
+    let (env, _controller) = with_controller(&[]).await;
+    let root = env.dir.path();
+    let sealed = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\nspec:\n  encryptedData:\n    password: AgA=\n";
+    let config = configmap("settings", None, "fast");
+    // The repository installs Bitnami's CRD, as one that runs Bitnami's controller would.
+    let served = repository(
+        root,
+        &[
+            ("app/crd.yaml", BITNAMI_CRD),
+            ("app/db.yaml", sealed),
+            ("app/config.yaml", &config),
+        ],
+    );
+    let work = root.join("work");
+    let daemon = daemon(&served);
+    create_gitsync(&env.client, daemon.1, "app", "1h").await;
+
+    let gvk = kube::api::GroupVersionKind::gvk("bitnami.com", "v1alpha1", "SealedSecret");
+    let resource = kube::api::ApiResource::from_gvk(&gvk);
+    let sealed_secrets: Api<kube::api::DynamicObject> =
+        Api::namespaced_with(env.client.clone(), "app", &resource);
+    let uid = async {
+        for _ in 0..200 {
+            if let Some(uid) = sealed_secrets
+                .get_opt("db")
+                .await
+                .ok()
+                .flatten()
+                .and_then(|o| o.metadata.uid)
+            {
+                return uid;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the SealedSecret was not applied within 20 s");
+    }
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        mode(&env.client, "app", "settings").await,
+        None,
+        "nothing after the SealedSecret stage is applied before its Secret exists"
+    );
+
+    // What such a controller does: the Secret, owned by the SealedSecret, and no status.
+    let secret: Secret = serde_json::from_value(json!({
+        "metadata": {"name": "db", "namespace": "app", "ownerReferences": [{
+            "apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret", "name": "db",
+            "uid": uid, "controller": true}]},
+        "data": {"password": "b3Blbg=="},
+    }))
+    .expect("secret");
+    Api::<Secret>::namespaced(env.client.clone(), "app")
+        .create(&PostParams::default(), &secret)
+        .await
+        .expect("created");
+    applied_at(&env.client, &work).await;
+    assert_eq!(
+        mode(&env.client, "app", "settings").await.as_deref(),
+        Some("fast")
+    );
 }
 
 /// Pruning keeps what it must: an object someone took over (our label removed), an object that

@@ -473,3 +473,28 @@ pub(crate) fn run_cmd(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Bitnami's CRD, with the schema of its Helm chart (descriptions left out): its status keeps
+/// only `observedGeneration` and `conditions`, and the server prunes anything else.
+pub(crate) const BITNAMI_CRD: &str = r#"{
+  "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+  "metadata": {"name": "sealedsecrets.bitnami.com"},
+  "spec": {"group": "bitnami.com", "scope": "Namespaced",
+    "names": {"plural": "sealedsecrets", "singular": "sealedsecret", "kind": "SealedSecret", "listKind": "SealedSecretList"},
+    "versions": [{"name": "v1alpha1", "served": true, "storage": true, "subresources": {"status": {}},
+      "schema": {"openAPIV3Schema": {"type": "object", "required": ["spec"], "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
+        "spec": {"type": "object", "required": ["encryptedData"], "properties": {
+          "data": {"type": "string", "format": "byte"},
+          "encryptedData": {"type": "object", "additionalProperties": {"type": "string"}, "x-kubernetes-preserve-unknown-fields": true},
+          "template": {"type": "object", "properties": {
+            "data": {"type": "object", "nullable": true, "additionalProperties": {"type": "string"}},
+            "metadata": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+            "type": {"type": "string"}}}}},
+        "status": {"type": "object", "properties": {
+          "conditions": {"type": "array", "items": {"type": "object", "required": ["status", "type"], "properties": {
+            "lastTransitionTime": {"type": "string", "format": "date-time"},
+            "lastUpdateTime": {"type": "string", "format": "date-time"},
+            "message": {"type": "string"}, "reason": {"type": "string"},
+            "status": {"type": "string"}, "type": {"type": "string"}}}},
+          "observedGeneration": {"type": "integer", "format": "int64"}}}}}}}]}}"#;

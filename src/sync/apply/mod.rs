@@ -133,6 +133,11 @@ impl Engine {
         }
     }
 
+    /// The client it applies with.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Plans one object with a server-side dry run. Without an owner (`sealsync diff`), an owner
     /// label the live object carries is kept, so the plan shows content, not ownership.
     pub async fn plan(&self, object: &Rendered) -> Result<Planned, ApplyError> {

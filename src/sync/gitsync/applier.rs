@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, stream};
+use k8s_openapi::api::core::v1::Secret;
+use kube::Api;
 use kube::api::DeleteParams;
 use serde_json::Value;
 use tracing::warn;
@@ -237,7 +239,7 @@ impl Applier<'_> {
             loop {
                 let live = api.get_opt(&key.name).await.ok().flatten();
                 let state = match live.map(|o| serde_json::to_value(o).unwrap_or_default()) {
-                    Some(v) => health(&v, condition),
+                    Some(v) => self.health_of(&v, condition).await,
                     None => Health::InProgress("not created yet".into()),
                 };
                 match state {
@@ -254,6 +256,39 @@ impl Applier<'_> {
             }
         }
         Ok(())
+    }
+}
+
+impl Applier<'_> {
+    /// [`health`], and for a SealedSecret whose controller writes no status at all (Bitnami's
+    /// with `--update-status=false`, or older than 0.17): ready once the Secret it owns exists.
+    async fn health_of(&self, object: &Value, condition: &str) -> Health {
+        let verdict = health(object, condition);
+        let silent = object["kind"] == "SealedSecret" && object["status"]["conditions"].is_null();
+        if verdict != Health::Ready && silent && self.owned_secret_exists(object).await {
+            return Health::Ready;
+        }
+        verdict
+    }
+
+    /// Whether the Secret of the same name exists and is owned by this SealedSecret (its uid).
+    async fn owned_secret_exists(&self, sealed: &Value) -> bool {
+        let meta = &sealed["metadata"];
+        let (Some(ns), Some(name), Some(uid)) = (
+            meta["namespace"].as_str(),
+            meta["name"].as_str(),
+            meta["uid"].as_str(),
+        ) else {
+            return false;
+        };
+        let secrets: Api<Secret> = Api::namespaced(self.engine.client().clone(), ns);
+        secrets
+            .get_opt(name)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|s| s.metadata.owner_references)
+            .is_some_and(|owners| owners.iter().any(|o| o.uid == uid))
     }
 }
 

@@ -50,11 +50,11 @@ pub async fn load(ctx: &Context, gs: &GitSync) -> Result<Inventory, SpillError> 
     };
     let api: Api<ConfigMap> =
         Api::namespaced(ctx.client.clone(), &gs.namespace().unwrap_or_default());
-    let map = api
-        .get_opt(name)
-        .await
-        .map_err(|e| fail(e.to_string()))?
-        .ok_or_else(|| fail("it does not exist".into()))?;
+    let Some(map) = api.get_opt(name).await.map_err(|e| fail(e.to_string()))? else {
+        return fresh_inline(ctx, gs)
+            .await
+            .ok_or_else(|| fail("it does not exist".into()));
+    };
     let text = map
         .data
         .and_then(|d| d.get(KEY).cloned())
@@ -62,6 +62,18 @@ pub async fn load(ctx: &Context, gs: &GitSync) -> Result<Inventory, SpillError> 
     let entries: BTreeMap<String, Vec<String>> =
         serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
     Ok(Inventory::from_status(&entries).0)
+}
+
+/// The inventory in the GitSync's current status, read from the API, when it is inline there:
+/// the status this run started from may be older than the run that moved the inventory back
+/// into the status and deleted the ConfigMap.
+async fn fresh_inline(ctx: &Context, gs: &GitSync) -> Option<Inventory> {
+    let api: Api<GitSync> = Api::namespaced(ctx.client.clone(), &gs.namespace()?);
+    let status = api.get_opt(&gs.name_any()).await.ok()??.status?;
+    status
+        .inventory_config_map
+        .is_none()
+        .then(|| Inventory::from_status(&status.inventory).0)
 }
 
 /// Records `inventory`: inline when its JSON is at most `limit` bytes, else in the ConfigMap
