@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use devcluster::DevCluster;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, Patch, PatchParams};
 use sealsync::sync::apply::Engine;
 use sealsync::sync::build::render_dir;
@@ -122,23 +123,30 @@ async fn diff_shows_creates_nothing_after_an_apply_then_drift_with_secrets_redac
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_kind_is_an_error_with_exit_code_2() {
+/// `sealsync diff` of a folder holding `files`, against a fresh devcluster: the cluster, and
+/// (exit code, stdout, stderr).
+async fn diff_fresh(
+    files: &'static [(&'static str, &'static str)],
+) -> (DevCluster, (i32, String, String)) {
     let cluster = DevCluster::start().await.expect("devcluster");
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = dir.path().join("kubeconfig");
     cluster.write_kubeconfig(&kubeconfig).expect("kubeconfig");
     let repo = dir.path().join("repo");
-    write(
-        &repo,
-        &[(
-            "widget.yaml",
-            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
-        )],
-    );
-    let (code, out, err) = tokio::task::spawn_blocking(move || diff(&kubeconfig, &repo))
+    write(&repo, files);
+    let result = tokio::task::spawn_blocking(move || diff(&kubeconfig, &repo))
         .await
         .expect("join");
+    (cluster, result)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_kind_is_an_error_with_exit_code_2() {
+    let (_cluster, (code, out, err)) = diff_fresh(&[(
+        "widget.yaml",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
+    )])
+    .await;
     assert_eq!(code, 2, "{out}{err}");
     assert!(
         err.contains("error: Widget.example.com w: the cluster has no kind example.com/v1/Widget"),
@@ -146,3 +154,34 @@ async fn an_unknown_kind_is_an_error_with_exit_code_2() {
     );
     assert!(err.contains("hint: install the CRD"), "{err}");
 }
+
+/// A folder that brings a CRD and objects of its kind: both show as created (the server cannot
+/// dry-run the objects before the CRD exists), and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_of_a_kind_defined_in_the_same_folder_show_as_created() {
+    let (cluster, (code, out, err)) = diff_fresh(&[
+        ("crd.yaml", WIDGET_CRD),
+        (
+            "widget.yaml",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nsize: 3\n",
+        ),
+    ])
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("CustomResourceDefinition.apiextensions.k8s.io widgets.example.com created"),
+        "{out}"
+    );
+    assert!(out.contains("Widget.example.com w created"), "{out}");
+    assert!(out.contains("+size: 3"), "{out}");
+    let crds: Api<CustomResourceDefinition> = Api::all(cluster.client().expect("client"));
+    assert!(
+        crds.get_opt("widgets.example.com")
+            .await
+            .expect("get")
+            .is_none(),
+        "a diff writes nothing"
+    );
+}
+
+const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Cluster\n  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n";

@@ -57,6 +57,7 @@ pub async fn diff(dir: &Path) -> Result<Diff, DiffError> {
         .filter(|o| o.key.group.is_empty() && o.key.kind == "Namespace")
         .map(|o| o.key.name.clone())
         .collect();
+    let defined = stages::defined_kinds(&objects);
     let mut text = String::new();
     let mut changed = false;
     for (_, stage) in stages::plan(objects) {
@@ -65,6 +66,17 @@ pub async fn diff(dir: &Path) -> Result<Diff, DiffError> {
                 // The revision creates the namespace: the server cannot dry-run into it yet.
                 Err(ApplyError::NoNamespace { key, namespace })
                     if created_namespaces.contains(&namespace) =>
+                {
+                    Planned {
+                        key,
+                        change: Change::Create,
+                        live: None,
+                        desired: object.value.clone(),
+                    }
+                }
+                // A CRD of the same folder defines the kind: it would be created after the CRD.
+                Err(ApplyError::UnknownKind { key, .. })
+                    if defined.contains(&(object.key.group.clone(), object.key.kind.clone())) =>
                 {
                     Planned {
                         key,

@@ -60,6 +60,22 @@ pub fn stage_of(object: &Rendered) -> Stage {
     }
 }
 
+/// The kinds the CRDs among `objects` define, as (group, kind): objects of these kinds may be
+/// planned before the cluster serves them.
+pub fn defined_kinds(objects: &[Rendered]) -> Vec<(String, String)> {
+    objects
+        .iter()
+        .filter(|o| {
+            o.key.group == "apiextensions.k8s.io" && o.key.kind == "CustomResourceDefinition"
+        })
+        .map(|o| {
+            let spec = &o.value["spec"];
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+            (text(&spec["group"]), text(&spec["names"]["kind"]))
+        })
+        .collect()
+}
+
 /// The objects grouped by stage, each stage in a stable order.
 pub fn plan(objects: Vec<Rendered>) -> Vec<(Stage, Vec<Rendered>)> {
     let mut stages: Vec<(Stage, Vec<Rendered>)> = Vec::new();

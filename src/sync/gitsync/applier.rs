@@ -101,15 +101,7 @@ impl Applier<'_> {
     /// Before anything is written: every object's kind is served by the cluster, or defined by
     /// a CRD of the same revision. A revision with an unknown kind changes nothing.
     async fn preflight(&self, objects: &[Rendered]) -> Result<(), String> {
-        let defined: Vec<(String, String)> = objects
-            .iter()
-            .filter(|o| o.key.kind == "CustomResourceDefinition")
-            .map(|o| {
-                let spec = &o.value["spec"];
-                let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-                (text(&spec["group"]), text(&spec["names"]["kind"]))
-            })
-            .collect();
+        let defined = stages::defined_kinds(objects);
         for object in objects {
             let key = &object.key;
             if defined.contains(&(key.group.clone(), key.kind.clone())) {
