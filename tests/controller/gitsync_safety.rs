@@ -592,17 +592,7 @@ async fn https_with_basic_auth_from_the_secret_ref() {
         &[("SSL_CERT_FILE", &ca)],
     );
     super::ready(&controller).await;
-    let gs: GitSync = serde_json::from_value(json!({
-        "apiVersion": "sealsync.io/v1alpha1", "kind": "GitSync",
-        "metadata": {"name": "sync", "namespace": "app"},
-        "spec": {"url": format!("https://127.0.0.1:{}/config.git", server.1), "path": "app",
-                 "interval": "1h", "secretRef": {"name": "git-auth"}},
-    }))
-    .expect("gitsync");
-    Api::<GitSync>::namespaced(env.client.clone(), "app")
-        .create(&PostParams::default(), &gs)
-        .await
-        .expect("created");
+    create_https_gitsync(&env.client, server.1).await;
     eventually_for(
         Duration::from_secs(20),
         "a missing Secret is reported",
@@ -627,17 +617,7 @@ async fn https_with_basic_auth_from_the_secret_ref() {
         .await
         .expect("secret");
     reconcile_now(&env.client, "wrong").await;
-    eventually_for(
-        Duration::from_secs(20),
-        "the refused login is reported",
-        || async {
-            ready(&env.client)
-                .await
-                .is_some_and(|s| s.1 == "FetchFailed")
-        },
-    )
-    .await;
-    let (_, _, message, _) = ready(&env.client).await.expect("status");
+    let message = fetch_failed(&env.client, "the refused login is reported").await;
     assert!(!message.contains("wrong-pw"), "{message}");
 
     secrets
@@ -658,6 +638,84 @@ async fn https_with_basic_auth_from_the_secret_ref() {
     assert!(
         !logs.contains("s3cret-pw") && !logs.contains("wrong-pw"),
         "no password in logs"
+    );
+}
+
+/// Waits until the GitSync reports `FetchFailed` (`what` names the wait); its message.
+async fn fetch_failed(client: &Client, what: &str) -> String {
+    eventually_for(Duration::from_secs(20), what, || async {
+        ready(client).await.is_some_and(|s| s.1 == "FetchFailed")
+    })
+    .await;
+    ready(client).await.expect("status").2
+}
+
+/// The GitSync `app/sync` following `https://127.0.0.1:PORT/config.git` with the credentials
+/// of the Secret `git-auth`.
+async fn create_https_gitsync(client: &Client, port: u16) {
+    let gs: GitSync = serde_json::from_value(json!({
+        "apiVersion": "sealsync.io/v1alpha1", "kind": "GitSync",
+        "metadata": {"name": "sync", "namespace": "app"},
+        "spec": {"url": format!("https://127.0.0.1:{port}/config.git"), "path": "app",
+                 "interval": "1h", "secretRef": {"name": "git-auth"}},
+    }))
+    .expect("gitsync");
+    Api::<GitSync>::namespaced(client.clone(), "app")
+        .create(&PostParams::default(), &gs)
+        .await
+        .expect("created");
+}
+
+/// A private CA given in the `secretRef` Secret as `ca.crt` (as Flux's GitRepository takes it):
+/// without it the controller refuses the server's certificate, with it the revision applies;
+/// the controller itself trusts no extra CA (no SSL_CERT_FILE).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_ca_from_the_secret_ref_is_trusted() {
+    let (env, _controller) = with_controller(&[]).await;
+    let root = env.dir.path();
+    let served = repository(
+        root,
+        &[("app/config.yaml", &configmap("settings", None, "fast"))],
+    );
+    let tls = root.join("tls");
+    std::fs::create_dir_all(&tls).expect("mkdir");
+    let server = http_backend(&served, "bearer", "t0ken-value", Some(&tls));
+    let ca = std::fs::read_to_string(tls.join("ca.pem")).expect("ca");
+    let secrets: Api<Secret> = Api::namespaced(env.client.clone(), "app");
+    let secret = |data: Value| -> Secret {
+        serde_json::from_value(json!({
+            "metadata": {"name": "git-auth", "namespace": "app"}, "stringData": data,
+        }))
+        .expect("secret")
+    };
+    secrets
+        .create(
+            &PostParams::default(),
+            &secret(json!({"bearerToken": "t0ken-value"})),
+        )
+        .await
+        .expect("secret");
+    create_https_gitsync(&env.client, server.1).await;
+    let message = fetch_failed(&env.client, "the untrusted certificate is reported").await;
+    assert!(
+        message.to_lowercase().contains("certificate"),
+        "the message names the certificate: {message}"
+    );
+    assert!(!message.contains("t0ken-value"), "{message}");
+
+    secrets
+        .replace(
+            "git-auth",
+            &PostParams::default(),
+            &secret(json!({"bearerToken": "t0ken-value", "ca.crt": ca})),
+        )
+        .await
+        .expect("secret");
+    reconcile_now(&env.client, "with-ca").await;
+    applied_at(&env.client, &root.join("work")).await;
+    assert_eq!(
+        mode(&env.client, "app", "settings").await.as_deref(),
+        Some("fast")
     );
 }
 

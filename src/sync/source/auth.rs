@@ -1,13 +1,18 @@
 //! Credentials for one repository, from a GitSync's `secretRef`: HTTP basic (`username` and
-//! `password`) or a bearer token (`bearerToken`). They live in memory only: basic credentials
-//! answer gix's credential request (never a URL, which could reach a log), the token is an
-//! in-memory `http.extraHeader`. Their `Debug` shows neither.
+//! `password`) or a bearer token (`bearerToken`), and a CA to trust for https (`ca.crt`, PEM,
+//! added to the system's roots, as Flux's GitRepository takes it). They live in memory only:
+//! basic credentials answer gix's credential request (never a URL, which could reach a log),
+//! the token is an in-memory `http.extraHeader`. Their `Debug` shows neither.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use gix::credentials::helper::Action;
 use gix::credentials::protocol;
+use gix::protocol::transport::client::blocking_io::http;
+use gix::protocol::transport::client::blocking_io::http::reqwest as reqwest_backend;
 use zeroize::Zeroizing;
 
 /// Why a credentials Secret cannot be used.
@@ -29,6 +34,14 @@ pub enum AuthError {
         /// The key.
         key: &'static str,
     },
+    /// `ca.crt` holds no PEM certificate.
+    #[error(
+        "the Secret's ca.crt is not a PEM certificate ({detail}); store the CA's certificate, -----BEGIN CERTIFICATE-----"
+    )]
+    BadCa {
+        /// Why.
+        detail: String,
+    },
     /// A value is not UTF-8.
     #[error(
         "the Secret's {key} is not UTF-8 text; store it as plain text (kubectl create secret generic --from-literal={key}=…)"
@@ -44,6 +57,7 @@ pub enum AuthError {
 pub struct Auth {
     basic: Option<(String, Zeroizing<String>)>,
     bearer: Option<Zeroizing<String>>,
+    ca: Vec<reqwest::Certificate>,
 }
 
 impl fmt::Debug for Auth {
@@ -51,6 +65,7 @@ impl fmt::Debug for Auth {
         f.debug_struct("Auth")
             .field("basic", &self.basic.as_ref().map(|(user, _)| user))
             .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
+            .field("ca", &self.ca.len())
             .finish()
     }
 }
@@ -58,7 +73,7 @@ impl fmt::Debug for Auth {
 impl Auth {
     /// Reads a credentials Secret's data.
     pub fn from_secret(data: &BTreeMap<String, Vec<u8>>) -> Result<Auth, AuthError> {
-        for key in ["ca.crt", "identity", "known_hosts"] {
+        for key in ["identity", "known_hosts"] {
             if data.contains_key(key) {
                 return Err(AuthError::Unsupported { key });
             }
@@ -91,7 +106,35 @@ impl Auth {
         Ok(Auth {
             basic,
             bearer: text("bearerToken")?,
+            ca: data
+                .get("ca.crt")
+                .map(|pem| ca(pem))
+                .transpose()?
+                .unwrap_or_default(),
         })
+    }
+
+    /// gix's transport options for `url` from `repo`'s configuration, with the CA of
+    /// `ca.crt` added to the https client's roots; `None` when there is no CA to add (gix then
+    /// builds the same options itself).
+    pub fn transport_options(&self, repo: &gix::Repository, url: &str) -> Option<Box<dyn Any>> {
+        if self.ca.is_empty() {
+            return None;
+        }
+        let mut options = repo.transport_options(url, None).ok()??;
+        let http = options.downcast_mut::<http::Options>()?;
+        let roots = self.ca.clone();
+        let backend = reqwest_backend::Options {
+            configure_client: Some(Box::new(move |builder| {
+                Ok(roots
+                    .iter()
+                    .cloned()
+                    .fold(builder, |b, cert| b.add_root_certificate(cert)))
+            })),
+            configure_request: None,
+        };
+        http.backend = Some(Arc::new(Mutex::new(backend)));
+        Some(options)
     }
 
     /// In-memory git configuration: the bearer token's header.
@@ -120,6 +163,19 @@ impl Auth {
             _ => Ok(None),
         }
     }
+}
+
+/// The certificates of a PEM bundle; at least one.
+fn ca(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, AuthError> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| AuthError::BadCa {
+        detail: e.to_string(),
+    })?;
+    if certs.is_empty() {
+        return Err(AuthError::BadCa {
+            detail: "no certificate in it".into(),
+        });
+    }
+    Ok(certs)
 }
 
 #[cfg(test)]
@@ -163,5 +219,14 @@ mod tests {
             Auth::from_secret(&data(&[("identity", "key")])).unwrap_err(),
             AuthError::Unsupported { key: "identity" }
         );
+    }
+
+    #[test]
+    fn a_ca_that_is_not_pem_is_refused_by_name() {
+        for bad in ["not a certificate", ""] {
+            let err = Auth::from_secret(&data(&[("ca.crt", bad)])).unwrap_err();
+            assert!(matches!(err, AuthError::BadCa { .. }), "{err}");
+            assert!(err.to_string().contains("ca.crt"), "{err}");
+        }
     }
 }

@@ -119,6 +119,7 @@ pub fn latest_tag(url: &str, range: &str, auth: &Auth) -> Result<(String, String
         .connect(Direction::Fetch)
         .map_err(|e| fail(&e))?
         .with_credentials(auth.helper())
+        .with_ca(&repo, url, auth)
         .ref_map(gix::progress::Discard, Default::default())
         .map_err(|e| fail(&e))?;
     ref_map
@@ -170,6 +171,7 @@ pub fn update(
         .connect(Direction::Fetch)
         .map_err(|e| fail(&e))?
         .with_credentials(auth.helper())
+        .with_ca(&repo, url, auth)
         .prepare_fetch(gix::progress::Discard, Default::default())
         .map_err(|e| fail(&e))?;
     let revision = revision_of(&prepare.ref_map().remote_refs, url, reference)?;
@@ -216,6 +218,22 @@ fn open_repo(
     }
     let options = gix::open::Options::isolated().config_overrides(auth.config_overrides());
     gix::open_opts(dir, options).map_err(|e| fail(&e))
+}
+
+/// A connection that trusts the CA of the repository's credentials (`ca.crt`), if any.
+trait WithCa {
+    fn with_ca(self, repo: &gix::Repository, url: &str, auth: &Auth) -> Self;
+}
+
+impl<T: gix::protocol::transport::client::blocking_io::Transport> WithCa
+    for gix::remote::Connection<'_, '_, '_, T>
+{
+    fn with_ca(self, repo: &gix::Repository, url: &str, auth: &Auth) -> Self {
+        match auth.transport_options(repo, url) {
+            Some(options) => self.with_transport_options(options),
+            None => self,
+        }
+    }
 }
 
 /// A remote for `url` that fetches `refspec`.
