@@ -756,12 +756,21 @@ async fn a_semver_range_follows_the_highest_matching_tag() {
         .create(&PostParams::default(), &gs)
         .await
         .expect("created");
-    eventually_for(Duration::from_secs(20), "v1.1.0 applied", || async {
-        mode(&env.client, "app", "settings").await.as_deref() == Some("one-one")
-    })
+    // The status is written after the apply: wait for it, not only for the object.
+    eventually_for(
+        Duration::from_secs(20),
+        "v1.1.0 applied and recorded",
+        || async {
+            ready(&env.client).await.is_some_and(|s| {
+                s.0 == "True" && s.3.is_some_and(|r| r.starts_with("v1.1.0@sha1:"))
+            })
+        },
+    )
     .await;
-    let (_, _, _, revision) = ready(&env.client).await.expect("status");
-    assert!(revision.is_some_and(|r| r.starts_with("v1.1.0@sha1:")));
+    assert_eq!(
+        mode(&env.client, "app", "settings").await.as_deref(),
+        Some("one-one")
+    );
     tag("v1.2.0", "one-two");
     reconcile_now(&env.client, "new tag").await;
     eventually_for(Duration::from_secs(20), "v1.2.0 applied", || async {
