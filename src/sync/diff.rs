@@ -12,6 +12,7 @@ use similar::TextDiff;
 
 use super::apply::{ApplyError, Change, Engine, Planned, stages};
 use super::build::{BuildError, render_dir};
+use super::render::{ObjectKey, Rendered};
 
 /// Why a diff could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -63,29 +64,16 @@ pub async fn diff(dir: &Path) -> Result<Diff, DiffError> {
     for (_, stage) in stages::plan(objects) {
         for object in &stage {
             let planned = match engine.plan(object).await {
-                // The revision creates the namespace: the server cannot dry-run into it yet.
-                Err(ApplyError::NoNamespace { key, namespace })
-                    if created_namespaces.contains(&namespace) =>
-                {
-                    Planned {
+                Err(e) => match made_first(&e, object, &created_namespaces, &defined) {
+                    Some(key) => Planned {
                         key,
                         change: Change::Create,
                         live: None,
                         desired: object.value.clone(),
-                    }
-                }
-                // A CRD of the same folder defines the kind: it would be created after the CRD.
-                Err(ApplyError::UnknownKind { key, .. })
-                    if defined.contains(&(object.key.group.clone(), object.key.kind.clone())) =>
-                {
-                    Planned {
-                        key,
-                        change: Change::Create,
-                        live: None,
-                        desired: object.value.clone(),
-                    }
-                }
-                other => other?,
+                    },
+                    None => return Err(e.into()),
+                },
+                Ok(planned) => planned,
             };
             if planned.change != Change::Unchanged {
                 changed = true;
@@ -94,6 +82,28 @@ pub async fn diff(dir: &Path) -> Result<Diff, DiffError> {
         }
     }
     Ok(Diff { text, changed })
+}
+
+/// When `error` only says that the folder itself creates what `object` needs first (its
+/// Namespace, or the CRD of its kind), the object's key: the server cannot dry-run it before
+/// that exists, so it shows as created whole.
+fn made_first(
+    error: &ApplyError,
+    object: &Rendered,
+    namespaces: &[String],
+    kinds: &[(String, String)],
+) -> Option<ObjectKey> {
+    match error {
+        ApplyError::NoNamespace { key, namespace } if namespaces.contains(namespace) => {
+            Some(key.clone())
+        }
+        ApplyError::UnknownKind { key, .. }
+            if kinds.contains(&(object.key.group.clone(), object.key.kind.clone())) =>
+        {
+            Some(key.clone())
+        }
+        _ => None,
+    }
 }
 
 fn section(planned: &Planned) -> String {

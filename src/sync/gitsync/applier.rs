@@ -249,9 +249,7 @@ impl Applier<'_> {
         }
         Ok(())
     }
-}
 
-impl Applier<'_> {
     /// [`health`], and for a SealedSecret whose controller writes no status at all (Bitnami's
     /// with `--update-status=false`, or older than 0.17): ready once the Secret it owns exists.
     async fn health_of(&self, object: &Value, condition: &str) -> Health {
